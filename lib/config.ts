@@ -1,0 +1,197 @@
+/**
+ * The one module that reads the environment. Every variable is validated at
+ * start-up; a bad environment fails with one message that names each problem
+ * and how to fix it. Everything else receives the typed `Config`.
+ *
+ * Every variable has a default that works with `make up` on one machine, except
+ * secrets (FOOT_TOKEN, ADMIN_PASSWORD), which stay unset unless given.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+const hostPort = /^[A-Za-z0-9.\-_]+:\d{1,5}$/;
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, . _ -)');
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((value) => (value ? value : undefined));
+
+/** The environment, variable by variable. Defaults are the single-machine values of DESIGN §9. */
+const EnvSchema = z.object({
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+
+  KAFKA_BROKERS: list('127.0.0.1:9092,127.0.0.1:9093').refine(
+    (brokers) => brokers.length > 0 && brokers.every((broker) => hostPort.test(broker)),
+    'must be a comma-separated list of host:port, e.g. 127.0.0.1:9092,127.0.0.1:9093',
+  ),
+  KAFKA_CLIENT_ID: z.string().min(1).default('kafka-pipeline'),
+  TOPIC_SOMEDATA: topicName.default('somedata'),
+  TOPIC_FOOTDATA: topicName.default('footdata'),
+  TOPIC_DLQ: topicName.default('pipeline.dlq'),
+  TOPIC_PARTITIONS: int(3, 1, 1000),
+  TOPIC_REPLICATION_FACTOR: int(2, 1, 10),
+
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a MongoDB connection string (mongodb://host:port)')
+    .default('mongodb://127.0.0.1:27017'),
+  MONGO_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name (letters, digits, _ -)')
+    .default('pipeline'),
+  MONGO_PASSWORD_FILE: z.string().min(1).optional(),
+
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a Redis URL (redis://host:port)').default('redis://127.0.0.1:6379'),
+
+  API_PORT: port(5000),
+  API_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:5000'),
+  PUBLISH_LINGER_MS: int(5, 0, 1000),
+  PUBLISH_MAX_BATCH: int(500, 1, 100_000),
+  PUBLISH_MAX_PENDING: int(10_000, 1, 1_000_000),
+  PUBLISH_TIMEOUT_MS: int(5_000, 100, 120_000),
+
+  FOOT_TOKEN: optionalSecret,
+  FOOTBALL_API_URL: z.url({ message: 'must be an http(s) URL' }).default('https://api.football-data.org/v4'),
+  FOOTBALL_CACHE_TTL_SEC: int(60, 1, 86_400),
+  FOOTBALL_CALLS_PER_MINUTE: int(10, 1, 1000),
+  FOOTBALL_TIMEOUT_MS: int(5_000, 100, 60_000),
+
+  CONSUMER_PORT: port(1111),
+  CONSUMER_GROUP: z.string().min(1).default('mongo-sink'),
+  CONSUMER_MAX_RECORD_BYTES: int(512 * 1024, 1024, 64 * 1024 * 1024),
+  FILTER_FOOT_COMPETITIONS: list(''),
+  FILTER_FOOT_AREAS: list(''),
+
+  ADMIN_PORT: port(3000),
+  ADMIN_USER: z.string().min(1).default('admin'),
+  ADMIN_PASSWORD: optionalSecret,
+  QUEUE_NAME: z.string().min(1).default('producer-jobs'),
+  WORKER_CONCURRENCY: int(4, 1, 256),
+});
+
+export type Env = z.input<typeof EnvSchema>;
+
+export interface Config {
+  logLevel: (typeof LOG_LEVELS)[number];
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topics: { somedata: string; footdata: string; dlq: string };
+    partitions: number;
+    replicationFactor: number;
+  };
+  mongo: { url: string; db: string; passwordFile?: string };
+  redis: { url: string };
+  api: {
+    port: number;
+    url: string;
+    publish: { lingerMs: number; maxBatch: number; maxPending: number; timeoutMs: number };
+  };
+  football: { apiUrl: string; token?: string; cacheTtlSec: number; callsPerMinute: number; timeoutMs: number };
+  consumer: {
+    port: number;
+    groupId: string;
+    maxRecordBytes: number;
+    filter: { competitions: string[]; areas: string[] };
+  };
+  workers: { adminPort: number; adminUser: string; adminPassword?: string; queueName: string; concurrency: number };
+}
+
+/** Names of the variables, for `.env.example` checks and docs. */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof Env)[];
+
+/**
+ * Validate `env` (default: process.env) and build the typed config.
+ * Throws a ConfigError naming every missing or invalid variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty string means "unset" for optional settings, as in most .env tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const got = name in present ? ` (got ${JSON.stringify(redactIfSecret(name, present[name]))})` : '';
+      return `${name}: ${issue.message}${got}`;
+    });
+    throw new ConfigError(
+      `invalid configuration:\n  - ${problems.join('\n  - ')}\nSet these variables in the environment (see .env.example for every name and default).`,
+      problems,
+    );
+  }
+  const e = parsed.data;
+  return {
+    logLevel: e.LOG_LEVEL,
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      topics: { somedata: e.TOPIC_SOMEDATA, footdata: e.TOPIC_FOOTDATA, dlq: e.TOPIC_DLQ },
+      partitions: e.TOPIC_PARTITIONS,
+      replicationFactor: e.TOPIC_REPLICATION_FACTOR,
+    },
+    mongo: { url: e.MONGO_URL, db: e.MONGO_DB, ...(e.MONGO_PASSWORD_FILE && { passwordFile: e.MONGO_PASSWORD_FILE }) },
+    redis: { url: e.REDIS_URL },
+    api: {
+      port: e.API_PORT,
+      url: e.API_URL.replace(/\/+$/, ''),
+      publish: {
+        lingerMs: e.PUBLISH_LINGER_MS,
+        maxBatch: e.PUBLISH_MAX_BATCH,
+        maxPending: e.PUBLISH_MAX_PENDING,
+        timeoutMs: e.PUBLISH_TIMEOUT_MS,
+      },
+    },
+    football: {
+      apiUrl: e.FOOTBALL_API_URL.replace(/\/+$/, ''),
+      ...(e.FOOT_TOKEN && { token: e.FOOT_TOKEN }),
+      cacheTtlSec: e.FOOTBALL_CACHE_TTL_SEC,
+      callsPerMinute: e.FOOTBALL_CALLS_PER_MINUTE,
+      timeoutMs: e.FOOTBALL_TIMEOUT_MS,
+    },
+    consumer: {
+      port: e.CONSUMER_PORT,
+      groupId: e.CONSUMER_GROUP,
+      maxRecordBytes: e.CONSUMER_MAX_RECORD_BYTES,
+      filter: { competitions: e.FILTER_FOOT_COMPETITIONS, areas: e.FILTER_FOOT_AREAS },
+    },
+    workers: {
+      adminPort: e.ADMIN_PORT,
+      adminUser: e.ADMIN_USER,
+      ...(e.ADMIN_PASSWORD && { adminPassword: e.ADMIN_PASSWORD }),
+      queueName: e.QUEUE_NAME,
+      concurrency: e.WORKER_CONCURRENCY,
+    },
+  };
+}
+
+/**
+ * For entry points: load the config or print the problems (no stack trace) and exit 1.
+ */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+const SECRET_NAMES = /TOKEN|PASSWORD|SECRET/;
+function redactIfSecret(name: string, value: unknown): unknown {
+  return SECRET_NAMES.test(name) ? '[redacted]' : value;
+}

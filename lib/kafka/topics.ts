@@ -1,0 +1,91 @@
+/**
+ * The topics of the pipeline and `ensureTopics()`, the admin step every service
+ * runs at start-up. Topics are never auto-created: their partitions,
+ * replication and cleanup policy are decided here, once.
+ */
+import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Config } from '../config';
+import { PipelineError } from '../errors';
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  replicationFactor: number;
+  configs: Record<string, string>;
+}
+
+const WEEK_MS = String(7 * 24 * 3600 * 1000);
+
+/** The three topics of DESIGN §3, named and sized by config. */
+export function pipelineTopics(config: Config['kafka']): TopicSpec[] {
+  const sized = { numPartitions: config.partitions, replicationFactor: config.replicationFactor };
+  // min.insync.replicas=1: with acks=all, writes go on while one of two brokers is down.
+  const durable = { 'min.insync.replicas': '1' };
+  return [
+    { topic: config.topics.somedata, ...sized, configs: { ...durable, 'retention.ms': WEEK_MS } },
+    {
+      // Keyed by match id: compaction keeps the latest state of every match, deletion bounds the rest.
+      topic: config.topics.footdata,
+      ...sized,
+      configs: { ...durable, 'cleanup.policy': 'compact,delete', 'retention.ms': WEEK_MS },
+    },
+    // Dead letters wait for a human: keep them four weeks.
+    { topic: config.topics.dlq, ...sized, configs: { ...durable, 'retention.ms': String(4 * Number(WEEK_MS)) } },
+  ];
+}
+
+export interface EnsureTopicsResult {
+  created: string[];
+  existing: string[];
+}
+
+/**
+ * Create the missing topics and wait for their leaders. Safe to run any number
+ * of times, from any number of services at once. Fails clearly when the cluster
+ * has fewer brokers than a topic's replication factor, or an existing topic has
+ * fewer partitions than wanted.
+ */
+export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<EnsureTopicsResult> {
+  const { brokers } = await admin.describeCluster();
+  const needed = Math.max(...specs.map((spec) => spec.replicationFactor));
+  if (brokers.length < needed) {
+    throw new PipelineError(
+      `the Kafka cluster has ${brokers.length} broker(s) but topics need replication factor ${needed}: ` +
+        `start every broker (make up) or lower TOPIC_REPLICATION_FACTOR`,
+      { retriable: true, context: { brokers: brokers.length, replicationFactor: needed } },
+    );
+  }
+
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((spec) => !existing.has(spec.topic));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map(
+        (spec): ITopicConfig => ({
+          topic: spec.topic,
+          numPartitions: spec.numPartitions,
+          replicationFactor: spec.replicationFactor,
+          configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
+        }),
+      ),
+    });
+  }
+
+  const present = specs.filter((spec) => existing.has(spec.topic));
+  if (present.length > 0) {
+    const metadata = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.topic) });
+    for (const topic of metadata.topics) {
+      const spec = present.find((candidate) => candidate.topic === topic.name);
+      if (spec && topic.partitions.length < spec.numPartitions) {
+        throw new PipelineError(
+          `topic ${topic.name} has ${topic.partitions.length} partitions, fewer than the ${spec.numPartitions} wanted: ` +
+            `add partitions with kafka-topics --alter, or delete the topic to let it be created again`,
+          { context: { topic: topic.name, partitions: topic.partitions.length, wanted: spec.numPartitions } },
+        );
+      }
+    }
+  }
+
+  return { created: missing.map((spec) => spec.topic), existing: present.map((spec) => spec.topic) };
+}

@@ -1,0 +1,59 @@
+/**
+ * The MongoDB client every service builds from config, and the indexes of the
+ * pipeline's collections. Works against MongoDB 7/8 and FerretDB 1.24 alike:
+ * only plain CRUD, bulk writes and `$match`/`$group`+`$sum` aggregations.
+ */
+import { readFileSync } from 'node:fs';
+import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
+import type { Config } from './config';
+import { ConfigError } from './errors';
+
+/** Collection names (DESIGN §5). */
+export const COLLECTIONS = { somedata: 'somedata', footdata: 'footdata' } as const;
+
+/**
+ * The connection string to use: MONGO_URL, with the password from
+ * MONGO_PASSWORD_FILE filled in when one is configured (the Docker secret).
+ */
+export function resolveMongoUrl(config: Config['mongo']): string {
+  if (!config.passwordFile) return config.url;
+  let password: string;
+  try {
+    password = readFileSync(config.passwordFile, 'utf8').trim();
+  } catch (error) {
+    const problem = `MONGO_PASSWORD_FILE: cannot read ${config.passwordFile} (${(error as Error).message})`;
+    throw new ConfigError(`invalid configuration:\n  - ${problem}`, [problem]);
+  }
+  const url = new URL(config.url);
+  if (!url.username) {
+    const problem = 'MONGO_URL: must name a user (mongodb://user@host:port) when MONGO_PASSWORD_FILE is set';
+    throw new ConfigError(`invalid configuration:\n  - ${problem}`, [problem]);
+  }
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
+
+/** A URL safe to log: the password, if any, replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:[redacted]@');
+}
+
+export function createMongoClient(config: Config['mongo'], options: MongoClientOptions = {}): MongoClient {
+  return new MongoClient(resolveMongoUrl(config), {
+    appName: 'kafka-pipeline',
+    // Fail fast when the store is away; callers retry with backoff rather than hang.
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS: 5_000,
+    ...options,
+  });
+}
+
+/** Create the pipeline's indexes; idempotent (an existing identical index is a no-op). */
+export async function ensureIndexes(db: Db): Promise<void> {
+  await db.collection(COLLECTIONS.somedata).createIndexes([{ key: { runId: 1 }, name: 'runId' }]);
+  await db.collection(COLLECTIONS.footdata).createIndexes([
+    { key: { runId: 1 }, name: 'runId' },
+    { key: { utcDate: 1 }, name: 'utcDate' },
+    { key: { 'competition.code': 1 }, name: 'competition_code' },
+  ]);
+}

@@ -1,0 +1,120 @@
+/**
+ * Health, readiness and Prometheus metrics, the same on every service:
+ * `GET /healthz` (the process answers), `GET /readyz` (every readiness check
+ * passes: 200, else 503 naming the failing ones), `GET /metrics` (Prometheus text).
+ *
+ * Express services mount `opsHandler` in front of their routes; services
+ * without HTTP of their own (the consumer) call `startOpsServer`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+/** A readiness check: resolve true when ready. A throw or a timeout counts as not ready. */
+export type ReadinessCheck = () => boolean | Promise<boolean>;
+
+export interface OpsOptions {
+  service: string;
+  registry: Registry;
+  /** Named checks behind /readyz. Default: none (ready as soon as it runs). */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Longest wait for one readiness check, in ms. Default: 2_000. */
+  checkTimeoutMs?: number;
+}
+
+/** A registry with the process metrics (CPU, memory, event loop lag) and a `service` label. */
+export function createMetricsRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve().then(check),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Readiness as data: `{ ready, checks: { kafka: true, mongo: false } }`. */
+export async function readiness(options: OpsOptions): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+  const entries = Object.entries(options.readiness ?? {});
+  const results = await Promise.all(
+    entries.map(async ([name, check]) => [name, await runCheck(check, options.checkTimeoutMs ?? 2_000)] as const),
+  );
+  const checks = Object.fromEntries(results);
+  return { ready: results.every(([, ok]) => ok), checks };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * Answer /healthz, /readyz and /metrics; returns false (and writes nothing)
+ * for any other path so the caller can route it.
+ */
+export function opsHandler(options: OpsOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  return async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    switch (path) {
+      case '/healthz':
+        sendJson(res, 200, { status: 'ok', service: options.service, uptimeSec: Math.round(process.uptime()) });
+        return true;
+      case '/readyz': {
+        const result = await readiness(options);
+        sendJson(res, result.ready ? 200 : 503, { status: result.ready ? 'ready' : 'not ready', ...result });
+        return true;
+      }
+      case '/metrics': {
+        const text = await options.registry.metrics();
+        res.writeHead(200, { 'content-type': options.registry.contentType });
+        res.end(text);
+        return true;
+      }
+      default:
+        return false;
+    }
+  };
+}
+
+/** A small HTTP server that serves only the ops routes (404 JSON for the rest). */
+export async function startOpsServer(options: OpsOptions & { port: number; host?: string }): Promise<Server> {
+  const handle = opsHandler(options);
+  const server = createServer((req, res) => {
+    handle(req, res)
+      .then((handled) => {
+        if (!handled) sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });
+      })
+      .catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  return server;
+}
+
+export function serverPort(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+/** Close an HTTP server, ending idle keep-alive connections so it does not linger. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+  });
+}

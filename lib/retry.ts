@@ -1,0 +1,86 @@
+/**
+ * The one retrier of the project: exponential backoff with full jitter, a
+ * `bail` for errors that must not be retried, and an abort signal so shutdown
+ * never waits out a backoff. Modelled on KafkaJS `src/retry/index.js`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRetriable, PipelineError, RetriesExhaustedError } from './errors';
+
+export interface RetryOptions {
+  /** Attempts after the first one. Default: 5. Use Infinity to retry until aborted. */
+  retries?: number;
+  /** Delay before the first retry, in ms. Default: 300. */
+  initialDelayMs?: number;
+  /** Upper bound of one delay, in ms. Default: 30_000. */
+  maxDelayMs?: number;
+  /** Growth of the delay per attempt. Default: 2. */
+  factor?: number;
+  /**
+   * Which errors are worth another try. Default: every error except those that
+   * say `retriable: false` (a PipelineError, or a kafkajs error).
+   */
+  shouldRetry?: (error: unknown) => boolean;
+  /** Called before each wait, for logging and metrics. */
+  onRetry?: (info: { error: unknown; attempt: number; delayMs: number }) => void;
+  /** Stops retrying (and waiting) when aborted; the last error is thrown. */
+  signal?: AbortSignal;
+  /** Random source in [0, 1), injectable for tests. Default: Math.random. */
+  random?: () => number;
+}
+
+/** Thrown from inside an attempt to stop at once; the retrier rethrows its `cause`. */
+class Bail {
+  constructor(readonly cause: unknown) {}
+}
+export type BailFn = (error: unknown) => never;
+
+const DEFAULTS = { retries: 5, initialDelayMs: 300, maxDelayMs: 30_000, factor: 2 };
+
+/** Delay before retry number `attempt` (1-based): full jitter over an exponential cap. */
+export function backoffDelay(
+  attempt: number,
+  options: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'random'> = {},
+): number {
+  const initial = options.initialDelayMs ?? DEFAULTS.initialDelayMs;
+  const max = options.maxDelayMs ?? DEFAULTS.maxDelayMs;
+  const factor = options.factor ?? DEFAULTS.factor;
+  const random = options.random ?? Math.random;
+  const cap = Math.min(max, initial * factor ** (attempt - 1));
+  // Half fixed, half random: never a zero delay, and clients that failed together spread out.
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+function defaultShouldRetry(error: unknown): boolean {
+  if (isRetriable(error)) return true;
+  const flagged = typeof error === 'object' && error !== null && 'retriable' in error;
+  return !(flagged || error instanceof PipelineError);
+}
+
+export async function retry<T>(
+  attemptFn: (bail: BailFn, attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  const retries = options.retries ?? DEFAULTS.retries;
+  const shouldRetry = options.shouldRetry ?? defaultShouldRetry;
+  const bail: BailFn = (error) => {
+    throw new Bail(error);
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptFn(bail, attempt);
+    } catch (caught) {
+      if (caught instanceof Bail) throw caught.cause;
+      const lastAttempt = attempt > retries;
+      if (!shouldRetry(caught) || options.signal?.aborted) throw caught;
+      if (lastAttempt) throw new RetriesExhaustedError(attempt, caught);
+      const delayMs = backoffDelay(attempt, options);
+      options.onRetry?.({ error: caught, attempt, delayMs });
+      try {
+        await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : undefined);
+      } catch {
+        throw caught; // aborted while waiting: surface the real failure, not the abort
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './envelope';
+export * from './footdata';
+export * from './somedata';
