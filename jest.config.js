@@ -1,5 +1,6 @@
-// Two projects: unit specs sit beside the code and need nothing running;
-// integration tests in test/ talk to the real services that `make up` starts.
+// Unit specs sit beside the code and need nothing running. Integration tests
+// in test/ talk to the real services that `make up` starts. The "stack" project
+// stops and restarts those services, so `make test` runs it last, on its own.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
@@ -7,12 +8,8 @@ const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts'
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{lib,producers,consumer,workers,scripts}/**/*.spec.ts'] },
-    {
-      ...common,
-      displayName: 'integration',
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
-      setupFilesAfterEach: undefined,
-      testTimeout: 60_000,
-    },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...common, displayName: 'stack', testMatch: ['<rootDir>/test/stack/**/*.test.ts'] },
   ],
+  testTimeout: 60_000,
 };

@@ -1,0 +1,48 @@
+# kafka-pipeline: the entry points. `make help` lists them.
+SHELL := /bin/bash
+STACK := bash infra/stack.sh
+
+.DEFAULT_GOAL := help
+.PHONY: help install build up down status logs test test-unit test-integration lint typecheck bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json ## Install Node dependencies (npm ci) when the lock file changed
+
+build: install ## Compile TypeScript to dist/
+	npm run build --silent
+
+up: install ## Start everything on this machine (Kafka, Redis, FerretDB, the services), then print the table
+	$(STACK) up
+
+down: ## Stop everything this project started; no process is left behind
+	$(STACK) down
+
+status: ## Table of services: pid, address, health
+	$(STACK) status
+
+logs: ## Last lines of every log (make logs SVC=kafka-broker-1 to follow one)
+	$(STACK) logs $(if $(SVC),-f $(SVC),)
+
+lint: install ## ESLint and Prettier
+	npx eslint . && npx prettier --check .
+
+typecheck: install ## tsc --noEmit over everything, tests included
+	npx tsc --noEmit
+
+test: install ## Every test: lint, types, unit, integration against the real services (started when not up)
+	bash scripts/test-all.sh
+
+test-unit: install ## Unit specs only (nothing needs to run)
+	npx jest --selectProjects unit
+
+test-integration: install ## Integration tests against the running stack
+	$(STACK) up && npx jest --selectProjects integration --runInBand
+
+clean: ## Remove build output and test artifacts (keeps .stack/; `make down && rm -rf .stack` resets state)
+	rm -rf dist coverage test-artifacts

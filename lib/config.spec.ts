@@ -1,0 +1,54 @@
+import { ConfigError } from './errors';
+import { ENV_VARIABLES, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('gives the single-machine defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
+    expect(config.kafka.topics).toEqual({ somedata: 'somedata', footdata: 'footdata', dlq: 'pipeline.dlq' });
+    expect(config.mongo).toEqual({ url: 'mongodb://127.0.0.1:27017', db: 'pipeline' });
+    expect(config.api.port).toBe(5000);
+    expect(config.consumer.port).toBe(1111);
+    expect(config.workers.adminPort).toBe(3000);
+    expect(config.football.token).toBeUndefined();
+  });
+
+  it('parses lists and numbers from strings', () => {
+    const config = loadConfig({ KAFKA_BROKERS: ' a:1 , b:2 ', API_PORT: '8000', FILTER_FOOT_AREAS: 'FRA,ESP' });
+    expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
+    expect(config.api.port).toBe(8000);
+    expect(config.consumer.filter.areas).toEqual(['FRA', 'ESP']);
+  });
+
+  it('names every invalid variable in one error, with how to fix it', () => {
+    const attempt = () => loadConfig({ KAFKA_BROKERS: 'not a broker', API_PORT: '99999', MONGO_URL: 'http://x' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const { message, problems } = error as ConfigError;
+      expect(problems).toHaveLength(3);
+      expect(message).toMatch(/KAFKA_BROKERS: must be a comma-separated list of host:port/);
+      expect(message).toMatch(/API_PORT: .*\(got "99999"\)/);
+      expect(message).toMatch(/MONGO_URL: must be a MongoDB connection string/);
+      expect(message).toMatch(/see \.env\.example/);
+    }
+  });
+
+  it('never repeats a secret in its error message', () => {
+    expect(() => loadConfig({ ADMIN_PASSWORD: 'x'.repeat(10), WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY/);
+    try {
+      loadConfig({ FOOTBALL_API_URL: 'nope', FOOT_TOKEN: 'sekret-token' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('sekret-token');
+    }
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ FOOT_TOKEN: '', API_PORT: '' }).api.port).toBe(5000);
+  });
+
+  it('lists every variable it reads', () => {
+    expect(ENV_VARIABLES).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'MONGO_URL', 'REDIS_URL', 'FOOT_TOKEN']));
+  });
+});

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make test`: static checks, unit specs, then integration tests against the
+# real services (started here when not up), then the tests that stop and
+# restart services. Every step runs even when an earlier one fails; the last
+# line is the total: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+results=.stack/test-results
+rm -rf "$results" && mkdir -p "$results"
+status=0
+step() { echo; echo "== $1"; shift; "$@" || status=1; }
+
+# A check that is not a test framework still counts: one passed or one failed test.
+check() {
+  local name=$1; shift
+  if "$@"; then echo "{\"numPassedTests\":1,\"numFailedTests\":0}" >"$results/check-$name.json"
+  else echo "{\"numPassedTests\":0,\"numFailedTests\":1}" >"$results/check-$name.json"; return 1; fi
+}
+jest() { local project=$1; shift; npx jest --selectProjects "$project" --runInBand --json --outputFile="$results/jest-$project.json" "$@"; }
+
+step "typecheck" check typecheck npx tsc --noEmit
+step "lint" check lint bash -c 'npx eslint . && npx prettier --check . >/dev/null'
+step "unit" jest unit
+step "start the stack" check stack-up bash infra/stack.sh up
+step "integration" jest integration
+step "stack (stops and restarts services)" jest stack
+
+echo
+node scripts/test-summary.mjs "$results"
+exit $status

@@ -1,0 +1,90 @@
+/**
+ * The local Kafka cluster has the shape of DESIGN §3, and ensureTopics() gives
+ * every topic its partitions, replicas and settings, however often it runs.
+ */
+import type { Admin, Kafka } from 'kafkajs';
+import { ensureTopics, pipelineTopics } from '../../lib/kafka/topics';
+import { freshName, readTopic, testConfig, testKafka } from '../support/env';
+import { kafkaTool } from '../support/stack';
+
+const config = testConfig();
+const topics = config.kafka.topics;
+let kafka: Kafka;
+let admin: Admin;
+
+beforeAll(async () => {
+  kafka = testKafka(config);
+  admin = kafka.admin();
+  await admin.connect();
+});
+afterAll(async () => {
+  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+  await admin.disconnect();
+});
+
+describe('the local Kafka cluster', () => {
+  it('has two brokers and one KRaft controller', async () => {
+    const cluster = await admin.describeCluster();
+    expect(cluster.brokers.map((broker) => broker.nodeId).sort()).toEqual([2, 3]);
+    expect(cluster.brokers.map((broker) => broker.port).sort()).toEqual([9092, 9093]);
+
+    const quorum = await kafkaTool('org.apache.kafka.tools.MetadataQuorumCommand', '--bootstrap-server', '127.0.0.1:9092', 'describe', '--status');
+    expect(quorum).toMatch(/LeaderId:\s+1\b/);
+    expect(quorum).toMatch(/CurrentVoters:\s+\[\{"id":\s*1\b[^\]]*\]/);
+    const observers = quorum.match(/CurrentObservers:\s+(\[.*\])/)?.[1] ?? '';
+    expect([...observers.matchAll(/"id":\s*(\d+)/g)].map((m) => Number(m[1])).sort()).toEqual([2, 3]);
+  });
+
+  it('ensureTopics run twice gives the three topics, 3 partitions each, replicas on both brokers', async () => {
+    const specs = pipelineTopics(config.kafka);
+    expect(await ensureTopics(admin, specs)).toEqual({ created: Object.values(topics), existing: [] });
+    expect(await ensureTopics(admin, specs)).toEqual({ created: [], existing: Object.values(topics) });
+
+    const metadata = await admin.fetchTopicMetadata({ topics: Object.values(topics) });
+    for (const topic of metadata.topics) {
+      expect(topic.partitions).toHaveLength(3);
+      for (const partition of topic.partitions) expect([...partition.replicas].sort()).toEqual([2, 3]);
+    }
+
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        { type: 2, name: topics.somedata, configNames: ['min.insync.replicas', 'cleanup.policy'] },
+        { type: 2, name: topics.footdata, configNames: ['min.insync.replicas', 'cleanup.policy'] },
+      ],
+    });
+    const settings = Object.fromEntries(
+      described.resources.map((resource) => [
+        resource.resourceName,
+        Object.fromEntries(resource.configEntries.map((entry) => [entry.configName, entry.configValue])),
+      ]),
+    );
+    expect(settings[topics.somedata]).toEqual({ 'min.insync.replicas': '1', 'cleanup.policy': 'delete' });
+    expect(settings[topics.footdata]).toEqual({ 'min.insync.replicas': '1', 'cleanup.policy': 'compact,delete' });
+  });
+
+  it('fails clearly when the cluster has fewer brokers than the replication factor', async () => {
+    const tooMany = pipelineTopics({ ...config.kafka, replicationFactor: 3 });
+    await expect(ensureTopics(admin, tooMany)).rejects.toThrow(/2 broker\(s\) but topics need replication factor 3/);
+  });
+
+  it('a record produced with acks=all to each topic is consumed back by a consumer group', async () => {
+    await ensureTopics(admin, pipelineTopics(config.kafka));
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const value = freshName('hello');
+    try {
+      for (const topic of Object.values(topics)) {
+        const [ack] = await producer.send({ topic, acks: -1, messages: [{ key: 'k', value }] });
+        expect(ack?.errorCode).toBe(0);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    for (const topic of Object.values(topics)) {
+      const [message] = await readTopic(kafka, topic, { count: 1 });
+      expect(message?.value?.toString()).toBe(value);
+      expect(message?.key?.toString()).toBe('k');
+    }
+  });
+});

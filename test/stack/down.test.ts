@@ -1,0 +1,25 @@
+/**
+ * `make down` stops every process the stack started: nothing of ours is left.
+ * The stack is started again afterwards so a developer's session carries on.
+ */
+import { execFileSync } from 'node:child_process';
+import { stack, STACK_DIR } from '../support/stack';
+
+/** Processes that belong to the stack: launched from its state folder or its binaries. */
+function ourProcesses(): string[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return table
+    .split('\n')
+    .filter((line) => line.includes(STACK_DIR) || /kafka\.Kafka|redis-server .*:6379|bin\/ferretdb/.test(line))
+    .filter((line) => !line.includes('ps -eo'));
+}
+
+afterAll(async () => {
+  await stack('up');
+}, 180_000);
+
+it('make down leaves no process of ours running', async () => {
+  expect(ourProcesses().length).toBeGreaterThan(0); // the stack was up: the check can fail
+  await stack('down');
+  expect(ourProcesses()).toEqual([]);
+}, 120_000);
