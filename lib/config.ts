@@ -55,7 +55,10 @@ const EnvSchema = z.object({
     .default('pipeline'),
   MONGO_PASSWORD_FILE: z.string().min(1).optional(),
 
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a Redis URL (redis://host:port)').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a Redis URL (redis://host:port)')
+    .default('redis://127.0.0.1:6379'),
 
   API_PORT: port(5000),
   API_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:5000'),

@@ -23,7 +23,10 @@ describe('createLogger', () => {
   it('never writes tokens, passwords or authorization headers', () => {
     const { lines, destination } = capture();
     const log = createLogger({ service: 'api', destination });
-    log.info({ token: 'T0K3N', req: { headers: { authorization: 'Basic c2VjcmV0', 'x-auth-token': 'T0K3N' } } }, 'call');
+    log.info(
+      { token: 'T0K3N', req: { headers: { authorization: 'Basic c2VjcmV0', 'x-auth-token': 'T0K3N' } } },
+      'call',
+    );
     log.info({ config: { football: { token: 'T0K3N' }, workers: { adminPassword: 'P4SS' } } }, 'config');
     log.info({ upstream: { headers: { authorization: 'Bearer x', 'x-auth-token': 'T0K3N' } } }, 'upstream');
     const text = lines.join('');

@@ -96,7 +96,8 @@ export async function startOpsServer(options: OpsOptions & { port: number; host?
   const server = createServer((req, res) => {
     handle(req, res)
       .then((handled) => {
-        if (!handled) sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });
+        if (!handled)
+          sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });
       })
       .catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } }));
   });

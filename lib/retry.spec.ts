@@ -17,9 +17,12 @@ describe('retry', () => {
 
   it('gives up after the allowed retries, keeping the last error as cause', async () => {
     const last = new Error('still down');
-    const failure = retry(async () => {
-      throw last;
-    }, { ...fast, retries: 2 });
+    const failure = retry(
+      async () => {
+        throw last;
+      },
+      { ...fast, retries: 2 },
+    );
     await expect(failure).rejects.toBeInstanceOf(RetriesExhaustedError);
     await expect(failure).rejects.toMatchObject({ cause: last, context: { attempts: 3 } });
   });

@@ -61,14 +61,12 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<En
   if (missing.length > 0) {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map(
-        (spec): ITopicConfig => ({
-          topic: spec.topic,
-          numPartitions: spec.numPartitions,
-          replicationFactor: spec.replicationFactor,
-          configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
-        }),
-      ),
+      topics: missing.map((spec): ITopicConfig => ({
+        topic: spec.topic,
+        numPartitions: spec.numPartitions,
+        replicationFactor: spec.replicationFactor,
+        configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
+      })),
     });
   }
 

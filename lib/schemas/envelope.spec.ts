@@ -16,7 +16,11 @@ const match = {
 
 describe('the event envelope', () => {
   it('builds a somedata event keyed by its data, with the DESIGN headers', () => {
-    const event = createEvent('somedata', { data: 'car', number: 2, items: somedataItems('car', 2) }, { source: 'api' });
+    const event = createEvent(
+      'somedata',
+      { data: 'car', number: 2, items: somedataItems('car', 2) },
+      { source: 'api' },
+    );
     expect(PipelineEvent.parse(event)).toEqual(event);
     expect(event.eventId).toMatch(/^[0-9a-f-]{14}7/); // uuid v7
     const message = toKafkaMessage(event, 'req-1');

@@ -35,12 +35,11 @@ const base = {
 export const SomedataEvent = z.strictObject({ ...base, type: z.literal('somedata'), payload: SomedataPayload });
 export const FootdataEvent = z.strictObject({ ...base, type: z.literal('footdata'), payload: FootdataPayload });
 
-export const PipelineEvent = z
-  .discriminatedUnion('type', [SomedataEvent, FootdataEvent])
-  .superRefine((event, ctx) => {
-    const bad = findUnsafeKey(event.payload);
-    if (bad) ctx.addIssue({ code: 'custom', path: ['payload', ...bad.path], message: `unsafe key ${JSON.stringify(bad.key)}` });
-  });
+export const PipelineEvent = z.discriminatedUnion('type', [SomedataEvent, FootdataEvent]).superRefine((event, ctx) => {
+  const bad = findUnsafeKey(event.payload);
+  if (bad)
+    ctx.addIssue({ code: 'custom', path: ['payload', ...bad.path], message: `unsafe key ${JSON.stringify(bad.key)}` });
+});
 
 export type SomedataEvent = z.infer<typeof SomedataEvent>;
 export type FootdataEvent = z.infer<typeof FootdataEvent>;
@@ -95,7 +94,10 @@ export function toKafkaMessage(event: PipelineEvent, traceId: string = event.eve
  * MongoDB (and FerretDB) refuse field names that contain `.` or start with `$`;
  * they must never reach a write. Returns the first such key, with its path.
  */
-export function findUnsafeKey(value: unknown, path: (string | number)[] = []): { key: string; path: (string | number)[] } | undefined {
+export function findUnsafeKey(
+  value: unknown,
+  path: (string | number)[] = [],
+): { key: string; path: (string | number)[] } | undefined {
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
       const found = findUnsafeKey(item, [...path, index]);

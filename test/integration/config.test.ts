@@ -29,7 +29,12 @@ describe('configuration at start-up', () => {
   it('MONGO_PASSWORD_FILE that cannot be read is a named error', () => {
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '-e', "require('./lib/mongo').resolveMongoUrl({url:'mongodb://app@db',db:'x',passwordFile:'/nope'})"],
+      [
+        '--import',
+        'tsx',
+        '-e',
+        "require('./lib/mongo').resolveMongoUrl({url:'mongodb://app@db',db:'x',passwordFile:'/nope'})",
+      ],
       { encoding: 'utf8' },
     );
     expect(run.status).not.toBe(0);

@@ -28,7 +28,13 @@ describe('the local Kafka cluster', () => {
     expect(cluster.brokers.map((broker) => broker.nodeId).sort()).toEqual([2, 3]);
     expect(cluster.brokers.map((broker) => broker.port).sort()).toEqual([9092, 9093]);
 
-    const quorum = await kafkaTool('org.apache.kafka.tools.MetadataQuorumCommand', '--bootstrap-server', '127.0.0.1:9092', 'describe', '--status');
+    const quorum = await kafkaTool(
+      'org.apache.kafka.tools.MetadataQuorumCommand',
+      '--bootstrap-server',
+      '127.0.0.1:9092',
+      'describe',
+      '--status',
+    );
     expect(quorum).toMatch(/LeaderId:\s+1\b/);
     expect(quorum).toMatch(/CurrentVoters:\s+\[\{"id":\s*1\b[^\]]*\]/);
     const observers = quorum.match(/CurrentObservers:\s+(\[.*\])/)?.[1] ?? '';

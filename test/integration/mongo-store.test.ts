@@ -33,7 +33,10 @@ describe('the document store', () => {
 
     expect(await events.findOne({ _id: 'd' })).toEqual({ _id: 'd', runId: 'r2', n: 7 });
     const totals = await events
-      .aggregate([{ $match: { n: { $gt: 1 } } }, { $group: { _id: '$runId', total: { $sum: '$n' }, count: { $sum: 1 } } }])
+      .aggregate([
+        { $match: { n: { $gt: 1 } } },
+        { $group: { _id: '$runId', total: { $sum: '$n' }, count: { $sum: 1 } } },
+      ])
       .toArray();
     expect(totals.sort((x, y) => String(x._id).localeCompare(String(y._id)))).toEqual([
       { _id: 'r1', total: 2, count: 1 },

@@ -75,7 +75,11 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadTopicO
 }
 
 /** Poll until `probe` returns a truthy value, or fail with `what` after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
