@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# stack.sh: start and stop the project's real services on one machine, no Docker.
+#
+#   infra/stack.sh up [svc...]      start what is not already running+healthy
+#                                   (and the services they need), then print the table
+#   infra/stack.sh down [svc...]    SIGTERM each process group, SIGKILL after a grace time
+#   infra/stack.sh status           print the table (always exits 0)
+#   infra/stack.sh logs [-f] [svc]  tail -n 50 of each log, or follow one
+#   infra/stack.sh prepare [svc...] install/build only, start nothing (CI)
+#
+# No svc names = every registered service. State lives under $STACK_DIR
+# (default <repo>/.stack): logs/<svc>.log, run/<svc>.pid, data/<svc>/.
+#
+# Service contract. Each infra/services/NN-name.sh registers one service called
+# "name"; NN orders start-up (down runs in reverse). The file is sourced, so it
+# must only define things (no side effects at source time):
+#   svc_address="127.0.0.1:PORT"  required; shown in the table; `up` refuses to
+#                                 start when that port is taken by someone else
+#   svc_start()     required; launch the process with `stack_spawn CMD ARGS...`
+#                   (setsid, stdout+stderr to $SVC_LOG, pid to $SVC_PIDFILE)
+#   svc_healthy()   required; exit 0 when ready; must be quick (polled every 0.2 s)
+#   svc_prepare()   optional; idempotent install/build, fast when already done
+#   svc_needs="a b" optional; services that must be healthy before this one
+#                   starts (unset: every earlier service; "": none). `up X`
+#                   also starts X's needs; `down` stops X before its needs
+#                   and everything else in parallel.
+#   svc_timeout=N   optional; seconds to wait for health (default 60)
+# Each start moves the old log to <svc>.log.1, so svc_healthy may grep $SVC_LOG
+# for a "ready" line. While a service's functions run: SVC_NAME, SVC_LOG, SVC_PIDFILE, SVC_DATA
+# (created for it), STACK_DIR, REPO_DIR, INFRA_DIR, and the stack_* helpers
+# below (stack_spawn, stack_port_open, stack_log_has, stack_need_cmd, stack_die).
+set -euo pipefail
+
+INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(dirname "$INFRA_DIR")"
+STACK_DIR="${STACK_DIR:-$REPO_DIR/.stack}"
+mkdir -p "$STACK_DIR"
+STACK_DIR="$(cd "$STACK_DIR" && pwd)"
+# State never belongs in git, wherever STACK_DIR points.
+[[ -f "$STACK_DIR/.gitignore" ]] || echo '*' >"$STACK_DIR/.gitignore"
+export STACK_DIR REPO_DIR INFRA_DIR
+LOG_DIR="$STACK_DIR/logs"
+RUN_DIR="$STACK_DIR/run"
+STOP_TIMEOUT="${STACK_STOP_TIMEOUT:-20}"
+
+# ---------------------------------------------------------------- helpers
+
+stack_die() { echo "stack: $*" >&2; exit 1; }
+say() { printf '%s\n' "$*"; }
+
+stack_need_cmd() {
+  command -v "$1" >/dev/null 2>&1 || stack_die "$1 not found${2:+: $2}"
+}
+
+# Start "$@" in its own session, so its pid is also its process-group id and
+# `down` can signal the whole group (children included). setsid also detaches
+# it from our terminal, so no nohup is needed.
+stack_spawn() {
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  setsid "$@" </dev/null >>"$SVC_LOG" 2>&1 &
+  echo "$!" >"$SVC_PIDFILE"
+}
+
+# stack_port_open HOST PORT: something accepts TCP connections there.
+stack_port_open() {
+  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# stack_log_has TEXT: the current log (rotated at each start) contains TEXT.
+stack_log_has() {
+  [[ -f "$SVC_LOG" ]] && grep -qF -- "$1" "$SVC_LOG"
+}
+
+now() { echo "${EPOCHREALTIME/,/.}"; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+# ---------------------------------------------------------------- registry
+
+declare -a NAMES=()         # in start order
+declare -A FILE=() ADDR=() NEEDS=() TIMEOUT=()
+
+# load NAME: define that service's functions/vars in this shell.
+load() {
+  unset -f svc_prepare svc_start svc_healthy
+  unset svc_address svc_needs svc_timeout
+  # shellcheck disable=SC2034 # for the service files
+  SVC_NAME="$1"
+  SVC_LOG="$LOG_DIR/$1.log"
+  SVC_PIDFILE="$RUN_DIR/$1.pid"
+  SVC_DATA="$STACK_DIR/data/$1"
+  # shellcheck source=/dev/null
+  source "${FILE[$1]}"
+}
+
+read_registry() {
+  local f name earlier=""
+  for f in "$INFRA_DIR"/services/[0-9]*.sh; do
+    [[ -e "$f" ]] || continue
+    name="${f##*/}"; name="${name#[0-9]*-}"; name="${name%.sh}"
+    FILE[$name]="$f"
+    load "$name"
+    if ! declare -F svc_start >/dev/null || ! declare -F svc_healthy >/dev/null; then
+      stack_die "$f: svc_start and svc_healthy are required"
+    fi
+    NAMES+=("$name")
+    ADDR[$name]="${svc_address:-}"
+    NEEDS[$name]="${svc_needs-$earlier}"
+    TIMEOUT[$name]="${svc_timeout:-60}"
+    earlier+="${earlier:+ }$name"
+  done
+}
+
+# select_names NAME...: SEL = the given names (validated) in registry order;
+# every service when none is given.
+declare -a SEL=()
+select_names() {
+  local n want=" $* "
+  for n in "$@"; do
+    [[ -n "${FILE[$n]:-}" ]] || stack_die "unknown service '$n' (known: ${NAMES[*]})"
+  done
+  SEL=()
+  for n in "${NAMES[@]}"; do
+    if [[ $# -eq 0 || "$want" == *" $n "* ]]; then SEL+=("$n"); fi
+  done
+}
+
+# ---------------------------------------------------------------- state
+
+pid_of() {
+  local f="$RUN_DIR/$1.pid"
+  [[ -f "$f" ]] && cat "$f"
+}
+
+# running NAME: its recorded pid is alive and still leads its own group
+# (guards against a stale pid file whose number was reused).
+running() {
+  local pid pgid stat
+  pid="$(pid_of "$1")" || return 1
+  read -r pgid stat < <(ps -o pgid=,stat= -p "$pid" 2>/dev/null) || return 1
+  [[ "$pgid" == "$pid" && "$stat" != Z* ]]
+}
+
+healthy() { ( load "$1"; svc_healthy ) >/dev/null 2>&1; }
+
+# port_taken_by_other NAME: its address answers although it is not running.
+port_taken_by_other() {
+  local addr="${ADDR[$1]}"
+  [[ "$addr" == *:* ]] && stack_port_open "${addr%:*}" "${addr##*:}"
+}
+
+# ---------------------------------------------------------------- up
+
+declare -A OK=()            # healthy during this run
+
+# wait_healthy NAME: poll until healthy; fail with its log if it dies or times out.
+wait_healthy() {
+  local name="$1" t0 deadline log="$LOG_DIR/$1.log"
+  [[ -n "${OK[$name]:-}" ]] && return 0
+  t0="$(now)"; deadline=$((SECONDS + TIMEOUT[$name]))
+  until healthy "$name"; do
+    if ! running "$name"; then
+      fail_with_log "$name" "exited during start-up"
+    elif (( SECONDS >= deadline )); then
+      fail_with_log "$name" "not healthy after ${TIMEOUT[$name]}s (still running, pid $(pid_of "$name"))"
+    fi
+    sleep 0.2
+  done
+  OK[$name]=1
+  say "  $(printf '%-18s' "$name") healthy after $(elapsed "$t0")"
+}
+
+fail_with_log() {
+  local log="$LOG_DIR/$1.log"
+  {
+    echo "stack: $1 $2; its log: $log"
+    [[ -f "$log" ]] && tail -n 20 "$log" | sed 's/^/  | /'
+  } >&2
+  exit 1
+}
+
+# add_needs: SEL plus (recursively) what its services need, in order.
+add_needs() {
+  local -A want=()
+  local n m changed=1
+  for n in "${SEL[@]}"; do want[$n]=1; done
+  while (( changed )); do
+    changed=0
+    for n in "${!want[@]}"; do
+      for m in ${NEEDS[$n]}; do
+        [[ -n "${FILE[$m]:-}" ]] || stack_die "$n needs unknown service '$m'"
+        [[ -n "${want[$m]:-}" ]] || { want[$m]=1; changed=1; }
+      done
+    done
+  done
+  SEL=()
+  for n in "${NAMES[@]}"; do
+    if [[ -n "${want[$n]:-}" ]]; then SEL+=("$n"); fi
+  done
+}
+
+start_one() {
+  local name="$1" m t0
+  for m in ${NEEDS[$name]}; do
+    running "$m" || stack_die "$name needs $m, which is not running"
+    wait_healthy "$m"
+  done
+  port_taken_by_other "$name" \
+    && stack_die "$name: ${ADDR[$name]} is already in use by a process not started by stack.sh"
+  t0="$(now)"
+  load "$name"
+  if declare -F svc_prepare >/dev/null; then svc_prepare; fi
+  mkdir -p "$LOG_DIR" "$RUN_DIR" "$SVC_DATA"
+  # One log per run: health checks may grep the log for a "started" line.
+  [[ -f "$SVC_LOG" ]] && mv -f "$SVC_LOG" "$SVC_LOG.1"
+  svc_start
+  say "  $(printf '%-18s' "$name") started, pid $(pid_of "$name") (prepare+launch $(elapsed "$t0"))"
+}
+
+cmd_up() {
+  local names name t0 started=()
+  select_names "$@"
+  add_needs
+  names=("${SEL[@]}")
+  t0="$(now)"
+  for name in "${names[@]}"; do
+    if running "$name"; then
+      healthy "$name" && { OK[$name]=1; continue; }
+      say "  $(printf '%-18s' "$name") running, waiting for health"
+      started+=("$name"); continue
+    fi
+    start_one "$name"
+    started+=("$name")
+  done
+  for name in "${started[@]}"; do wait_healthy "$name"; done
+  (( ${#started[@]} == 0 )) || say "up in $(elapsed "$t0")"
+  table "${names[@]}"
+}
+
+# ---------------------------------------------------------------- down
+
+# signal_group NAME SIG: signal its process group (and the pid itself, in case
+# it is not a group leader).
+signal_group() {
+  local pid
+  pid="$(pid_of "$1")" || return 0
+  kill "-$2" -- "-$pid" 2>/dev/null || kill "-$2" "$pid" 2>/dev/null || true
+}
+
+# group_alive NAME: some process of its session is alive. Zombies do not
+# count: an init that reaps slowly would otherwise make `down` look slow.
+group_alive() {
+  local pid
+  pid="$(pid_of "$1")" || return 1
+  # shellcheck disable=SC2009 # pgrep would count zombies
+  ps -o stat= -s "$pid" 2>/dev/null | grep -qv '^Z'
+}
+
+# wait_stopped NAME: bounded wait for SIGTERM to work, then SIGKILL.
+wait_stopped() {
+  local name="$1" t0 deadline
+  [[ -f "$RUN_DIR/$name.pid" ]] || return 0
+  t0="$(now)"; deadline=$((SECONDS + STOP_TIMEOUT))
+  while group_alive "$name" && (( SECONDS < deadline )); do sleep 0.1; done
+  if group_alive "$name"; then
+    say "  $(printf '%-18s' "$name") still alive after ${STOP_TIMEOUT}s: SIGKILL"
+    signal_group "$name" KILL
+    while group_alive "$name"; do sleep 0.1; done
+  fi
+  rm -f "$RUN_DIR/$name.pid"
+  say "  $(printf '%-18s' "$name") stopped ($(elapsed "$t0"))"
+}
+
+# Stop in reverse order, but in parallel where allowed: before stopping a
+# service, wait only for the ones (already signalled) that need it.
+cmd_down() {
+  local names name other i stopping=()
+  select_names "$@"
+  names=("${SEL[@]}")
+  for (( i = ${#names[@]} - 1; i >= 0; i-- )); do
+    name="${names[i]}"
+    if ! running "$name"; then rm -f "$RUN_DIR/$name.pid"; continue; fi
+    for other in "${stopping[@]}"; do
+      [[ " ${NEEDS[$other]} " == *" $name "* ]] && wait_stopped "$other"
+    done
+    signal_group "$name" TERM
+    stopping+=("$name")
+  done
+  for name in "${stopping[@]}"; do wait_stopped "$name"; done
+}
+
+# ---------------------------------------------------------------- status, logs, prepare
+
+table() {
+  local name pid health
+  printf '%-18s %-8s %-22s %s\n' SERVICE PID ADDRESS HEALTH
+  for name in "$@"; do
+    pid="-"
+    if running "$name"; then
+      pid="$(pid_of "$name")"
+      if healthy "$name"; then health=healthy; else health=unhealthy; fi
+    else
+      health=stopped
+    fi
+    printf '%-18s %-8s %-22s %s\n' "$name" "$pid" "${ADDR[$name]:--}" "$health"
+  done
+}
+
+cmd_logs() {
+  local follow="" args=() name
+  for name in "$@"; do
+    if [[ "$name" == -f ]]; then follow=1; else args+=("$name"); fi
+  done
+  if [[ -n "$follow" ]]; then
+    (( ${#args[@]} == 1 )) || stack_die "logs -f takes exactly one service"
+    select_names "${args[0]}"
+    exec tail -n 50 -F "$LOG_DIR/${args[0]}.log"
+  fi
+  select_names "${args[@]}"
+  for name in "${SEL[@]}"; do
+    [[ -f "$LOG_DIR/$name.log" ]] || continue
+    say "==> $LOG_DIR/$name.log <=="
+    tail -n 50 "$LOG_DIR/$name.log"
+  done
+}
+
+cmd_prepare() {
+  local name t0
+  select_names "$@"
+  for name in "${SEL[@]}"; do
+    load "$name"
+    declare -F svc_prepare >/dev/null || continue
+    t0="$(now)"
+    svc_prepare
+    say "  $(printf '%-18s' "$name") prepared ($(elapsed "$t0"))"
+  done
+}
+
+usage() {
+  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+main() {
+  local cmd="${1:-}"
+  shift || true
+  read_registry
+  case "$cmd" in
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    status) table "${NAMES[@]}" ;;
+    logs) cmd_logs "$@" ;;
+    prepare) cmd_prepare "$@" ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
