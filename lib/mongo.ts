@@ -48,12 +48,21 @@ export function createMongoClient(config: Config['mongo'], options: MongoClientO
   });
 }
 
-/** Create the pipeline's indexes; idempotent (an existing identical index is a no-op). */
-export async function ensureIndexes(db: Db): Promise<void> {
-  await db.collection(COLLECTIONS.somedata).createIndexes([{ key: { runId: 1 }, name: 'runId' }]);
-  await db.collection(COLLECTIONS.footdata).createIndexes([
+/** The indexes of DESIGN §5, per collection. */
+export const INDEXES: Record<keyof typeof COLLECTIONS, { key: Record<string, 1>; name: string }[]> = {
+  somedata: [{ key: { runId: 1 }, name: 'runId' }],
+  footdata: [
     { key: { runId: 1 }, name: 'runId' },
     { key: { utcDate: 1 }, name: 'utcDate' },
     { key: { 'competition.code': 1 }, name: 'competition_code' },
-  ]);
+  ],
+};
+
+/** Create the pipeline's indexes; idempotent (an existing identical index is a no-op). */
+export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [collection, indexes] of Object.entries(INDEXES)) {
+    // One index per command: FerretDB 1.24 drops the connection (a server-side
+    // panic) when one createIndexes command names several indexes that all exist.
+    for (const { key, name } of indexes) await db.collection(collection).createIndex(key, { name });
+  }
 }

@@ -32,15 +32,23 @@ describe('the document store', () => {
     await events.updateOne({ _id: 'd' }, { $setOnInsert: { runId: 'r2', n: 100 } }, { upsert: true });
 
     expect(await events.findOne({ _id: 'd' })).toEqual({ _id: 'd', runId: 'r2', n: 7 });
-    const totals = await events
-      .aggregate([
-        { $match: { n: { $gt: 1 } } },
-        { $group: { _id: '$runId', total: { $sum: '$n' }, count: { $sum: 1 } } },
-      ])
-      .toArray();
-    expect(totals.sort((x, y) => String(x._id).localeCompare(String(y._id)))).toEqual([
-      { _id: 'r1', total: 2, count: 1 },
-      { _id: 'r2', total: 12, count: 2 },
+    // One accumulator per $group: FerretDB 1.24 computes only the first accumulator
+    // of a $group and answers 0 for the others (MongoDB computes all of them).
+    const byRun = (accumulator: object) =>
+      events
+        .aggregate([
+          { $match: { n: { $gt: 1 } } },
+          { $group: { _id: '$runId', value: accumulator } },
+          { $sort: { _id: 1 } },
+        ])
+        .toArray();
+    expect(await byRun({ $sum: '$n' })).toEqual([
+      { _id: 'r1', value: 2 },
+      { _id: 'r2', value: 12 },
+    ]);
+    expect(await byRun({ $sum: 1 })).toEqual([
+      { _id: 'r1', value: 1 },
+      { _id: 'r2', value: 2 },
     ]);
   });
 
