@@ -8,11 +8,14 @@ STACK := bash infra/stack.sh
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-node_modules/.package-lock.json: package-lock.json
-	npm ci --no-audit --no-fund
+# `npm install`, not `npm ci`: it installs exactly the lock's versions too, but
+# npm 11's `ci` also insists on every other platform's optional binaries
+# (@swc/core-darwin-arm64, ...), which the registry mirror here does not serve.
+node_modules/.package-lock.json: package-lock.json package.json
+	npm install --no-audit --no-fund
 	@touch $@
 
-install: node_modules/.package-lock.json ## Install Node dependencies (npm ci) when the lock file changed
+install: node_modules/.package-lock.json ## Install Node dependencies (the lock's versions) when the lock file changed
 
 build: install ## Compile TypeScript to dist/
 	npm run build --silent

@@ -84,6 +84,7 @@ const EnvSchema = z.object({
   ADMIN_PASSWORD: optionalSecret,
   QUEUE_NAME: z.string().min(1).default('producer-jobs'),
   WORKER_CONCURRENCY: int(4, 1, 256),
+  WORKER_PORT: port(3001),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -111,7 +112,15 @@ export interface Config {
     maxRecordBytes: number;
     filter: { competitions: string[]; areas: string[] };
   };
-  workers: { adminPort: number; adminUser: string; adminPassword?: string; queueName: string; concurrency: number };
+  workers: {
+    adminPort: number;
+    adminUser: string;
+    adminPassword?: string;
+    queueName: string;
+    concurrency: number;
+    /** The worker process's own health/metrics port. */
+    port: number;
+  };
 }
 
 /** Names of the variables, for `.env.example` checks and docs. */
@@ -177,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(e.ADMIN_PASSWORD && { adminPassword: e.ADMIN_PASSWORD }),
       queueName: e.QUEUE_NAME,
       concurrency: e.WORKER_CONCURRENCY,
+      port: e.WORKER_PORT,
     },
   };
 }

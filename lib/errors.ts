@@ -11,17 +11,22 @@ export interface PipelineErrorOptions {
   context?: Record<string, unknown>;
   /** The underlying error. */
   cause?: unknown;
+  /** How long the caller should wait before trying again, when the failure says so (HTTP Retry-After). */
+  retryAfterMs?: number;
 }
 
 export class PipelineError extends Error {
   readonly retriable: boolean;
   readonly context: Record<string, unknown>;
+  /** Set only when the failure says how long to wait (no own property otherwise, so logs stay clean). */
+  declare readonly retryAfterMs?: number;
 
   constructor(message: string, options: PipelineErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.retriable = options.retriable ?? false;
     this.context = options.context ?? {};
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -45,6 +50,19 @@ export class ValidationError extends PipelineError {
     super(message, { retriable: false, context: { field, ...context } });
   }
 }
+
+/**
+ * A dependency (Kafka, an upstream API) cannot take the work now; the same call
+ * may succeed later. HTTP answers it with 503 and `Retry-After`.
+ */
+export class UnavailableError extends PipelineError {
+  constructor(message: string, options: Omit<PipelineErrorOptions, 'retriable'> = {}) {
+    super(message, { ...options, retriable: true });
+  }
+}
+
+/** An upstream service answered wrongly or not at all, and there is nothing else to serve. HTTP: 502. */
+export class UpstreamError extends PipelineError {}
 
 /** The retrier gave up; `cause` is the last error seen. */
 export class RetriesExhaustedError extends PipelineError {

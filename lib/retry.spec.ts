@@ -51,6 +51,21 @@ describe('retry', () => {
     expect(calls).toBe(1);
   });
 
+  it('waits at least as long as the error asks (retryAfterMs), capped at maxDelayMs', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    await retry(
+      async () => {
+        calls++;
+        if (calls === 1) throw new PipelineError('slow down', { retriable: true, retryAfterMs: 40 });
+        if (calls === 2) throw new PipelineError('slow down more', { retriable: true, retryAfterMs: 60_000 });
+        return 'ok';
+      },
+      { initialDelayMs: 1, maxDelayMs: 50, onRetry: ({ delayMs }) => waits.push(delayMs) },
+    );
+    expect(waits).toEqual([40, 50]);
+  });
+
   it('stops waiting when aborted and throws the real failure', async () => {
     const controller = new AbortController();
     const failure = retry(

@@ -1,7 +1,8 @@
 /**
  * The one retrier of the project: exponential backoff with full jitter, a
- * `bail` for errors that must not be retried, and an abort signal so shutdown
- * never waits out a backoff. Modelled on KafkaJS `src/retry/index.js`.
+ * `bail` for errors that must not be retried, an abort signal so shutdown
+ * never waits out a backoff, and at least the wait an error asks for
+ * (`retryAfterMs`, e.g. HTTP Retry-After). Modelled on KafkaJS `src/retry/index.js`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRetriable, PipelineError, RetriesExhaustedError } from './errors';
@@ -50,7 +51,22 @@ export function backoffDelay(
   return Math.round(cap / 2 + random() * (cap / 2));
 }
 
-function defaultShouldRetry(error: unknown): boolean {
+/**
+ * The wait an error asks for itself (`retryAfterMs`, e.g. from an HTTP
+ * Retry-After header), capped at maxDelayMs; 0 when it asks for none.
+ */
+function requestedDelay(error: unknown, options: Pick<RetryOptions, 'maxDelayMs'>): number {
+  const asked = typeof error === 'object' && error !== null ? (error as { retryAfterMs?: unknown }).retryAfterMs : 0;
+  if (typeof asked !== 'number' || !Number.isFinite(asked) || asked <= 0) return 0;
+  return Math.min(asked, options.maxDelayMs ?? DEFAULTS.maxDelayMs);
+}
+
+/**
+ * The retrier's default policy, for callers that retry by other means (BullMQ
+ * attempts): retry unless the error says `retriable: false` or is a PipelineError
+ * that does not say `retriable: true`.
+ */
+export function defaultShouldRetry(error: unknown): boolean {
   if (isRetriable(error)) return true;
   const flagged = typeof error === 'object' && error !== null && 'retriable' in error;
   return !(flagged || error instanceof PipelineError);
@@ -74,7 +90,7 @@ export async function retry<T>(
       const lastAttempt = attempt > retries;
       if (!shouldRetry(caught) || options.signal?.aborted) throw caught;
       if (lastAttempt) throw new RetriesExhaustedError(attempt, caught);
-      const delayMs = backoffDelay(attempt, options);
+      const delayMs = Math.max(backoffDelay(attempt, options), requestedDelay(caught, options));
       options.onRetry?.({ error: caught, attempt, delayMs });
       try {
         await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : undefined);

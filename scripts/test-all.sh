@@ -22,6 +22,7 @@ jest() { local project=$1; shift; npx jest --selectProjects "$project" --runInBa
 step "typecheck" check typecheck npx tsc --noEmit
 step "lint" check lint bash -c 'npx eslint . && npx prettier --check . >/dev/null'
 step "unit" jest unit
+step "compose (parsed by compose-go, no engine needed)" jest compose
 step "start the stack" check stack-up bash infra/stack.sh up
 step "integration" jest integration
 step "stack (stops and restarts services)" jest stack

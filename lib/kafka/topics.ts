@@ -3,9 +3,11 @@
  * runs at start-up. Topics are never auto-created: their partitions,
  * replication and cleanup policy are decided here, once.
  */
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 import type { Config } from '../config';
-import { PipelineError } from '../errors';
+import { describeError, PipelineError } from '../errors';
+import type { Logger } from '../logger';
+import { retry } from '../retry';
 
 export interface TopicSpec {
   topic: string;
@@ -86,4 +88,44 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<En
   }
 
   return { created: missing.map((spec) => spec.topic), existing: present.map((spec) => spec.topic) };
+}
+
+export interface EnsurePipelineTopicsOptions {
+  /** Attempts after the first while the cluster is unreachable or short of brokers. Default: Infinity (until aborted). */
+  retries?: number;
+  /** Stops retrying, e.g. on SIGTERM during start-up. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The start-up step of every service: connect an admin client, ensure the
+ * pipeline topics (retrying while the cluster is unreachable or short of
+ * brokers; a wrong existing topic fails at once), disconnect.
+ */
+export async function ensurePipelineTopics(
+  kafka: Kafka,
+  config: Config['kafka'],
+  log: Logger,
+  options: EnsurePipelineTopicsOptions = {},
+): Promise<EnsureTopicsResult> {
+  const admin = kafka.admin();
+  try {
+    const result = await retry(
+      async () => {
+        await admin.connect();
+        return ensureTopics(admin, pipelineTopics(config));
+      },
+      {
+        retries: options.retries ?? Infinity,
+        maxDelayMs: 5_000,
+        ...(options.signal && { signal: options.signal }),
+        onRetry: ({ error, attempt, delayMs }) =>
+          log.warn({ attempt, delayMs, reason: describeError(error) }, 'Kafka topics not ready yet, retrying'),
+      },
+    );
+    log.info(result, 'Kafka topics ready');
+    return result;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }

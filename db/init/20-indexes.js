@@ -1,0 +1,22 @@
+// MongoDB init script (mongosh): the pipeline's collections and indexes
+// (DESIGN §5), created once when the data volume is new. The services create
+// the same indexes at start-up (lib/mongo.ts INDEXES, ensureIndexes); this
+// script makes a fresh database complete before any service connects.
+// test/compose/compose.test.ts checks that both define the same indexes.
+const dbName = process.env.MONGO_DB || 'pipeline';
+const pipelineDb = db.getSiblingDB(dbName);
+
+const indexes = {
+  somedata: [{ key: { runId: 1 }, name: 'runId' }],
+  footdata: [
+    { key: { runId: 1 }, name: 'runId' },
+    { key: { utcDate: 1 }, name: 'utcDate' },
+    { key: { 'competition.code': 1 }, name: 'competition_code' },
+  ],
+};
+
+for (const [collection, specs] of Object.entries(indexes)) {
+  const result = pipelineDb.runCommand({ createIndexes: collection, indexes: specs });
+  if (result.ok !== 1) throw new Error(`createIndexes on ${dbName}.${collection} failed: ${JSON.stringify(result)}`);
+  print(`init: ${dbName}.${collection} indexes ${specs.map((spec) => spec.name).join(', ')}`);
+}

@@ -1,0 +1,41 @@
+/**
+ * A request id and a child logger per HTTP request: the id comes from
+ * `X-Request-Id` when the caller sent a sane one, else a new UUID; it is echoed
+ * back and stamped on every log line of the request (`req.log`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logger';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The request id (X-Request-Id). */
+    id: string;
+    /** A logger with `reqId` bound. */
+    log: Logger;
+  }
+}
+
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestContext(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const id = incoming && SANE_ID.test(incoming) ? incoming : randomUUID();
+    req.id = id;
+    // The child logger is made on first use: most requests never log.
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { get: () => (child ??= log.child({ reqId: id })), configurable: true });
+    res.setHeader('X-Request-Id', id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const failed = res.statusCode >= 500;
+      if (!failed && !log.isLevelEnabled('debug')) return;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const context = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
+      if (failed) req.log.warn(context, 'request answered');
+      else req.log.debug(context, 'request answered');
+    });
+    next();
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Input validation for HTTP handlers: parse with a zod schema or throw a
+ * ValidationError that names the field at fault (the error handler answers 400).
+ */
+import type { z } from 'zod';
+import { ValidationError } from '../errors';
+
+/**
+ * Parse `input` with `schema`; on failure throw a ValidationError for the first
+ * problem, its message prefixed with the field name ("number: must be ...").
+ * `where` names the input as a whole when the problem is not one field (e.g. "body").
+ */
+export function validate<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const field = unknownKey ?? (issue.path.length > 0 ? issue.path.map(String).join('.') : where);
+  const missing = issue.code === 'invalid_type' && issue.input === undefined && issue.path.length > 0;
+  const message = unknownKey ? 'is not a known field' : missing ? 'is required' : issue.message;
+  throw new ValidationError(`${field}: ${message}`, field, { where });
+}

@@ -1,0 +1,227 @@
+import type { Kafka, Message, PartitionerArgs, ProducerConfig, RecordMetadata, TopicMessages } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { ConfigError, UnavailableError } from '../errors';
+import { createEvent } from '../schemas';
+import { PublisherOverloadedError, Publisher, PublishFailedError, PublishTimeoutError } from './publisher';
+
+const PARTITIONS = [0, 1, 2].map((partitionId) => ({
+  partitionId,
+  leader: 1,
+  replicas: [1],
+  isr: [1],
+  partitionErrorCode: 0,
+}));
+
+/**
+ * A kafkajs stand-in: records every sendBatch, runs the publisher's partitioner
+ * like kafkajs does, and acknowledges with per-partition offsets — or does what
+ * the test says.
+ */
+function fakeKafka() {
+  const sends: TopicMessages[][] = [];
+  const logEnd = new Map<string, number>();
+  let partition!: (args: PartitionerArgs) => number;
+  const listeners = new Map<string, () => void>();
+  const fake = {
+    sends,
+    config: undefined as ProducerConfig | undefined,
+    disconnects: 0,
+    acknowledge(topicMessages: TopicMessages[]): RecordMetadata[] {
+      const result: RecordMetadata[] = [];
+      for (const { topic, messages } of topicMessages) {
+        const perPartition = new Map<number, Message[]>();
+        for (const message of messages) {
+          const chosen = partition({ topic, partitionMetadata: PARTITIONS, message });
+          perPartition.set(chosen, [...(perPartition.get(chosen) ?? []), message]);
+        }
+        for (const [chosen, group] of perPartition) {
+          const slot = `${topic}/${chosen}`;
+          const base = logEnd.get(slot) ?? 0;
+          logEnd.set(slot, base + group.length);
+          result.push({ topicName: topic, partition: chosen, errorCode: 0, baseOffset: String(base) });
+        }
+      }
+      return result;
+    },
+    behaviour: undefined as undefined | ((topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>),
+    kafka: {
+      producer(config: ProducerConfig) {
+        fake.config = config;
+        partition = config.createPartitioner!() as unknown as (args: PartitionerArgs) => number;
+        return {
+          events: { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' },
+          on: (event: string, listener: () => void) => listeners.set(event, listener),
+          connect: async () => listeners.get('producer.connect')?.(),
+          disconnect: async () => {
+            fake.disconnects++;
+            listeners.get('producer.disconnect')?.();
+          },
+          sendBatch: async ({ topicMessages }: { topicMessages: TopicMessages[] }) => {
+            sends.push(topicMessages);
+            return fake.behaviour ? fake.behaviour(topicMessages) : fake.acknowledge(topicMessages);
+          },
+        };
+      },
+    } as unknown as Kafka,
+  };
+  return fake;
+}
+
+async function connected(options: ConstructorParameters<typeof Publisher>[1] = {}) {
+  const fake = fakeKafka();
+  const publisher = new Publisher(fake.kafka, { lingerMs: 5, ...options });
+  await publisher.connect();
+  return { fake, publisher };
+}
+
+const record = (key: string) => ({ key, value: JSON.stringify({ key }) });
+
+describe('the publisher', () => {
+  it('configures an idempotent producer with one request in flight and acks=all retries kept', async () => {
+    const { fake } = await connected();
+    expect(fake.config).toMatchObject({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    expect(fake.config?.retry?.retries).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('gathers records published together into one sendBatch, grouped per topic', async () => {
+    const { fake, publisher } = await connected();
+    const results = await Promise.all([
+      publisher.publish('a', record('k1')),
+      publisher.publish('b', record('k2')),
+      publisher.publish('a', record('k3')),
+    ]);
+    expect(fake.sends).toHaveLength(1);
+    expect(fake.sends[0]!.map(({ topic, messages }) => [topic, messages.map((m) => m.key)])).toEqual([
+      ['a', ['k1', 'k3']],
+      ['b', ['k2']],
+    ]);
+    expect(results.map((result) => result.topic)).toEqual(['a', 'b', 'a']);
+  });
+
+  it('gives every record its own partition and consecutive offsets within it', async () => {
+    const { publisher } = await connected();
+    const keys = Array.from({ length: 60 }, (_, index) => `key-${index % 7}`);
+    const first = await Promise.all(keys.map((key) => publisher.publish('t', record(key))));
+    const second = await Promise.all(keys.map((key) => publisher.publish('t', record(key))));
+    const all = [...first, ...second];
+    // The same key always lands on the same partition.
+    const partitionOfKey = new Map<string, number>();
+    [...keys, ...keys].forEach((key, index) => {
+      const { partition } = all[index]!;
+      expect(partitionOfKey.get(key) ?? partition).toBe(partition);
+      partitionOfKey.set(key, partition);
+    });
+    // Per partition, offsets run 0, 1, 2, ... with no gap and no repeat.
+    for (const partition of new Set(all.map((result) => result.partition))) {
+      const offsets = all.filter((result) => result.partition === partition).map((result) => Number(result.offset));
+      expect(offsets).toEqual(offsets.map((_, index) => index));
+    }
+  });
+
+  it('sends a full batch at once and never more than maxBatch records per send', async () => {
+    const { fake, publisher } = await connected({ lingerMs: 1_000, maxBatch: 10, timeoutMs: 5_000 });
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 25 }, (_, index) => publisher.publish('t', record(`k${index}`))).slice(0, 20),
+    );
+    expect(Date.now() - started).toBeLessThan(500);
+    await publisher.flush();
+    expect(fake.sends.map((send) => send[0]!.messages.length)).toEqual([10, 10, 5]);
+  });
+
+  it('rejects a record the cluster does not acknowledge in time, with a retriable error and a Retry-After hint', async () => {
+    const { fake, publisher } = await connected({ timeoutMs: 100, retryAfterMs: 3_000 });
+    fake.behaviour = () => new Promise(() => undefined); // the cluster never answers
+    const started = Date.now();
+    const failure = publisher.publish('t', record('k'));
+    await expect(failure).rejects.toBeInstanceOf(PublishTimeoutError);
+    await expect(failure).rejects.toMatchObject({ retriable: true, retryAfterMs: 3_000 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    expect(publisher.isReady()).toBe(false);
+  });
+
+  it('holds at most maxPending records and refuses more at once instead of growing', async () => {
+    const { fake, publisher } = await connected({ maxBatch: 2, maxPending: 5, timeoutMs: 200 });
+    fake.behaviour = () => new Promise(() => undefined);
+    const accepted = Array.from({ length: 5 }, (_, index) => publisher.publish('t', record(`k${index}`)));
+    accepted.forEach((promise) => promise.catch(() => undefined));
+    await expect(publisher.publish('t', record('one too many'))).rejects.toBeInstanceOf(PublisherOverloadedError);
+    expect(publisher.pending).toBe(5);
+    await Promise.allSettled(accepted);
+    expect(publisher.pending).toBeLessThanOrEqual(2); // only the batch stuck in flight is still held
+  });
+
+  it('does not send records that expired while waiting, and recovers when the cluster answers again', async () => {
+    const { fake, publisher } = await connected({ maxBatch: 1, timeoutMs: 100 });
+    let release!: () => void;
+    fake.behaviour = (topicMessages) =>
+      new Promise((resolve) => (release = () => resolve(fake.acknowledge(topicMessages))));
+    const stuck = publisher.publish('t', record('stuck'));
+    const waiting = publisher.publish('t', record('waiting'));
+    await expect(waiting).rejects.toBeInstanceOf(PublishTimeoutError);
+    await expect(stuck).rejects.toBeInstanceOf(PublishTimeoutError);
+    fake.behaviour = undefined;
+    release();
+    await expect(publisher.publish('t', record('after'))).resolves.toMatchObject({ topic: 't' });
+    expect(fake.sends.flat().flatMap(({ messages }) => messages.map((m) => m.key))).toEqual(['stuck', 'after']);
+    expect(publisher.isReady()).toBe(true);
+  });
+
+  it('rejects every record of a failed send with a retriable error', async () => {
+    const { fake, publisher } = await connected();
+    fake.behaviour = () => Promise.reject(Object.assign(new Error('broker gone'), { retriable: true }));
+    const failures = [publisher.publish('t', record('a')), publisher.publish('t', record('b'))];
+    for (const failure of failures) {
+      await expect(failure).rejects.toBeInstanceOf(PublishFailedError);
+      await expect(failure).rejects.toBeInstanceOf(UnavailableError);
+    }
+  });
+
+  it('publishes an event with the envelope key and headers', async () => {
+    const { fake, publisher } = await connected();
+    const event = createEvent('somedata', { data: 'car', number: 1, items: { '0': 'car' } }, { source: 'api' });
+    await publisher.publishEvent('t', event, 'req-9');
+    const [message] = fake.sends[0]![0]!.messages;
+    expect(message).toMatchObject({ key: 'car', headers: { schema: 'somedata.v1', 'trace-id': 'req-9' } });
+    expect(JSON.parse(String(message!.value))).toEqual(event);
+  });
+
+  it('on close, flushes what is pending, disconnects once, and refuses new records', async () => {
+    const { fake, publisher } = await connected({ lingerMs: 200 });
+    const pending = publisher.publish('t', record('last'));
+    const closing = publisher.close();
+    expect(publisher.close()).toBe(closing);
+    await closing;
+    await expect(pending).resolves.toMatchObject({ offset: '0' });
+    expect(fake.disconnects).toBe(1);
+    await expect(publisher.publish('t', record('late'))).rejects.toBeInstanceOf(PublishFailedError);
+    expect(publisher.isReady()).toBe(false);
+  });
+
+  it('refuses to publish before it is connected', async () => {
+    const publisher = new Publisher(fakeKafka().kafka);
+    await expect(publisher.publish('t', record('k'))).rejects.toThrow(/not connected/);
+  });
+
+  it('counts records, batch sizes and latency in the registry', async () => {
+    const registry = new Registry();
+    const { publisher } = await connected({ registry });
+    await Promise.all([publisher.publish('t', record('a')), publisher.publish('t', record('b'))]);
+    const text = await registry.metrics();
+    expect(text).toMatch(/publisher_records_total\{topic="t",outcome="acked"\} 2/);
+    expect(text).toMatch(/publisher_batch_size_count 1/);
+    expect(text).toMatch(/publisher_ack_latency_seconds_count 2/);
+  });
+
+  it('validates its options after merging the defaults, naming each problem', () => {
+    const kafka = fakeKafka().kafka;
+    expect(() => new Publisher(kafka, { maxBatch: 500, maxPending: 100 })).toThrow(ConfigError);
+    expect(() => new Publisher(kafka, { maxBatch: 500, maxPending: 100 })).toThrow(
+      /maxPending \(100\) must be at least maxBatch \(500\): raise PUBLISH_MAX_PENDING or lower PUBLISH_MAX_BATCH/,
+    );
+    expect(() => new Publisher(kafka, { lingerMs: -1, timeoutMs: 1.5 })).toThrow(
+      /lingerMs must be an integer >= 0[\s\S]*timeoutMs/,
+    );
+    expect(new Publisher(kafka, { lingerMs: undefined }).options).toMatchObject({ lingerMs: 5, maxBatch: 500 });
+  });
+});

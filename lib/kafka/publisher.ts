@@ -1,0 +1,414 @@
+/**
+ * The publisher every producer writes through: one idempotent kafkajs producer
+ * (acks=all), records gathered for a few milliseconds or up to a size bound and
+ * sent together with one `sendBatch` (kafkajs has no linger of its own), and
+ * each caller's promise resolved with its partition and offset once the broker
+ * acknowledged its record.
+ *
+ * Memory is bounded: at most `maxPending` records are held, and a record not
+ * acknowledged within `timeoutMs` is rejected with a retriable
+ * `UnavailableError` (HTTP: 503 + Retry-After) instead of waiting on an
+ * unreachable cluster. `close()` flushes what is pending, then disconnects.
+ *
+ * Sends are serial (one `sendBatch` in flight): kafkajs idempotence allows
+ * one in-flight request per broker anyway, and records that arrive during a
+ * send form the next batch, so batches grow with load by themselves.
+ */
+import { Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ConfigError, describeError, UnavailableError } from '../errors';
+import { createLogger, type Logger } from '../logger';
+import { toKafkaMessage, type PipelineEvent } from '../schemas/envelope';
+
+export interface PublisherOptions {
+  /**
+   * How long the first record of a batch waits for others before the batch is
+   * sent, in ms; 0 sends on the next turn of the event loop. Default: 5.
+   */
+  lingerMs?: number;
+  /** Records per `sendBatch` at most; a batch this full is sent at once. Default: 500. */
+  maxBatch?: number;
+  /**
+   * Records held at most (waiting or in flight); beyond it `publish()` rejects at
+   * once with PublisherOverloadedError rather than growing memory. Must be at
+   * least maxBatch. Default: 10_000.
+   */
+  maxPending?: number;
+  /** A record not acknowledged this long after `publish()` is rejected with PublishTimeoutError, in ms. Default: 5_000. */
+  timeoutMs?: number;
+  /**
+   * Longest wait between two kafkajs attempts of a send while the cluster is
+   * unreachable, in ms: lower recovers faster after an outage. Default: 1_000.
+   */
+  retryMaxWaitMs?: number;
+  /** The Retry-After hint carried by the errors of a failed publish, in ms. Default: 2_000. */
+  retryAfterMs?: number;
+  /** Where the publisher's metrics are registered. Default: none. */
+  registry?: Registry;
+  /** Logger (a child with `component: publisher` is used). Default: silent. */
+  log?: Logger;
+}
+
+type ResolvedOptions = Required<Omit<PublisherOptions, 'registry' | 'log'>>;
+
+export const PUBLISHER_DEFAULTS: ResolvedOptions = {
+  lingerMs: 5,
+  maxBatch: 500,
+  maxPending: 10_000,
+  timeoutMs: 5_000,
+  retryMaxWaitMs: 1_000,
+  retryAfterMs: 2_000,
+};
+
+/** What `publish()` takes: the key is required (DESIGN §3: keys always set). */
+export interface OutgoingRecord {
+  key: string;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+/** Where an acknowledged record landed. */
+export interface PublishResult {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** The cluster did not acknowledge the record in time. */
+export class PublishTimeoutError extends UnavailableError {}
+/** Too many records are waiting already; try again later. */
+export class PublisherOverloadedError extends UnavailableError {}
+/** The send failed, or the publisher is not connected or is closing. */
+export class PublishFailedError extends UnavailableError {}
+
+interface PendingRecord {
+  topic: string;
+  message: Message;
+  deadline: number;
+  startedAt: bigint;
+  settled: boolean;
+  resolve: (result: PublishResult) => void;
+  reject: (error: Error) => void;
+}
+
+/** Validate merged options; every problem names the setting and the way out. */
+function validateOptions(options: ResolvedOptions): void {
+  const problems: string[] = [];
+  const intAtLeast = (name: keyof ResolvedOptions, min: number) => {
+    const value = options[name];
+    if (!Number.isInteger(value) || value < min) problems.push(`${name} must be an integer >= ${min} (got ${value})`);
+  };
+  intAtLeast('lingerMs', 0);
+  intAtLeast('maxBatch', 1);
+  intAtLeast('maxPending', 1);
+  intAtLeast('timeoutMs', 1);
+  intAtLeast('retryMaxWaitMs', 1);
+  intAtLeast('retryAfterMs', 0);
+  if (options.maxPending < options.maxBatch) {
+    problems.push(
+      `maxPending (${options.maxPending}) must be at least maxBatch (${options.maxBatch}): ` +
+        'raise PUBLISH_MAX_PENDING or lower PUBLISH_MAX_BATCH',
+    );
+  }
+  if (options.lingerMs >= options.timeoutMs) {
+    problems.push(
+      `lingerMs (${options.lingerMs}) must be lower than timeoutMs (${options.timeoutMs}); a few ms is enough`,
+    );
+  }
+  if (problems.length > 0)
+    throw new ConfigError(`invalid publisher options:\n  - ${problems.join('\n  - ')}`, problems);
+}
+
+export class Publisher {
+  readonly options: ResolvedOptions;
+  private readonly log: Logger;
+  private readonly producer: Producer;
+  /** The partition kafkajs chose for each message object, read back to compute offsets. */
+  private readonly partitionOf = new WeakMap<Message, number>();
+  private readonly metrics?: ReturnType<typeof createPublisherMetrics>;
+
+  private queue: PendingRecord[] = [];
+  private inFlight: PendingRecord[] = [];
+  private sending?: Promise<void>;
+  private lingerTimer?: NodeJS.Timeout;
+  private expiryTimer?: NodeJS.Timeout;
+  private unsettled = 0;
+  private idleWaiters: (() => void)[] = [];
+  private connected = false;
+  private connecting?: Promise<void>;
+  private closing?: Promise<void>;
+  /** True from the first failed or expired record until the next successful send. */
+  private stalled = false;
+
+  constructor(kafka: Kafka, options: PublisherOptions = {}) {
+    const { registry, log, ...rest } = options;
+    const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+    this.options = { ...PUBLISHER_DEFAULTS, ...defined };
+    validateOptions(this.options);
+    this.log = (log ?? createLogger({ service: 'publisher', level: 'silent' })).child({ component: 'publisher' });
+
+    const partitionOf = this.partitionOf;
+    this.producer = kafka.producer({
+      idempotent: true,
+      // kafkajs idempotence requires one in-flight request per broker.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // An idempotent producer must keep retrying (kafkajs warns otherwise); our own
+      // deadline answers callers, kafkajs keeps the batch until the cluster is back.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: this.options.retryMaxWaitMs },
+      createPartitioner: () => {
+        const choose = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const partition = choose(args);
+          partitionOf.set(args.message, partition);
+          return partition;
+        };
+      },
+    });
+    this.producer.on(this.producer.events.CONNECT, () => {
+      this.connected = true;
+    });
+    this.producer.on(this.producer.events.DISCONNECT, () => {
+      this.connected = false;
+    });
+    if (registry) this.metrics = createPublisherMetrics(registry, () => this.queue.length + this.inFlight.length);
+  }
+
+  /** Connect the producer (and fetch its producer id). Safe to call again after a failure. */
+  connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  /** Connected, not closing, and the last send went through: what /readyz reports. */
+  isReady(): boolean {
+    return this.connected && !this.closing && !this.stalled;
+  }
+
+  /** Records held in memory (waiting or in flight). */
+  get pending(): number {
+    return this.queue.length + this.inFlight.length;
+  }
+
+  /**
+   * Publish one record; resolves once the cluster acknowledged it (acks=all).
+   * Rejects with a retriable UnavailableError when the publisher is overloaded,
+   * not connected or closing, or the cluster did not answer within timeoutMs.
+   */
+  publish(topic: string, record: OutgoingRecord): Promise<PublishResult> {
+    if (this.closing) return Promise.reject(this.failure(PublishFailedError, 'the publisher is closing', topic));
+    if (!this.connected) return Promise.reject(this.failure(PublishFailedError, 'not connected to Kafka', topic));
+    if (this.pending >= this.options.maxPending) {
+      this.metrics?.records.inc({ topic, outcome: 'overloaded' });
+      return Promise.reject(
+        this.failure(PublisherOverloadedError, `${this.pending} records are waiting for Kafka already`, topic),
+      );
+    }
+    return new Promise<PublishResult>((resolve, reject) => {
+      this.queue.push({
+        topic,
+        // A fresh object per record: kafkajs hands it back to the partitioner by identity.
+        message: { key: record.key, value: record.value, ...(record.headers && { headers: record.headers }) },
+        deadline: Date.now() + this.options.timeoutMs,
+        startedAt: process.hrtime.bigint(),
+        settled: false,
+        resolve,
+        reject,
+      });
+      this.unsettled++;
+      this.armExpiry();
+      this.schedule();
+    });
+  }
+
+  /** Publish a pipeline event (key, JSON value and headers from the envelope). */
+  publishEvent(topic: string, event: PipelineEvent, traceId?: string): Promise<PublishResult> {
+    return this.publish(topic, toKafkaMessage(event, traceId));
+  }
+
+  /** Resolves once every record accepted so far is acknowledged or has failed. */
+  flush(): Promise<void> {
+    if (this.unsettled === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.schedule(true);
+    });
+  }
+
+  /** Stop accepting, flush what is pending, disconnect. Calling it again returns the same promise. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.flush();
+      clearTimeout(this.lingerTimer);
+      clearTimeout(this.expiryTimer);
+      await this.producer.disconnect();
+      this.log.info('publisher closed');
+    })();
+    return this.closing;
+  }
+
+  /** Send now when a batch is full (or `now`), else after the linger; never two sends at once. */
+  private schedule(now = false): void {
+    if (this.sending || this.queue.length === 0) return;
+    if (now || this.closing || this.queue.length >= this.options.maxBatch) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+      this.sendNext();
+    } else {
+      this.lingerTimer ??= setTimeout(() => {
+        this.lingerTimer = undefined;
+        if (!this.sending) this.sendNext();
+      }, this.options.lingerMs);
+    }
+  }
+
+  private sendNext(): void {
+    const batch = this.queue.splice(0, this.options.maxBatch).filter((record) => !record.settled);
+    if (batch.length === 0) return;
+    this.inFlight = batch;
+    this.metrics?.batchSize.observe(batch.length);
+    this.sending = this.send(batch).finally(() => {
+      this.inFlight = [];
+      this.sending = undefined;
+      // Records that arrived during the send have waited long enough: send them at once.
+      if (this.queue.length > 0) this.schedule(true);
+      this.notifyIfIdle();
+    });
+  }
+
+  private async send(batch: PendingRecord[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const record of batch) {
+      const messages = byTopic.get(record.topic) ?? [];
+      messages.push(record.message);
+      byTopic.set(record.topic, messages);
+    }
+    let acknowledged: RecordMetadata[];
+    try {
+      acknowledged = await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      this.markStalled({ err: error, batchSize: batch.length }, 'send failed');
+      for (const record of batch) {
+        this.settle(
+          record,
+          'failed',
+          this.failure(PublishFailedError, `send failed: ${describeError(error)}`, record.topic, error),
+        );
+      }
+      return;
+    }
+    if (this.stalled) this.log.info({ batchSize: batch.length }, 'Kafka acknowledges again');
+    this.stalled = false;
+
+    // Offsets within a partition follow the order of the messages sent to it.
+    const nextOffset = new Map<string, bigint>();
+    for (const meta of acknowledged) {
+      nextOffset.set(`${meta.topicName}\u0000${meta.partition}`, BigInt(meta.baseOffset ?? meta.offset ?? '-1'));
+    }
+    for (const record of batch) {
+      const partition = this.partitionOf.get(record.message) ?? -1;
+      const slot = `${record.topic}\u0000${partition}`;
+      const offset = nextOffset.get(slot) ?? -1n;
+      if (offset >= 0n) nextOffset.set(slot, offset + 1n);
+      this.settle(record, 'acked', { topic: record.topic, partition, offset: String(offset) });
+    }
+  }
+
+  /** Resolve or reject a record once; a record that already timed out is left alone. */
+  private settle(record: PendingRecord, outcome: 'acked' | 'failed' | 'timeout', result: PublishResult | Error): void {
+    if (record.settled) return;
+    record.settled = true;
+    this.unsettled--;
+    this.metrics?.records.inc({ topic: record.topic, outcome });
+    if (result instanceof Error) {
+      record.reject(result);
+    } else {
+      this.metrics?.latency.observe(Number(process.hrtime.bigint() - record.startedAt) / 1e9);
+      record.resolve(result);
+    }
+  }
+
+  /** One timer, set for the oldest unsettled record: in flight first, then waiting (both in arrival order). */
+  private armExpiry(): void {
+    if (this.expiryTimer) return;
+    const oldest = this.inFlight.find((record) => !record.settled) ?? this.queue[0];
+    if (!oldest) return;
+    this.expiryTimer = setTimeout(() => this.expire(), Math.max(0, oldest.deadline - Date.now()));
+  }
+
+  private expire(): void {
+    this.expiryTimer = undefined;
+    const now = Date.now();
+    let expired = 0;
+    const timeout = (record: PendingRecord) => {
+      expired++;
+      const message = `Kafka did not acknowledge the record within ${this.options.timeoutMs} ms`;
+      this.settle(record, 'timeout', this.failure(PublishTimeoutError, message, record.topic));
+    };
+    for (const record of this.inFlight) if (!record.settled && record.deadline <= now) timeout(record);
+    // Waiting records that expired are never sent: their callers were told they failed.
+    while (this.queue[0] && this.queue[0].deadline <= now) timeout(this.queue.shift()!);
+    if (expired > 0)
+      this.markStalled({ expired, pending: this.pending }, 'records expired before Kafka acknowledged them');
+    this.armExpiry();
+    this.notifyIfIdle();
+  }
+
+  private markStalled(context: Record<string, unknown>, message: string): void {
+    if (!this.stalled) this.log.warn(context, message);
+    this.stalled = true;
+  }
+
+  private notifyIfIdle(): void {
+    if (this.unsettled > 0) return;
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private failure(
+    Kind: new (message: string, options: ConstructorParameters<typeof UnavailableError>[1]) => UnavailableError,
+    message: string,
+    topic: string,
+    cause?: unknown,
+  ): UnavailableError {
+    return new Kind(message, { context: { topic }, retryAfterMs: this.options.retryAfterMs, cause });
+  }
+}
+
+function createPublisherMetrics(registry: Registry, pending: () => number) {
+  return {
+    records: new Counter({
+      name: 'publisher_records_total',
+      help: 'Records by outcome: acked, failed, timeout, overloaded.',
+      labelNames: ['topic', 'outcome'] as const,
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'publisher_batch_size',
+      help: 'Records per sendBatch.',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'publisher_ack_latency_seconds',
+      help: 'From publish() to the broker acknowledgement.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    pending: new Gauge({
+      name: 'publisher_pending_records',
+      help: 'Records held in memory (waiting or in flight).',
+      registers: [registry],
+      collect() {
+        this.set(pending());
+      },
+    }),
+  };
+}
