@@ -10,6 +10,7 @@ export const JSON_API_HELMET: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   crossOriginResourcePolicy: { policy: 'same-origin' },
   referrerPolicy: { policy: 'no-referrer' },
+  frameguard: { action: 'deny' },
 };
 
 export function securityHeaders(options: HelmetOptions = JSON_API_HELMET): RequestHandler {

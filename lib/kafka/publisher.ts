@@ -10,6 +10,11 @@
  * `UnavailableError` (HTTP: 503 + Retry-After) instead of waiting on an
  * unreachable cluster. `close()` flushes what is pending, then disconnects.
  *
+ * A success means "in Kafka"; a failure does not always mean "not in Kafka":
+ * a record that expired while waiting is never sent, but one whose batch was
+ * already handed to kafkajs may still land after its caller was told it failed
+ * (at-least-once; a client that retries then makes a second event).
+ *
  * Sends are serial (one `sendBatch` in flight): kafkajs idempotence allows
  * one in-flight request per broker anyway, and records that arrive during a
  * send form the next batch, so batches grow with load by themselves.

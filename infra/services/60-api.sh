@@ -1,0 +1,14 @@
+# shellcheck shell=bash disable=SC2034 # svc_* are read by infra/stack.sh
+# The Express API (producers/main.ts): GET /somedata/:data publishes to Kafka,
+# GET /footdata serves football-data.org (or the simulator). Creates the
+# pipeline topics at start-up, so it needs the brokers.
+API_PORT="${API_PORT:-5000}"
+svc_address="127.0.0.1:$API_PORT"
+svc_needs="kafka-broker-1 kafka-broker-2"
+svc_timeout=60
+
+svc_start() {
+  (cd "$REPO_DIR" && stack_spawn node --import tsx producers/main.ts)
+}
+
+svc_healthy() { curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$API_PORT/readyz"; }

@@ -1,0 +1,93 @@
+/**
+ * The zod schemas of the HTTP API: they validate requests in the routes and
+ * generate `/openapi.json` (openapi.ts), so the documentation cannot drift from
+ * what the server accepts. Field rules come from the event schemas in lib/.
+ */
+import { z } from 'zod';
+import { Match, RunId, Source, SomedataData, SomedataItems, SomedataNumber, MAX_NUMBER } from '../lib/schemas';
+
+/** `:data` of GET /somedata/:data. */
+export const SomedataParams = z.object({ data: SomedataData });
+
+/**
+ * `?number=N`: exactly one decimal integer 1..100, 1 when absent. Written out
+ * as digits on purpose: no `1e9`, `0x10`, `1.5`, ` 5` or repeated `number`.
+ */
+const NumberParam = z
+  .string({
+    error: (issue) =>
+      Array.isArray(issue.input) ? 'must be given once' : `must be a whole number from 1 to ${MAX_NUMBER}`,
+  })
+  .regex(/^[0-9]{1,9}$/, `must be a whole number from 1 to ${MAX_NUMBER}`)
+  .transform(Number)
+  .pipe(SomedataNumber)
+  .meta({
+    description: `How many items to answer with, 1 to ${MAX_NUMBER}.`,
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_NUMBER,
+    default: 1,
+    example: 3,
+  });
+
+/** The query string: `number` only; an unknown parameter is refused, not ignored. */
+export const SomedataQuery = z.strictObject({ number: NumberParam.optional().default(1) });
+
+/** The JSON body of POST /somedata; unknown fields are refused. */
+export const SomedataBody = z
+  .strictObject(
+    { data: SomedataData, number: SomedataNumber.optional().default(1) },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'expected a JSON object body' : undefined) },
+  )
+  .meta({ id: 'SomedataRequest', example: { data: 'car', number: 3 } });
+
+/** Who produced the event: set by the producer jobs, absent for plain API calls. */
+export const OriginHeaders = z.object({
+  'x-run-id': RunId.unwrap()
+    .optional()
+    .meta({ description: 'The Airflow run id to stamp on the event (`runId`); null when absent.' }),
+  'x-source': Source.optional().meta({ description: 'Who sends: `api` (the default) or `job:<jobId>`.' }),
+});
+
+export const SomedataResponse = SomedataItems.meta({
+  id: 'SomedataResponse',
+  description: 'The seed\'s answer: `{ "0": data, ..., "N-1": data }`, sent once the event is acknowledged by Kafka.',
+  example: { '0': 'car', '1': 'car', '2': 'car' },
+});
+
+/** Headers of a 200 from /somedata: where the event went. */
+export const PublishedHeaders = z.object({
+  'x-event-id': z.uuid().meta({ description: 'The event id (uuid v7).' }),
+  'x-kafka-topic': z.string(),
+  'x-kafka-partition': z.string().meta({ description: 'Partition of the record (a number).' }),
+  'x-kafka-offset': z.string().meta({ description: 'Offset of the record in its partition (a number).' }),
+});
+
+export const FOOTDATA_SOURCES = ['football-data.org', 'simulator'] as const;
+export type FootdataSourceName = (typeof FOOTDATA_SOURCES)[number];
+
+export const FootdataResponse = z
+  .object({
+    source: z
+      .enum(FOOTDATA_SOURCES)
+      .meta({ description: 'Where the matches come from; `simulator` when no FOOT_TOKEN is set.' }),
+    stale: z
+      .boolean()
+      .meta({ description: 'True when the upstream is down or its budget is spent and this is the last good answer.' }),
+    fetchedAt: z.iso
+      .datetime({ offset: true })
+      .meta({ description: 'When these matches were fetched from the source.' }),
+    count: z.int().min(0),
+    matches: z.array(
+      Match.meta({ id: 'Match', description: 'One match as football-data.org v4 `/matches` returns it.' }),
+    ),
+  })
+  .meta({ id: 'FootdataResponse' });
+export type FootdataResponse = z.infer<typeof FootdataResponse>;
+
+export const FootdataHeaders = z.object({
+  'x-cache': z
+    .enum(['hit', 'miss', 'stale'])
+    .meta({ description: 'hit: from the cache; miss: fetched now; stale: last good answer.' }),
+  'x-data-source': z.enum(FOOTDATA_SOURCES),
+});

@@ -1,0 +1,111 @@
+import { Writable } from 'node:stream';
+import { UpstreamError } from '../../lib/errors';
+import { createLogger } from '../../lib/logger';
+import { startFakeFootballData, type FakeFootballData } from '../../test/support/fake-football-data';
+import { BudgetSpentError, FootballDataClient, parseRetryAfter } from './client';
+import { RateBudget } from './rate-budget';
+
+let fake: FakeFootballData;
+const logLines: string[] = [];
+const log = createLogger({
+  service: 'test',
+  level: 'debug',
+  destination: new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  }),
+});
+
+beforeAll(async () => {
+  fake = await startFakeFootballData();
+});
+afterAll(() => fake.close());
+beforeEach(() => fake.reset());
+
+const client = (overrides: Partial<ConstructorParameters<typeof FootballDataClient>[0]> = {}) =>
+  new FootballDataClient({
+    baseUrl: fake.url,
+    token: fake.token,
+    initialDelayMs: 5,
+    timeoutMs: 500,
+    log,
+    ...overrides,
+  });
+
+describe('the football-data.org client', () => {
+  it('sends the token as X-Auth-Token and returns the schema-checked matches', async () => {
+    const matches = await client().fetchMatches();
+    expect(matches.map((match) => match.id)).toEqual([537_801, 538_112, 537_806]);
+    expect(matches[0]).toHaveProperty('referees'); // upstream fields it does not model are kept
+    expect(fake.tokensSeen).toEqual([fake.token]);
+  });
+
+  it('retries a 500 with backoff and succeeds when the upstream recovers', async () => {
+    fake.setMode('fail', { times: 2 });
+    await expect(client().fetchMatches()).resolves.toHaveLength(3);
+    expect(fake.calls).toBe(3);
+  });
+
+  it('waits out a short Retry-After on 429, then calls again', async () => {
+    fake.setMode('rate-limit', { times: 1, retryAfterSec: 1 });
+    const started = Date.now();
+    await expect(client({ maxRetryAfterMs: 1_500 }).fetchMatches()).resolves.toHaveLength(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+    expect(fake.calls).toBe(2);
+  });
+
+  it('does not wait out a long Retry-After: fails at once, carrying it for the caller', async () => {
+    fake.setMode('rate-limit', { retryAfterSec: 60 });
+    await expect(client().fetchMatches()).rejects.toMatchObject({ retryAfterMs: 60_000 });
+    expect(fake.calls).toBe(1);
+  });
+
+  it('gives up on a slow upstream after its timeout and retries', async () => {
+    fake.setMode('slow', { delayMs: 1_000 });
+    await expect(client({ timeoutMs: 100, retries: 1 }).fetchMatches()).rejects.toThrow(/did not answer in time/);
+    expect(fake.calls).toBe(2);
+  });
+
+  it('refuses malformed data without retrying', async () => {
+    fake.setMode('malformed');
+    await expect(client().fetchMatches()).rejects.toThrow(/does not match the v4 schema/);
+    fake.setMode('malformed', { body: '<html>oops</html>' });
+    await expect(client().fetchMatches()).rejects.toBeInstanceOf(UpstreamError);
+    expect(fake.calls).toBe(2);
+  });
+
+  it('does not retry a refused token', async () => {
+    await expect(client({ token: 'wrong' }).fetchMatches()).rejects.toThrow(/refused the call \(403\)/);
+    expect(fake.calls).toBe(1);
+  });
+
+  it('never calls beyond its budget, retries included', async () => {
+    fake.setMode('fail');
+    const budget = new RateBudget({ limit: 4 });
+    const limited = client({ budget, retries: 10 });
+    await expect(limited.fetchMatches()).rejects.toBeInstanceOf(BudgetSpentError);
+    await expect(limited.fetchMatches()).rejects.toBeInstanceOf(BudgetSpentError);
+    expect(fake.calls).toBe(4);
+  });
+
+  it('never writes the token to a log line', async () => {
+    fake.setMode('fail', { times: 1 });
+    await client().fetchMatches();
+    await client({ token: 'wrong' })
+      .fetchMatches()
+      .catch(() => undefined);
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('\n')).not.toContain(fake.token);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates', () => {
+    expect(parseRetryAfter('30')).toBe(30_000);
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.UTC(2015, 9, 21, 7, 28, 0))).toBe(10_000);
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * The football-data.org v4 client: `GET /matches` (today's matches) with the
+ * token as `X-Auth-Token`, a timeout per call, retries with backoff on 5xx,
+ * 429, timeouts and network errors (honouring `Retry-After`), every call
+ * counted against a rate budget, and the answer checked against the schema.
+ *
+ * The token never reaches a log line or an error: failures are described by
+ * status and code only, never by the axios error (whose config holds the headers).
+ */
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { describeError, isRetriable, UpstreamError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { retry } from '../../lib/retry';
+import { MatchesResponse, type Match } from '../../lib/schemas';
+import type { FootballMetrics, UpstreamOutcome } from './metrics';
+import type { RateBudget } from './rate-budget';
+import type { MatchSource } from './source';
+
+export interface FootballClientOptions {
+  /** Base URL of the API, e.g. https://api.football-data.org/v4. */
+  baseUrl: string;
+  /** Sent as `X-Auth-Token`; never logged. */
+  token: string;
+  /** Budget every upstream call (retries included) is taken from; none = unlimited. */
+  budget?: RateBudget;
+  /** Longest wait for one call, in ms. Default: 5_000. */
+  timeoutMs?: number;
+  /** Attempts after the first one on 5xx, 429, timeouts and network errors. Default: 2. */
+  retries?: number;
+  /** Backoff before the first retry, in ms (doubles each time). Default: 250. */
+  initialDelayMs?: number;
+  /**
+   * Longest `Retry-After` the client waits out itself, in ms. A longer one ends
+   * the call with an UpstreamError carrying `retryAfterMs`, so the caller stops
+   * calling for that long. Default: 2_000.
+   */
+  maxRetryAfterMs?: number;
+  log?: Logger;
+  metrics?: FootballMetrics;
+}
+
+/** The budget of upstream calls is spent: no call was made. */
+export class BudgetSpentError extends UpstreamError {}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export class FootballDataClient implements MatchSource {
+  readonly name = 'football-data.org' as const;
+  private readonly http: AxiosInstance;
+  private readonly options: Required<Pick<FootballClientOptions, 'retries' | 'initialDelayMs' | 'maxRetryAfterMs'>>;
+
+  constructor(private readonly config: FootballClientOptions) {
+    if (!config.token) throw new TypeError('FootballDataClient needs a token; without one, use the simulator');
+    this.options = {
+      retries: config.retries ?? 2,
+      initialDelayMs: config.initialDelayMs ?? 250,
+      maxRetryAfterMs: config.maxRetryAfterMs ?? 2_000,
+    };
+    this.http = axios.create({
+      baseURL: config.baseUrl,
+      timeout: config.timeoutMs ?? 5_000,
+      headers: { 'X-Auth-Token': config.token, Accept: 'application/json' },
+      maxRedirects: 0,
+      maxContentLength: 10 * 1024 * 1024,
+      // Every status is classified below, not thrown by axios.
+      validateStatus: () => true,
+    });
+  }
+
+  async fetchMatches(signal?: AbortSignal): Promise<Match[]> {
+    return retry(
+      async (bail) => {
+        if (this.config.budget && !this.config.budget.tryTake()) {
+          bail(
+            new BudgetSpentError(
+              `the budget of ${this.config.budget.limit} football-data.org calls a minute is spent`,
+              {
+                retryAfterMs: this.config.budget.msUntilNext,
+              },
+            ),
+          );
+        }
+        const response = await this.call(signal);
+        const parsed = MatchesResponse.safeParse(response.data);
+        if (!parsed.success) {
+          this.count('invalid');
+          const issue = parsed.error.issues[0];
+          return bail(
+            new UpstreamError('football-data.org answered data that does not match the v4 schema', {
+              context: { path: issue?.path.join('.'), problem: issue?.message },
+            }),
+          );
+        }
+        this.count('ok');
+        return parsed.data.matches;
+      },
+      {
+        retries: this.options.retries,
+        initialDelayMs: this.options.initialDelayMs,
+        maxDelayMs: this.options.maxRetryAfterMs,
+        shouldRetry: isRetriable,
+        ...(signal && { signal }),
+        onRetry: ({ error, attempt, delayMs }) =>
+          this.config.log?.warn(
+            { attempt, delayMs, reason: describeError(error) },
+            'football-data.org call failed, retrying',
+          ),
+      },
+    );
+  }
+
+  /** One HTTP call, classified: a 2xx response, or an UpstreamError that says whether to retry. */
+  private async call(signal?: AbortSignal): Promise<AxiosResponse> {
+    let response: AxiosResponse;
+    try {
+      response = await this.http.get('/matches', signal ? { signal } : {});
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      this.count(timedOut ? 'timeout' : 'network');
+      throw new UpstreamError(
+        timedOut
+          ? 'football-data.org did not answer in time'
+          : `football-data.org is unreachable (${code ?? 'network error'})`,
+        { retriable: code !== 'ERR_CANCELED', context: { code } },
+      );
+    }
+    const { status } = response;
+    if (status >= 200 && status < 300) return response;
+    if (status === 429 || status >= 500) {
+      const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+      const waitable = retryAfterMs === undefined || retryAfterMs <= this.options.maxRetryAfterMs;
+      this.count(status === 429 ? 'rate_limited' : 'server_error');
+      throw new UpstreamError(`football-data.org answered ${status}`, {
+        retriable: waitable,
+        context: { status },
+        ...(retryAfterMs !== undefined && { retryAfterMs }),
+      });
+    }
+    // 4xx: a bad token or a bad request; another try cannot help.
+    this.count('refused');
+    throw new UpstreamError(`football-data.org refused the call (${status})`, { context: { status } });
+  }
+
+  private count(outcome: UpstreamOutcome): void {
+    this.config.metrics?.upstreamCalls.inc({ outcome });
+  }
+}

@@ -1,0 +1,75 @@
+import { UpstreamError } from '../../lib/errors';
+import type { Match } from '../../lib/schemas';
+import { FootdataFeed } from './feed';
+import { simulateMatches } from './simulator';
+import type { MatchSource } from './source';
+
+const matches = simulateMatches(Date.UTC(2026, 10, 24, 18)).slice(0, 2);
+
+/** A source whose next answers the test decides. */
+function scriptedSource() {
+  const source = {
+    name: 'football-data.org' as const,
+    calls: 0,
+    next: async (): Promise<Match[]> => matches,
+    fetchMatches: () => {
+      source.calls++;
+      return source.next();
+    },
+  };
+  return source satisfies MatchSource;
+}
+
+describe('the footdata feed', () => {
+  let now = 1_000_000;
+  const clock = () => now;
+
+  it('fetches once, then serves the cache until the TTL passes', async () => {
+    const source = scriptedSource();
+    const feed = new FootdataFeed({ source, cacheTtlSec: 60, now: clock });
+    expect((await feed.get()).cache).toBe('miss');
+    now += 59_000;
+    const hit = await feed.get();
+    expect(hit).toMatchObject({ cache: 'hit', body: { source: 'football-data.org', stale: false, count: 2 } });
+    now += 1_000;
+    expect((await feed.get()).cache).toBe('miss');
+    expect(source.calls).toBe(2);
+  });
+
+  it('lets concurrent callers share one upstream call', async () => {
+    const source = scriptedSource();
+    let release!: () => void;
+    source.next = () => new Promise((resolve) => (release = () => resolve(matches)));
+    const feed = new FootdataFeed({ source, now: clock });
+    const answers = Array.from({ length: 20 }, () => feed.get());
+    release();
+    expect((await Promise.all(answers)).every((answer) => answer.body.count === 2)).toBe(true);
+    expect(source.calls).toBe(1);
+  });
+
+  it('serves the last good answer marked stale when the upstream fails, and 502 when it has none', async () => {
+    const source = scriptedSource();
+    source.next = () => Promise.reject(new UpstreamError('down'));
+    const feed = new FootdataFeed({ source, cacheTtlSec: 1, now: clock });
+    await expect(feed.get()).rejects.toThrow(/football-data.org is unavailable and no earlier answer is cached/);
+
+    source.next = async () => matches;
+    const fresh = await feed.get();
+    now += 5_000;
+    source.next = () => Promise.reject(new UpstreamError('down'));
+    const stale = await feed.get();
+    expect(stale).toMatchObject({ cache: 'stale', body: { stale: true, fetchedAt: fresh.body.fetchedAt, count: 2 } });
+  });
+
+  it('does not call an upstream that asked to wait (Retry-After) until the wait is over', async () => {
+    const source = scriptedSource();
+    source.next = () => Promise.reject(new UpstreamError('429', { retryAfterMs: 30_000 }));
+    const feed = new FootdataFeed({ source, now: clock });
+    await expect(feed.get()).rejects.toMatchObject({ retryAfterMs: 30_000 });
+    await expect(feed.get()).rejects.toThrow(/asked us to wait/);
+    expect(source.calls).toBe(1);
+    now += 30_000;
+    source.next = async () => matches;
+    expect((await feed.get()).cache).toBe('miss');
+  });
+});

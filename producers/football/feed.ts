@@ -1,0 +1,121 @@
+/**
+ * What `GET /footdata` serves: today's matches from a MatchSource
+ * (football-data.org or the simulator) behind a cache. A fresh answer is served
+ * from the cache; concurrent callers share one in-flight upstream call; when the
+ * upstream fails, asks us to wait (Retry-After) or its budget is spent, the last
+ * good answer is served marked stale; an UpstreamError (502) only when there is
+ * nothing to serve.
+ */
+import { describeError, UpstreamError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import type { Match } from '../../lib/schemas';
+import type { FootdataResponse } from '../api-schemas';
+import type { CacheStatus, FootballMetrics } from './metrics';
+import type { MatchSource } from './source';
+
+export interface FootdataFeedOptions {
+  source: MatchSource;
+  /** How long an answer is served as fresh, in seconds. Default: 60. */
+  cacheTtlSec?: number;
+  log?: Logger;
+  metrics?: FootballMetrics;
+  /** Clock, injectable for tests. Default: Date.now. */
+  now?: () => number;
+}
+
+export interface FootdataAnswer {
+  body: FootdataResponse;
+  /** For the `X-Cache` header. */
+  cache: Exclude<CacheStatus, 'none'>;
+}
+
+interface Snapshot {
+  matches: Match[];
+  fetchedAt: number;
+}
+
+/** The wait an error (or the error it wraps) asked for. */
+function retryAfterOf(error: unknown): number | undefined {
+  for (let current = error; typeof current === 'object' && current !== null; current = (current as Error).cause) {
+    const asked = (current as { retryAfterMs?: unknown }).retryAfterMs;
+    if (typeof asked === 'number') return asked;
+  }
+  return undefined;
+}
+
+export class FootdataFeed {
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private last?: Snapshot;
+  private inFlight?: Promise<Snapshot>;
+  /** The upstream asked us (Retry-After) not to call before this time. */
+  private quietUntil = 0;
+
+  constructor(private readonly options: FootdataFeedOptions) {
+    this.ttlMs = (options.cacheTtlSec ?? 60) * 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  get sourceName(): MatchSource['name'] {
+    return this.options.source.name;
+  }
+
+  async get(): Promise<FootdataAnswer> {
+    const now = this.now();
+    if (this.last && now - this.last.fetchedAt < this.ttlMs) return this.answer(this.last, 'hit');
+    if (now < this.quietUntil) return this.fallback(undefined, this.quietUntil - now);
+    try {
+      return this.answer(await this.refresh(), 'miss');
+    } catch (error) {
+      return this.fallback(error, retryAfterOf(error));
+    }
+  }
+
+  /** One upstream call at a time; everyone asking meanwhile waits for the same one. */
+  private refresh(): Promise<Snapshot> {
+    this.inFlight ??= this.options.source
+      .fetchMatches()
+      .then((matches) => {
+        this.last = { matches, fetchedAt: this.now() };
+        return this.last;
+      })
+      .catch((error: unknown) => {
+        const retryAfterMs = retryAfterOf(error);
+        if (retryAfterMs !== undefined) this.quietUntil = Math.max(this.quietUntil, this.now() + retryAfterMs);
+        this.options.log?.warn(
+          { reason: describeError(error), retryAfterMs, cached: Boolean(this.last) },
+          'football source failed',
+        );
+        throw error;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
+  }
+
+  /** The last good answer marked stale, or a 502 when there is none. */
+  private fallback(error: unknown, retryAfterMs: number | undefined): FootdataAnswer {
+    if (this.last) return this.answer(this.last, 'stale');
+    this.options.metrics?.answers.inc({ cache: 'none' });
+    const why = error === undefined ? 'asked us to wait' : 'is unavailable';
+    throw new UpstreamError(`${this.options.source.name} ${why} and no earlier answer is cached; try again later`, {
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+      ...(error !== undefined && { cause: error }),
+    });
+  }
+
+  private answer(snapshot: Snapshot, cache: FootdataAnswer['cache']): FootdataAnswer {
+    this.options.metrics?.answers.inc({ cache });
+    return {
+      cache,
+      body: {
+        source: this.options.source.name,
+        stale: cache === 'stale',
+        fetchedAt: new Date(snapshot.fetchedAt).toISOString(),
+        count: snapshot.matches.length,
+        matches: snapshot.matches,
+      },
+    };
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The built-in simulated feed, served when no FOOT_TOKEN is set: the matches of
+ * the day in football-data.org v4 shape, the same all day long for a given
+ * date (seeded by it), whose status, minute and score move with the clock —
+ * TIMED before kick-off, IN_PLAY, PAUSED at half-time, IN_PLAY, FINISHED.
+ */
+import type { Match } from '../../lib/schemas';
+import type { MatchSource } from './source';
+
+interface TeamInfo {
+  id: number;
+  name: string;
+  shortName: string;
+  tla: string;
+}
+interface CompetitionInfo {
+  competition: { id: number; name: string; code: string };
+  area: { id: number; name: string; code: string };
+  season: { id: number; startDate: string; endDate: string };
+  teams: TeamInfo[];
+}
+
+const team = (id: number, name: string, shortName: string, tla: string): TeamInfo => ({ id, name, shortName, tla });
+
+const COMPETITIONS: CompetitionInfo[] = [
+  {
+    competition: { id: 2015, name: 'Ligue 1', code: 'FL1' },
+    area: { id: 2081, name: 'France', code: 'FRA' },
+    season: { id: 2290, startDate: '2026-08-14', endDate: '2027-05-22' },
+    teams: [
+      team(524, 'Paris Saint-Germain FC', 'PSG', 'PSG'),
+      team(516, 'Olympique de Marseille', 'Marseille', 'MAR'),
+      team(523, 'Olympique Lyonnais', 'Lyon', 'OL'),
+      team(548, 'AS Monaco FC', 'Monaco', 'ASM'),
+      team(521, 'Lille OSC', 'Lille', 'LIL'),
+      team(522, 'OGC Nice', 'Nice', 'NIC'),
+    ],
+  },
+  {
+    competition: { id: 2021, name: 'Premier League', code: 'PL' },
+    area: { id: 2072, name: 'England', code: 'ENG' },
+    season: { id: 2287, startDate: '2026-08-15', endDate: '2027-05-23' },
+    teams: [
+      team(57, 'Arsenal FC', 'Arsenal', 'ARS'),
+      team(61, 'Chelsea FC', 'Chelsea', 'CHE'),
+      team(64, 'Liverpool FC', 'Liverpool', 'LIV'),
+      team(65, 'Manchester City FC', 'Man City', 'MCI'),
+      team(66, 'Manchester United FC', 'Man United', 'MUN'),
+      team(73, 'Tottenham Hotspur FC', 'Tottenham', 'TOT'),
+    ],
+  },
+  {
+    competition: { id: 2002, name: 'Bundesliga', code: 'BL1' },
+    area: { id: 2088, name: 'Germany', code: 'DEU' },
+    season: { id: 2295, startDate: '2026-08-21', endDate: '2027-05-15' },
+    teams: [
+      team(5, 'FC Bayern München', 'Bayern', 'FCB'),
+      team(4, 'Borussia Dortmund', 'Dortmund', 'BVB'),
+      team(3, 'Bayer 04 Leverkusen', 'Leverkusen', 'B04'),
+      team(721, 'RB Leipzig', 'RB Leipzig', 'RBL'),
+    ],
+  },
+  {
+    competition: { id: 2014, name: 'Primera Division', code: 'PD' },
+    area: { id: 2224, name: 'Spain', code: 'ESP' },
+    season: { id: 2292, startDate: '2026-08-16', endDate: '2027-05-30' },
+    teams: [
+      team(86, 'Real Madrid CF', 'Real Madrid', 'RMA'),
+      team(81, 'FC Barcelona', 'Barça', 'FCB'),
+      team(78, 'Club Atlético de Madrid', 'Atleti', 'ATL'),
+      team(559, 'Sevilla FC', 'Sevilla FC', 'SEV'),
+    ],
+  },
+];
+
+/** Kick-off times (UTC, minutes after midnight) the simulator picks from. */
+const KICK_OFFS = [
+  12 * 60 + 30,
+  14 * 60,
+  15 * 60,
+  16 * 60 + 30,
+  17 * 60 + 30,
+  18 * 60 + 45,
+  19 * 60,
+  20 * 60,
+  20 * 60 + 45,
+];
+
+/** Minutes after kick-off: first half ends (with stoppage), second half starts, match ends. */
+const FIRST_HALF_ENDS = 47;
+const SECOND_HALF_STARTS = 62;
+const FULL_TIME = 109;
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** mulberry32: a small, good-enough PRNG, so a day always draws the same matches. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Fisher-Yates with the seeded random: the same order for the same seed, on any engine. */
+function shuffle<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
+  }
+  return copy;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Goals of one side: 0 to 4, low scores more likely, at sorted match minutes 1..90. */
+function drawGoals(random: () => number): number[] {
+  const weights = [0.3, 0.33, 0.22, 0.1, 0.05];
+  let roll = random();
+  let count = 0;
+  while (count < weights.length - 1 && roll > weights[count]!) roll -= weights[count++]!;
+  return Array.from({ length: count }, () => 1 + Math.floor(random() * 90)).sort((a, b) => a - b);
+}
+
+interface Fixture {
+  id: number;
+  kickOff: number;
+  info: CompetitionInfo;
+  home: TeamInfo;
+  away: TeamInfo;
+  homeGoals: number[];
+  awayGoals: number[];
+  matchday: number;
+}
+
+/** The fixtures of the UTC day containing `now`: two per competition, fixed for that day. */
+function fixturesOfDay(now: number): Fixture[] {
+  const day = Math.floor(now / DAY_MS);
+  const random = seededRandom(day * 2_654_435_761);
+  const fixtures: Fixture[] = [];
+  const matchday = 1 + (day % 34);
+  for (const info of COMPETITIONS) {
+    const teams = shuffle(info.teams, random);
+    for (let pair = 0; pair < 2; pair++) {
+      const kickOffMinute = KICK_OFFS[Math.floor(random() * KICK_OFFS.length)]!;
+      fixtures.push({
+        // Unique and stable per day and slot, in football-data.org's id range.
+        id: 500_000 + (day % 10_000) * 20 + fixtures.length,
+        kickOff: day * DAY_MS + kickOffMinute * MINUTE_MS,
+        info,
+        home: teams[pair * 2]!,
+        away: teams[pair * 2 + 1]!,
+        homeGoals: drawGoals(random),
+        awayGoals: drawGoals(random),
+        matchday,
+      });
+    }
+  }
+  return fixtures.sort((a, b) => a.kickOff - b.kickOff || a.id - b.id);
+}
+
+/** A fixture as football-data.org would show it at `now`. */
+function matchAt(fixture: Fixture, now: number): Match {
+  const elapsed = (now - fixture.kickOff) / MINUTE_MS;
+  let status: Match['status'];
+  let minute: number | null;
+  let lastUpdated: number;
+  if (elapsed < 0) {
+    [status, minute, lastUpdated] = ['TIMED', null, Math.floor(fixture.kickOff / DAY_MS) * DAY_MS];
+  } else if (elapsed < FIRST_HALF_ENDS) {
+    [status, minute, lastUpdated] = [
+      'IN_PLAY',
+      Math.min(45, Math.floor(elapsed) + 1),
+      Math.floor(now / MINUTE_MS) * MINUTE_MS,
+    ];
+  } else if (elapsed < SECOND_HALF_STARTS) {
+    [status, minute, lastUpdated] = ['PAUSED', 45, fixture.kickOff + FIRST_HALF_ENDS * MINUTE_MS];
+  } else if (elapsed < FULL_TIME) {
+    const played = 45 + Math.floor(elapsed - SECOND_HALF_STARTS) + 1;
+    [status, minute, lastUpdated] = ['IN_PLAY', Math.min(90, played), Math.floor(now / MINUTE_MS) * MINUTE_MS];
+  } else {
+    [status, minute, lastUpdated] = ['FINISHED', 90, fixture.kickOff + FULL_TIME * MINUTE_MS];
+  }
+
+  const started = status !== 'TIMED';
+  const upTo = (goals: number[], until: number) => goals.filter((at) => at <= until).length;
+  const fullTime = started
+    ? { home: upTo(fixture.homeGoals, minute ?? 0), away: upTo(fixture.awayGoals, minute ?? 0) }
+    : { home: null, away: null };
+  const halfTime = started
+    ? {
+        home: upTo(fixture.homeGoals, Math.min(45, minute ?? 0)),
+        away: upTo(fixture.awayGoals, Math.min(45, minute ?? 0)),
+      }
+    : { home: null, away: null };
+  let winner: Match['score']['winner'] = null;
+  if (status === 'FINISHED') {
+    const { home, away } = fullTime as { home: number; away: number };
+    winner = home > away ? 'HOME_TEAM' : home < away ? 'AWAY_TEAM' : 'DRAW';
+  }
+  const { info } = fixture;
+  const crest = (teamInfo: TeamInfo) => `https://crests.football-data.org/${teamInfo.id}.png`;
+  return {
+    area: { ...info.area, flag: `https://crests.football-data.org/${info.area.id}.svg` },
+    competition: {
+      ...info.competition,
+      type: 'LEAGUE',
+      emblem: `https://crests.football-data.org/${info.competition.code}.png`,
+    },
+    season: { ...info.season, currentMatchday: fixture.matchday, winner: null },
+    id: fixture.id,
+    utcDate: iso(fixture.kickOff),
+    status,
+    minute,
+    matchday: fixture.matchday,
+    stage: 'REGULAR_SEASON',
+    group: null,
+    lastUpdated: iso(lastUpdated),
+    homeTeam: { ...fixture.home, crest: crest(fixture.home) },
+    awayTeam: { ...fixture.away, crest: crest(fixture.away) },
+    score: { winner, duration: 'REGULAR', fullTime, halfTime },
+    odds: { msg: 'Activate Odds-Package in User-Panel to retrieve odds.' },
+    referees: [],
+  };
+}
+
+/** The simulated matches of the day of `now` (ms since the epoch), as they stand at `now`. */
+export function simulateMatches(now: number): Match[] {
+  return fixturesOfDay(now).map((fixture) => matchAt(fixture, now));
+}
+
+export class MatchSimulator implements MatchSource {
+  readonly name = 'simulator' as const;
+
+  /** `now` is injectable so tests can walk through a day. Default: Date.now. */
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async fetchMatches(): Promise<Match[]> {
+    return simulateMatches(this.now());
+  }
+}

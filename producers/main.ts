@@ -1,0 +1,36 @@
+/**
+ * The producers API as a service: config → logger → Kafka topics → publisher
+ * and app listening on API_PORT. SIGTERM/SIGINT stop accepting requests, let
+ * those in flight finish, flush every pending record, then disconnect.
+ */
+import { loadConfigOrExit } from '../lib/config';
+import { createKafka } from '../lib/kafka/client';
+import { ensurePipelineTopics } from '../lib/kafka/topics';
+import { createLogger } from '../lib/logger';
+import { Shutdown } from '../lib/shutdown';
+import { SERVICE } from './app';
+import { startApi } from './service';
+
+/** Aborted by SIGTERM while start-up still waits for Kafka. */
+const startup = new AbortController();
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger({ service: SERVICE, level: config.logLevel });
+  // One step here is the API's own two-step stop (each bounded in service.ts): leave room for both.
+  const stepTimeoutMs = 2 * Math.max(10_000, 2 * config.api.publish.timeoutMs) + 5_000;
+  const shutdown = new Shutdown(log, { stepTimeoutMs })
+    .add('abort start-up', () => startup.abort())
+    .handleProcessSignals();
+
+  const kafka = createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-producers` });
+  await ensurePipelineTopics(kafka, config.kafka, log, { signal: startup.signal });
+  const api = await startApi(config, log, { kafka, signal: startup.signal });
+  shutdown.add('producers API', () => api.stop());
+}
+
+main().catch((error: unknown) => {
+  if (startup.signal.aborted) return; // stopped during start-up: the shutdown exits
+  process.stderr.write(`producers failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+/**
+ * `/openapi.json`: the OpenAPI 3.1 description of the API, generated from the
+ * zod schemas the routes validate with (api-schemas.ts), so it cannot drift.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { ErrorBody } from '../lib/http/error-response';
+import {
+  FootdataHeaders,
+  FootdataResponse,
+  OriginHeaders,
+  PublishedHeaders,
+  SomedataBody,
+  SomedataParams,
+  SomedataQuery,
+  SomedataResponse,
+} from './api-schemas';
+
+const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+const error = (description: string, withRetryAfter = false): ResponseConfig => ({
+  description,
+  content: json(ErrorBody),
+  ...(withRetryAfter && {
+    headers: z.object({ 'retry-after': z.string().meta({ description: 'Seconds to wait before trying again.' }) }),
+  }),
+});
+
+const somedataResponses: Record<number, ResponseConfig> = {
+  200: {
+    description: "The event is acknowledged by Kafka (acks=all); the answer is the seed's payload.",
+    headers: PublishedHeaders,
+    content: json(SomedataResponse),
+  },
+  400: error('Invalid `data`, `number`, body or X-Run-Id / X-Source header; `error.field` names it.'),
+  503: error(
+    'Kafka did not acknowledge the event in time (or too many are waiting); nothing to retry but the call.',
+    true,
+  ),
+};
+
+export function openApiDocument() {
+  const registry = new OpenAPIRegistry();
+
+  registry.registerPath({
+    method: 'get',
+    path: '/',
+    summary: 'Welcome, with links to the routes',
+    responses: {
+      200: {
+        description: 'Service name and links.',
+        content: json(z.object({ service: z.string(), links: z.record(z.string(), z.string()) })),
+      },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/somedata/{data}',
+    summary: 'Answer `{ "0": data, ..., "N-1": data }` and publish the interaction to Kafka',
+    request: { params: SomedataParams, query: SomedataQuery, headers: OriginHeaders },
+    responses: somedataResponses,
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/somedata',
+    summary: 'The same as GET /somedata/{data}, with a JSON body',
+    request: { headers: OriginHeaders, body: { required: true, content: json(SomedataBody) } },
+    responses: { ...somedataResponses, 413: error('The body is larger than the limit.') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/footdata',
+    summary: "Today's matches (football-data.org v4, or the simulator without FOOT_TOKEN), cached",
+    description:
+      'The upstream is called at most FOOTBALL_CALLS_PER_MINUTE times a minute and its answer cached for ' +
+      'FOOTBALL_CACHE_TTL_SEC. When it is down or its budget is spent, the last good answer is served with ' +
+      '`stale: true` and `X-Cache: stale`.',
+    responses: {
+      200: { description: 'The matches.', headers: FootdataHeaders, content: json(FootdataResponse) },
+      502: error('The upstream failed and nothing is cached yet.', true),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the process answers',
+    responses: {
+      200: {
+        description: 'Alive.',
+        content: json(z.object({ status: z.literal('ok'), service: z.string(), uptimeSec: z.int() })),
+      },
+    },
+  });
+  const readiness = z.object({ status: z.string(), ready: z.boolean(), checks: z.record(z.string(), z.boolean()) });
+  registry.registerPath({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: connected to Kafka and the last send went through',
+    responses: {
+      200: { description: 'Ready.', content: json(readiness) },
+      503: { description: 'Not ready; `checks` names what fails.', content: json(readiness) },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    responses: { 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: z.string() } } } },
+  });
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'kafka-pipeline producers API',
+      version: '1.0.0',
+      description: 'User interactions published to Kafka (somedata) and the football feed (footdata).',
+    },
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * The producer routines from the command line:
+ *
+ *   npm run produce:somedata -- --duration 30 --interval 1 [--max-events N] [--run-id X] [--source job:X]
+ *   npm run produce:footdata -- [--run-id X] [--source job:X]
+ *
+ * Progress goes to the log (stderr); the result, as JSON, to stdout.
+ * Ctrl-C stops the routine (and flushes what was published).
+ */
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit, type Config } from '../../lib/config';
+import { describeError, PipelineError } from '../../lib/errors';
+import { createKafka } from '../../lib/kafka/client';
+import { Publisher } from '../../lib/kafka/publisher';
+import { ensurePipelineTopics } from '../../lib/kafka/topics';
+import { createLogger, type Logger } from '../../lib/logger';
+import { retry } from '../../lib/retry';
+import { produceFootdata } from './footdata';
+import type { RoutineOptions, RoutineResult } from './routine';
+import { produceSomedata } from './somedata';
+
+const USAGE = `usage:
+  produce somedata --duration <sec> --interval <sec> [--max-events <n>] [--run-id <id>] [--source job:<id>]
+  produce footdata [--run-id <id>] [--source job:<id>]`;
+
+function numberOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || Number.isNaN(parsed))
+    throw new PipelineError(`--${name} must be a number (got "${value}")`);
+  return parsed;
+}
+
+async function runFootdata(config: Config, log: Logger, common: RoutineOptions): Promise<RoutineResult> {
+  const kafka = createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-produce-footdata` });
+  await ensurePipelineTopics(kafka, config.kafka, log, { retries: 5, ...(common.signal && { signal: common.signal }) });
+  const publisher = new Publisher(kafka, { ...config.api.publish, log });
+  await retry(() => publisher.connect(), { retries: 5, ...(common.signal && { signal: common.signal }) });
+  try {
+    return await produceFootdata({
+      ...common,
+      apiUrl: config.api.url,
+      publisher,
+      topic: config.kafka.topics.footdata,
+      log,
+    });
+  } finally {
+    await publisher.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      duration: { type: 'string' },
+      interval: { type: 'string' },
+      'max-events': { type: 'string' },
+      'run-id': { type: 'string' },
+      source: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const routine = positionals[0];
+  if (values.help || (routine !== 'somedata' && routine !== 'footdata')) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(values.help ? 0 : 2);
+  }
+  const config = loadConfigOrExit();
+  const log = createLogger({ service: `produce-${routine}`, level: config.logLevel });
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort(new Error('interrupted')));
+  process.once('SIGTERM', () => stop.abort(new Error('terminated')));
+
+  const common: RoutineOptions = {
+    signal: stop.signal,
+    ...(values['run-id'] !== undefined && { runId: values['run-id'] }),
+    ...(values.source !== undefined && { source: values.source }),
+    onProgress: (progress) => log.info(progress, 'progress'),
+  };
+  const result =
+    routine === 'somedata'
+      ? await produceSomedata({
+          ...common,
+          source: values.source ?? 'job:cli',
+          apiUrl: config.api.url,
+          durationSec: numberOption('duration', values.duration) ?? 120,
+          intervalSec: numberOption('interval', values.interval) ?? 10,
+          ...(values['max-events'] !== undefined && { maxEvents: numberOption('max-events', values['max-events']) }),
+        })
+      : await runFootdata(config, log, common);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`produce failed: ${describeError(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+/**
+ * The footdata routine: one poll of the API's `/footdata`, then one Kafka
+ * record per match (keyed by match id, envelope type footdata) through the
+ * publisher, stamped with runId and source.
+ */
+import { describeError, UpstreamError } from '../../lib/errors';
+import { validate } from '../../lib/http/validate';
+import type { Publisher } from '../../lib/kafka/publisher';
+import type { Logger } from '../../lib/logger';
+import { createEvent, PipelineEvent } from '../../lib/schemas';
+import { FootdataResponse } from '../api-schemas';
+import { checkOrigin, Tally, type RoutineOptions, type RoutineResult } from './routine';
+
+export interface FootdataRoutineOptions extends RoutineOptions {
+  /** Base URL of the API, e.g. config.api.url. */
+  apiUrl: string;
+  /** A connected publisher (the caller owns it: connects and closes it). */
+  publisher: Publisher;
+  /** The footdata topic (config.kafka.topics.footdata). */
+  topic: string;
+  /** Longest wait for `/footdata`, in ms. Default: 30_000. */
+  requestTimeoutMs?: number;
+  log?: Logger;
+}
+
+export async function produceFootdata(options: FootdataRoutineOptions): Promise<RoutineResult> {
+  const origin = checkOrigin(options, 'job:cli');
+  const timeout = AbortSignal.timeout(options.requestTimeoutMs ?? 30_000);
+  const response = await fetch(`${options.apiUrl}/footdata`, {
+    signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+  });
+  if (!response.ok) {
+    await response.arrayBuffer();
+    throw new UpstreamError(`GET /footdata answered ${response.status}`, {
+      retriable: response.status >= 500,
+      context: { status: response.status },
+    });
+  }
+  const answer = validate(FootdataResponse, await response.json(), 'footdata');
+  options.log?.info({ count: answer.count, source: answer.source, stale: answer.stale }, 'footdata fetched');
+  options.signal?.throwIfAborted();
+
+  const tally = new Tally(options.topic);
+  await options.onProgress?.(tally.progress(10));
+  // Every record goes to the publisher at once: it batches them into few sends.
+  const outcomes = await Promise.allSettled(
+    answer.matches.map(async (match) => {
+      const event = createEvent('footdata', match, origin);
+      const checked = PipelineEvent.safeParse(event);
+      if (!checked.success) {
+        throw new UpstreamError(`match ${match.id} cannot be stored: ${checked.error.issues[0]?.message}`);
+      }
+      return options.publisher.publishEvent(options.topic, checked.data);
+    }),
+  );
+  for (const [index, outcome] of outcomes.entries()) {
+    if (outcome.status === 'fulfilled') tally.ok(outcome.value);
+    else {
+      tally.fail();
+      options.log?.warn(
+        { matchId: answer.matches[index]?.id, reason: describeError(outcome.reason) },
+        'match not published',
+      );
+    }
+  }
+  await options.onProgress?.(tally.progress(100));
+  return tally.result();
+}

@@ -1,0 +1,91 @@
+/**
+ * What the producer routines share: their common options, progress and result
+ * (DESIGN §6: `{ published, failed, topic, firstOffset?, lastOffset? }`), and the
+ * check of those options. Routines are plain async functions, run from the
+ * CLI (cli.ts) or from a BullMQ worker.
+ */
+import { z } from 'zod';
+import { validate } from '../../lib/http/validate';
+import { RunId, Source } from '../../lib/schemas';
+
+/** Where one record landed. */
+export interface RecordPosition {
+  partition: number;
+  offset: string;
+}
+
+export interface RoutineResult {
+  /** Records acknowledged by Kafka. */
+  published: number;
+  /** Records (or requests) that failed. */
+  failed: number;
+  topic: string;
+  /** Position of the first record published. */
+  firstOffset?: RecordPosition;
+  /** Position of the last record published. */
+  lastOffset?: RecordPosition;
+}
+
+export interface RoutineProgress {
+  published: number;
+  failed: number;
+  /** 0 to 100. */
+  percent: number;
+}
+
+export interface RoutineOptions {
+  /** The Airflow run id stamped on every event (`runId`). Default: null. */
+  runId?: string | null;
+  /** Who produces: `job:<jobId>` from a worker, `job:cli` from the command line. Default: `api` (somedata) / `job:cli` (footdata). */
+  source?: string;
+  /** Called after each record or request; may return a promise (BullMQ `job.updateProgress`). */
+  onProgress?: (progress: RoutineProgress) => void | Promise<void>;
+  /** Stops the routine early; it then rejects with the abort reason. */
+  signal?: AbortSignal;
+}
+
+const Origin = z.object({ runId: RunId.optional(), source: Source.optional() });
+
+/** Check runId and source (a ValidationError names the bad one: a job with bad data must fail at once). */
+export function checkOrigin(options: RoutineOptions, defaultSource: string): { runId: string | null; source: string } {
+  const origin = validate(Origin, { runId: options.runId, source: options.source }, 'options');
+  return { runId: origin.runId ?? null, source: origin.source ?? defaultSource };
+}
+
+/** Keeps the running totals and the first and last positions. */
+export class Tally {
+  published = 0;
+  failed = 0;
+  private first?: RecordPosition;
+  private last?: RecordPosition;
+
+  constructor(private topic: string) {}
+
+  ok(position?: RecordPosition, topic?: string): void {
+    this.published++;
+    if (topic) this.topic = topic;
+    if (position) {
+      const { partition, offset } = position;
+      this.first ??= { partition, offset };
+      this.last = { partition, offset };
+    }
+  }
+
+  fail(): void {
+    this.failed++;
+  }
+
+  result(): RoutineResult {
+    return {
+      published: this.published,
+      failed: this.failed,
+      topic: this.topic,
+      ...(this.first && { firstOffset: this.first }),
+      ...(this.last && { lastOffset: this.last }),
+    };
+  }
+
+  progress(percent: number): RoutineProgress {
+    return { published: this.published, failed: this.failed, percent: Math.min(100, Math.round(percent)) };
+  }
+}

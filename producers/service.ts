@@ -1,0 +1,87 @@
+/**
+ * `startApi()`: the producers API in-process — Kafka publisher connected,
+ * /footdata feed, Express app listening — and `stop()` to take it down in order:
+ * stop accepting requests (in-flight ones finish), flush the publisher, disconnect.
+ * `main.ts` runs it as a service; tests and other services start it on port 0.
+ */
+import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import type { Config } from '../lib/config';
+import { describeError } from '../lib/errors';
+import { listen } from '../lib/http/listen';
+import { createKafka } from '../lib/kafka/client';
+import { Publisher } from '../lib/kafka/publisher';
+import type { Logger } from '../lib/logger';
+import { closeServer, createMetricsRegistry } from '../lib/observability';
+import { retry } from '../lib/retry';
+import { Shutdown } from '../lib/shutdown';
+import { createApp, SERVICE } from './app';
+import { createFootdataFeed } from './football/create-feed';
+import type { FootdataFeed } from './football/feed';
+
+export interface ApiDeps {
+  /** The Kafka client. Default: one built from config.kafka. */
+  kafka?: Kafka;
+  /** Metrics registry. Default: a new one with the process metrics. */
+  registry?: Registry;
+  /** The /footdata feed. Default: from config.football (football-data.org, or the simulator without a token). */
+  footdata?: FootdataFeed;
+  /** Attempts after the first to connect to Kafka. Default: Infinity (until `signal` aborts). */
+  connectRetries?: number;
+  /** Aborts start-up (e.g. SIGTERM while Kafka is still unreachable). */
+  signal?: AbortSignal;
+  /** Port to listen on, 0 for any free one. Default: config.api.port. */
+  port?: number;
+  /** Interface to listen on. Default: 0.0.0.0. */
+  host?: string;
+}
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  publisher: Publisher;
+  registry: Registry;
+  /** Stop accepting, let in-flight requests finish, flush the publisher, disconnect. Same promise when called again. */
+  stop(): Promise<boolean>;
+}
+
+export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}): Promise<RunningApi> {
+  const registry = deps.registry ?? createMetricsRegistry(SERVICE);
+  const kafka = deps.kafka ?? createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-producers` });
+  const publisher = new Publisher(kafka, { ...config.api.publish, registry, log });
+  await retry(() => publisher.connect(), {
+    retries: deps.connectRetries ?? Infinity,
+    maxDelayMs: 5_000,
+    ...(deps.signal && { signal: deps.signal }),
+    onRetry: ({ error, attempt, delayMs }) =>
+      log.warn({ attempt, delayMs, reason: describeError(error) }, 'cannot connect to Kafka yet, retrying'),
+  });
+
+  let draining = false;
+  const app = createApp({
+    log,
+    registry,
+    publisher,
+    footdata: deps.footdata ?? createFootdataFeed(config.football, log, registry),
+    somedataTopic: config.kafka.topics.somedata,
+    draining: () => draining,
+  });
+  let listening;
+  try {
+    listening = await listen(app, deps.port ?? config.api.port, deps.host);
+  } catch (error) {
+    await publisher.close();
+    throw error;
+  }
+  const { server, port, url } = listening;
+  log.info({ port, topic: config.kafka.topics.somedata }, 'producers API listening');
+
+  const shutdown = new Shutdown(log, { stepTimeoutMs: Math.max(10_000, config.api.publish.timeoutMs * 2) })
+    .add('stop accepting requests, finish those in flight', () => {
+      draining = true;
+      return closeServer(server);
+    })
+    .add('flush the publisher and disconnect from Kafka', () => publisher.close());
+
+  return { url, port, publisher, registry, stop: () => shutdown.run('stop') };
+}
