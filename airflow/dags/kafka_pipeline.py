@@ -1,0 +1,136 @@
+"""
+### kafka_pipeline
+
+Runs the pipeline's producers as BullMQ jobs and checks that what they
+published reached MongoDB.
+
+```
+produce_somedata ─┐
+                  ├─> verify_sink
+produce_footdata ─┘
+```
+
+- **produce_somedata** adds a `somedata` job to the `producer-jobs` queue:
+  simulated user traffic against the API for `somedata_duration_sec` seconds,
+  one request every `somedata_interval_sec` seconds, each one event in Kafka.
+- **produce_footdata** adds a `footdata` job: one poll of today's matches,
+  one Kafka record per match.
+- Both wait for their job in the triggerer (no worker slot held) and return
+  the job's result `{published, failed, topic, ...}`. Every event carries this
+  run's id as `runId`; the job id is derived from it, so a retried task never
+  adds a second job.
+- **verify_sink** runs when no producer failed and at least one ran: MongoDB
+  holds every event of this run that the jobs published (somedata: one
+  document per event; footdata: see `plugins/sink_check.py` for why matches are
+  checked by state rather than by run id), within `verify_timeout_sec`.
+
+A producer left out of `producers` is skipped. The schedule comes from
+`KAFKA_PIPELINE_SCHEDULE` (cron or preset; `none` for manual runs only;
+default every 5 minutes). Connections: `redis_default` and `mongo_default`
+(`AIRFLOW_CONN_REDIS_DEFAULT`, `AIRFLOW_CONN_MONGO_DEFAULT`), falling back to
+`REDIS_URL` and `MONGO_URL`/`MONGO_DB`. The queue: `QUEUE_NAME` (default `producer-jobs`).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, task
+from airflow.sdk import TriggerRule
+
+from bullmq_operator import BullMQJobOperator
+
+PRODUCERS = ["somedata", "footdata"]
+DEFAULT_SCHEDULE = "*/5 * * * *"
+
+
+def schedule_from_env() -> str | None:
+    """KAFKA_PIPELINE_SCHEDULE: a cron expression or preset; `none` = manual runs only."""
+    value = os.environ.get("KAFKA_PIPELINE_SCHEDULE", "").strip() or DEFAULT_SCHEDULE
+    return None if value.lower() in ("none", "manual", "null") else value
+
+
+@dag(
+    schedule=schedule_from_env(),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["kafka-pipeline", "bullmq"],
+    render_template_as_native_obj=True,  # job data keeps its types (durationSec is a number)
+    dagrun_timeout=timedelta(hours=2),
+    default_args={
+        "owner": "kafka-pipeline",
+        "retries": 2,
+        "retry_delay": timedelta(seconds=30),
+        # The worker-side parts only; waiting for a job is bounded by the operator's wait_timeout_sec.
+        "execution_timeout": timedelta(minutes=2),
+    },
+    params={
+        "producers": Param(
+            PRODUCERS,
+            type="array",
+            items={"type": "string", "enum": PRODUCERS},
+            uniqueItems=True,
+            description="Which producer jobs to run; the others are skipped.",
+        ),
+        "somedata_duration_sec": Param(
+            120, type="integer", minimum=1, maximum=3600, description="How long the somedata job sends traffic."
+        ),
+        "somedata_interval_sec": Param(
+            10, type="number", minimum=0, maximum=3600, description="Pause between two requests; 0 = as fast as the API answers."
+        ),
+        "somedata_max_events": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1,
+            maximum=1_000_000,
+            description="Stop the somedata job after this many events (empty: only the duration bounds it).",
+        ),
+        "verify_timeout_sec": Param(
+            60, type="integer", minimum=1, maximum=3600, description="How long verify_sink waits for the events to reach MongoDB."
+        ),
+    },
+)
+def kafka_pipeline():
+    queue_name = os.environ.get("QUEUE_NAME") or "producer-jobs"
+
+    somedata = BullMQJobOperator(
+        task_id="produce_somedata",
+        job_name="somedata",
+        queue_name=queue_name,
+        enabled="{{ 'somedata' in params.producers }}",
+        job_data={
+            "durationSec": "{{ params.somedata_duration_sec }}",
+            "intervalSec": "{{ params.somedata_interval_sec }}",
+            "maxEvents": "{{ params.somedata_max_events }}",
+        },
+        # The traffic lasts durationSec; the rest covers queueing, a BullMQ retry or two, and the publish.
+        wait_timeout_sec="{{ params.somedata_duration_sec + 180 }}",
+    )
+    footdata = BullMQJobOperator(
+        task_id="produce_footdata",
+        job_name="footdata",
+        queue_name=queue_name,
+        enabled="{{ 'footdata' in params.producers }}",
+        wait_timeout_sec=300,
+    )
+
+    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS, retries=1, execution_timeout=timedelta(hours=1))
+    def verify_sink(somedata: dict | None, footdata: dict | None, params=None, run_id=None) -> dict:
+        """MongoDB holds every event of this run that the jobs published (bounded wait)."""
+        from airflow.sdk.exceptions import AirflowException
+        from sink_check import SinkCheckFailed, verify_run
+
+        results = {"somedata": somedata, "footdata": footdata}
+        try:
+            return verify_run(run_id, results, timeout_sec=params["verify_timeout_sec"])
+        except SinkCheckFailed as error:
+            raise AirflowException(str(error)) from error
+
+    verify_sink(somedata.output, footdata.output)
+
+
+kafka_pipeline()

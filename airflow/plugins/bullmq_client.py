@@ -1,0 +1,284 @@
+"""
+The small BullMQ client the operator and the trigger share: where Redis is,
+which job id a task uses, which job options it sends, how a job is added
+exactly once, and how its state is read.
+
+Python `bullmq` 3.4.4 runs the same Lua scripts as Node `bullmq` 6.7 (the
+version the workers use), so a job added here is a job like any other for the
+Node worker. `bullmq` and `redis` are imported inside the functions that need
+them: this module is imported while DAG files are parsed, and parsing must
+stay fast and touch no connection.
+
+Redis is found, in order:
+  1. the Airflow connection `redis_conn_id` (default `redis_default`), e.g.
+     AIRFLOW_CONN_REDIS_DEFAULT='redis://:password@127.0.0.1:6379/0'
+     (extra `{"ssl": true}` for TLS);
+  2. the REDIS_URL environment variable (the one the Node services read);
+  3. redis://127.0.0.1:6379.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from bullmq import Queue
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
+DEFAULT_QUEUE_NAME = "producer-jobs"
+DEFAULT_PREFIX = "bull"
+
+# An event's runId (lib/schemas/envelope.ts RunId): the worker rejects anything else.
+RUN_ID_PATTERN = re.compile(r"^[\w:.+\-@ ]{1,250}$")
+# A custom BullMQ job id: no ':' (BullMQ's key separator), and it must fit the
+# events' source "job:<jobId>" (^job:[A-Za-z0-9:._-]{1,200}$).
+JOB_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
+
+# The workers' default job options (workers/job-options.json), which the Node
+# Queue applies itself but a Python client must send. Read from that file when
+# it is there (the repository checkout); this copy is the fallback, and a test
+# keeps the two equal.
+JOB_OPTIONS_FILE = Path(__file__).resolve().parents[2] / "workers" / "job-options.json"
+FALLBACK_JOB_OPTIONS: dict[str, Any] = {
+    "attempts": 5,
+    "backoff": {"type": "jittered-exponential", "delay": 2000},
+    "removeOnComplete": {"age": 604800, "count": 1000},
+    "removeOnFail": {"age": 1209600, "count": 5000},
+}
+
+# Job states (BullMQ getState) in which no worker has taken the job yet, or it
+# waits between two attempts.
+NOT_RUNNING_STATES = frozenset({"waiting", "wait", "delayed", "prioritized", "paused"})
+
+
+class BullMQClientError(Exception):
+    """A job cannot be added or read; `retriable` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retriable: bool = True, job_id: str | None = None):
+        super().__init__(message)
+        self.retriable = retriable
+        self.job_id = job_id
+
+
+# ---------------------------------------------------------------- where Redis is
+
+
+def redis_url_from_connection(conn: Any) -> str:
+    """A redis:// URL from an Airflow Connection (host, port, login, password, schema = db)."""
+    extra = conn.extra_dejson or {}
+    ssl = str(extra.get("ssl", "")).lower() in ("1", "true", "yes")
+    scheme = "rediss" if ssl else "redis"
+    auth = ""
+    if conn.password:
+        auth = f"{quote(conn.login or '', safe='')}:{quote(conn.password, safe='')}@"
+    elif conn.login:
+        auth = f"{quote(conn.login, safe='')}@"
+    db = conn.schema or extra.get("db") or "0"
+    return f"{scheme}://{auth}{conn.host or '127.0.0.1'}:{conn.port or 6379}/{db}"
+
+
+def _fallback_redis_url(conn_id: str) -> tuple[str, str]:
+    url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    source = "REDIS_URL" if os.environ.get("REDIS_URL") else "the default"
+    return url, f"{source} (no Airflow connection '{conn_id}')"
+
+
+def resolve_redis_url(conn_id: str) -> tuple[str, str]:
+    """(url, where it came from) for the operator, which runs in a worker."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return _fallback_redis_url(conn_id)
+    return redis_url_from_connection(conn), f"Airflow connection '{conn_id}'"
+
+
+async def aresolve_redis_url(conn_id: str) -> tuple[str, str]:
+    """The same, for the trigger, which runs in the triggerer's event loop."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = await BaseHook.aget_connection(conn_id)
+    except AirflowNotFoundException:
+        return _fallback_redis_url(conn_id)
+    return redis_url_from_connection(conn), f"Airflow connection '{conn_id}'"
+
+
+def redact_url(url: str) -> str:
+    """A URL safe to log: the password, if any, replaced."""
+    return re.sub(r"//([^:@/]*):[^@/]*@", r"//\1:[redacted]@", url)
+
+
+# ---------------------------------------------------------------- which job
+
+
+def check_run_id(run_id: str) -> str:
+    if not RUN_ID_PATTERN.match(run_id or ""):
+        raise BullMQClientError(
+            f"run id {run_id!r} cannot be stamped on events: it must be 1-250 letters, digits, "
+            "spaces or : . + - @ _ (trigger the run with such a run id)",
+            retriable=False,
+        )
+    return run_id
+
+
+def derive_job_id(dag_id: str, task_id: str, run_id: str, map_index: int = -1) -> str:
+    """
+    The job id of one task in one DAG run: `<dag>-<task>[-<map index>]-<sha1(run id)[:16]>`,
+    e.g. `kafka_pipeline-produce_somedata-3f2a9c0d1e2b4a5f`. Stable across the
+    task's retries (so a retry finds the job rather than adding a second one),
+    and only [A-Za-z0-9._-] (BullMQ ids may not contain ':').
+    """
+    digest = hashlib.sha1(run_id.encode("utf-8")).hexdigest()[:16]
+    name = f"{dag_id}-{task_id}" + (f"-{map_index}" if map_index is not None and map_index >= 0 else "")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)[:180]
+    return f"{name}-{digest}"
+
+
+def default_job_options() -> dict[str, Any]:
+    """The workers' default job options (workers/job-options.json, else the built-in copy)."""
+    path = Path(os.environ.get("BULLMQ_JOB_OPTIONS_FILE") or JOB_OPTIONS_FILE)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return json.loads(json.dumps(FALLBACK_JOB_OPTIONS))
+
+
+# ---------------------------------------------------------------- what a job is doing
+
+
+@dataclass
+class JobSnapshot:
+    """One look at a job: its state and, once finished, how it ended."""
+
+    job_id: str
+    state: str  # completed | failed | active | waiting | delayed | prioritized | waiting-children | unknown
+    name: str | None = None
+    result: Any = None
+    failed_reason: str | None = None
+    attempts_made: int = 0
+    attempts: int = 0
+    progress: Any = None
+    processed_on: int | None = None
+    finished_on: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("completed", "failed")
+
+    def as_event(self) -> dict[str, Any]:
+        """A JSON-serialisable summary (what a TriggerEvent carries)."""
+        return {
+            "job_id": self.job_id,
+            "state": self.state,
+            "result": self.result,
+            "failed_reason": self.failed_reason,
+            "attempts_made": self.attempts_made,
+            "attempts": self.attempts,
+            "progress": self.progress,
+            "processed_on": self.processed_on,
+            "finished_on": self.finished_on,
+        }
+
+
+def open_queue(redis_url: str, queue_name: str, prefix: str = DEFAULT_PREFIX) -> Queue:
+    """A bullmq Queue (a client: it adds and reads jobs, it does not process them). Close it."""
+    from bullmq import Queue
+
+    return Queue(queue_name, {"connection": redis_url, "prefix": prefix})
+
+
+async def snapshot(queue: Queue, job_id: str) -> JobSnapshot:
+    """The job's state, and its outcome when it has finished."""
+    from bullmq import Job
+
+    state = await queue.getJobState(job_id)
+    if state == "unknown":
+        return JobSnapshot(job_id=job_id, state=state)
+    job = await Job.fromId(queue, job_id)
+    if job is None:  # removed between the two reads
+        return JobSnapshot(job_id=job_id, state="unknown")
+    return JobSnapshot(
+        job_id=job_id,
+        state=state,
+        name=job.name,
+        result=job.returnvalue if state == "completed" else None,
+        failed_reason=job.failedReason if state == "failed" else None,
+        attempts_made=job.attemptsMade,
+        attempts=int(job.opts.get("attempts") or 1),
+        progress=job.progress,
+        processed_on=job.processedOn or None,
+        finished_on=job.finishedOn or None,
+        data=job.data if isinstance(job.data, dict) else {},
+    )
+
+
+@dataclass
+class EnqueueOutcome:
+    action: str  # added | retried | found
+    job: JobSnapshot
+
+
+async def enqueue_once(
+    queue: Queue, job_name: str, data: dict[str, Any], job_id: str, options: dict[str, Any]
+) -> EnqueueOutcome:
+    """
+    Make sure job `job_id` exists and is not stuck in `failed`:
+      - absent: add it (adding an id that exists is a no-op in BullMQ, so two
+        racing callers still make one job);
+      - failed (a previous task attempt gave up on it): retry that job, with
+        its attempts reset, rather than adding another;
+      - anything else (waiting, active, delayed, completed): leave it.
+    """
+    current = await snapshot(queue, job_id)
+    if current.state == "unknown":
+        await queue.add(job_name, data, {**options, "jobId": job_id})
+        return EnqueueOutcome("added", await snapshot(queue, job_id))
+    if current.name != job_name:
+        raise BullMQClientError(
+            f"job id {job_id} already belongs to a '{current.name}' job, not '{job_name}'",
+            retriable=False,
+            job_id=job_id,
+        )
+    if current.state == "failed":
+        from bullmq import Job
+
+        job = await Job.fromId(queue, job_id)
+        await job.retry("failed", {"resetAttemptsMade": True, "resetAttemptsStarted": True})
+        return EnqueueOutcome("retried", await snapshot(queue, job_id))
+    return EnqueueOutcome("found", current)
+
+
+async def remove_if_not_started(queue: Queue, job_id: str) -> bool:
+    """Remove the job if no worker holds it (a run that gives up leaves no orphan job behind)."""
+    state = await queue.getJobState(job_id)
+    if state not in NOT_RUNNING_STATES:
+        return False
+    try:
+        await queue.remove(job_id)
+    except Exception as error:  # taken by a worker meanwhile: it is locked, leave it
+        log.info("job %s not removed: %s", job_id, error)
+        return False
+    return await queue.getJobState(job_id) == "unknown"
+
+
+async def workers_count(queue: Queue) -> int | None:
+    """How many workers serve the queue (CLIENT LIST); None when Redis does not say."""
+    try:
+        return await queue.get_workers_count()
+    except Exception:  # some managed Redis forbid CLIENT LIST
+        return None

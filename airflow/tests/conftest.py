@@ -1,0 +1,82 @@
+"""
+Shared fixtures of the Airflow tests. Run them with the Airflow venv's python:
+
+    .stack/airflow/venv/bin/python -m pytest airflow/tests
+
+The plugins and dags folders go on sys.path as Airflow puts them. Unit tests
+get their own throw-away AIRFLOW_HOME; the end-to-end tests use the stack's
+(`.stack/airflow`, see infra/services/90-airflow.sh). Tests that need a service
+skip, saying which and how to start it, when it is not up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+AIRFLOW_DIR = Path(__file__).resolve().parents[1]
+REPO_DIR = AIRFLOW_DIR.parent
+PLUGINS = AIRFLOW_DIR / "plugins"
+DAGS = AIRFLOW_DIR / "dags"
+STACK_DIR = Path(os.environ.get("STACK_DIR") or REPO_DIR / ".stack")
+
+for path in (PLUGINS, DAGS):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+# Before anything imports airflow: a private home, so unit tests never touch the stack's.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-unit-home-")
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(PLUGINS)
+
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379"
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    parts = urlsplit(REDIS_URL)
+    if not port_open(parts.hostname or "127.0.0.1", parts.port or 6379):
+        pytest.skip(f"Redis is not running at {REDIS_URL}: start it with `bash infra/stack.sh up redis`")
+    return REDIS_URL
+
+
+@pytest.fixture
+def queue_name(redis_url):
+    """A fresh queue per test; obliterated afterwards."""
+    name = f"airflow-test-{uuid.uuid4().hex[:10]}"
+    yield name
+
+    async def obliterate():
+        import bullmq_client
+
+        queue = bullmq_client.open_queue(redis_url, name)
+        try:
+            await queue.obliterate(force=True)
+        finally:
+            await queue.close()
+
+    asyncio.run(obliterate())
+
+
+@pytest.fixture
+def redis_conn(monkeypatch, redis_url):
+    """The operator and the trigger find Redis through the `redis_default` connection."""
+    monkeypatch.setenv("AIRFLOW_CONN_REDIS_DEFAULT", redis_url)
+    return "redis_default"

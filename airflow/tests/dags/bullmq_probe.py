@@ -1,0 +1,32 @@
+"""
+### bullmq_probe
+
+A one-task DAG for the tests: BullMQJobOperator through Airflow's real
+deferral path (`airflow dags test` runs the trigger in-process). The queue and
+the wait come from PROBE_QUEUE and PROBE_WAIT_SEC; no retries.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pendulum
+from airflow.sdk import dag
+
+from bullmq_operator import BullMQJobOperator
+
+
+@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, doc_md=__doc__)
+def bullmq_probe():
+    BullMQJobOperator(
+        task_id="produce",
+        job_name="somedata",
+        queue_name=os.environ.get("PROBE_QUEUE", "probe"),
+        job_data={"durationSec": 1, "intervalSec": 0},
+        wait_timeout_sec=float(os.environ.get("PROBE_WAIT_SEC", "5")),
+        poll_interval=0.5,
+        retries=0,
+    )
+
+
+bullmq_probe()

@@ -1,0 +1,276 @@
+"""
+BullMQJobOperator and BullMQJobTrigger against a real Redis (the stack's :6379),
+one fresh queue per test. A small Python bullmq Worker plays the Node worker's
+part; test_node_compat.py drives the real Node bullmq 6.7 worker code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from types import SimpleNamespace
+
+import pytest
+from airflow.sdk import DAG
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, TaskDeferred
+
+import bullmq_client
+from bullmq_operator import BullMQJobOperator
+from bullmq_trigger import BullMQJobTrigger
+
+RUN_ID = "manual__2026-11-24T10:00:00.123456+00:00"
+
+
+def make_operator(queue_name: str, **kwargs) -> BullMQJobOperator:
+    with DAG("test_dag", schedule=None):
+        return BullMQJobOperator(
+            task_id=kwargs.pop("task_id", "produce"),
+            job_name=kwargs.pop("job_name", "somedata"),
+            queue_name=queue_name,
+            job_data=kwargs.pop("job_data", {"durationSec": 5, "intervalSec": 1, "maxEvents": None}),
+            **kwargs,
+        )
+
+
+def context(run_id: str = RUN_ID) -> dict:
+    return {"run_id": run_id, "ti": SimpleNamespace(map_index=-1)}
+
+
+def execute_until_deferred(op: BullMQJobOperator, run_id: str = RUN_ID) -> BullMQJobTrigger:
+    with pytest.raises(TaskDeferred) as deferred:
+        op.execute(context(run_id))
+    assert deferred.value.method_name == "execute_complete"
+    return deferred.value.trigger
+
+
+async def collect(trigger: BullMQJobTrigger) -> list:
+    return [event async for event in trigger.run()]
+
+
+async def run_trigger_with_worker(trigger: BullMQJobTrigger, redis_url: str, queue_name: str, processor):
+    """Run the trigger while a Python bullmq Worker serves the queue with `processor`."""
+    from bullmq import Worker
+
+    worker = Worker(queue_name, processor, {"connection": redis_url})
+    try:
+        return await asyncio.wait_for(collect(trigger), timeout=30)
+    finally:
+        await worker.close()
+
+
+async def job_ids(redis_url: str, queue_name: str) -> list[str]:
+    queue = bullmq_client.open_queue(redis_url, queue_name)
+    try:
+        jobs = await queue.getJobs(["waiting", "active", "completed", "failed", "delayed", "prioritized"])
+        return [job.id for job in jobs]
+    finally:
+        await queue.close()
+
+
+async def read_job(redis_url: str, queue_name: str, job_id: str):
+    queue = bullmq_client.open_queue(redis_url, queue_name)
+    try:
+        from bullmq import Job
+
+        return await Job.fromId(queue, job_id)
+    finally:
+        await queue.close()
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def test_job_id_is_stable_per_task_and_run_and_has_no_colon():
+    a = bullmq_client.derive_job_id("kafka_pipeline", "produce_somedata", RUN_ID)
+    assert a == bullmq_client.derive_job_id("kafka_pipeline", "produce_somedata", RUN_ID)
+    assert a.startswith("kafka_pipeline-produce_somedata-") and len(a.rsplit("-", 1)[1]) == 16
+    assert ":" not in a and bullmq_client.JOB_ID_PATTERN.match(a)
+    assert a != bullmq_client.derive_job_id("kafka_pipeline", "produce_somedata", RUN_ID + "x")
+    assert a != bullmq_client.derive_job_id("kafka_pipeline", "produce_footdata", RUN_ID)
+    odd = bullmq_client.derive_job_id("dag with spaces:and:colons", "t@sk", "r", map_index=3)
+    assert bullmq_client.JOB_ID_PATTERN.match(odd) and "-3-" in odd
+
+
+@pytest.mark.parametrize(
+    "run_id", ["manual__2026-11-24T10:00:00+00:00", "scheduled__2026-11-24T10:05:00+00:00", "rest test@me.+1"]
+)
+def test_airflow_run_ids_are_accepted_as_event_run_ids(run_id):
+    assert bullmq_client.check_run_id(run_id) == run_id
+
+
+@pytest.mark.parametrize("run_id", ["", "a~b", "x" * 251, "semi;colon"])
+def test_run_ids_the_events_cannot_carry_are_refused(run_id):
+    with pytest.raises(bullmq_client.BullMQClientError) as error:
+        bullmq_client.check_run_id(run_id)
+    assert not error.value.retriable
+
+
+def test_the_fallback_job_options_equal_the_workers_job_options_file():
+    on_disk = json.loads(bullmq_client.JOB_OPTIONS_FILE.read_text())
+    assert bullmq_client.default_job_options() == on_disk
+    assert bullmq_client.FALLBACK_JOB_OPTIONS == on_disk, "update FALLBACK_JOB_OPTIONS to workers/job-options.json"
+
+
+def test_redis_url_is_built_from_an_airflow_connection():
+    conn = SimpleNamespace(
+        host="redis.local", port=6380, login=None, password="p@ss/word", schema="2", extra_dejson={"ssl": "true"}
+    )
+    assert bullmq_client.redis_url_from_connection(conn) == "rediss://:p%40ss%2Fword@redis.local:6380/2"
+    plain = SimpleNamespace(host=None, port=None, login=None, password=None, schema="", extra_dejson={})
+    assert bullmq_client.redis_url_from_connection(plain) == "redis://127.0.0.1:6379/0"
+    assert bullmq_client.redact_url("redis://u:secret@h:1/0") == "redis://u:[redacted]@h:1/0"
+
+
+def test_redis_falls_back_to_REDIS_URL_without_a_connection(monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_REDIS_NOPE", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://elsewhere:6379")
+    url, source = bullmq_client.resolve_redis_url("redis_nope")
+    assert url == "redis://elsewhere:6379" and "REDIS_URL" in source
+
+
+def test_a_producer_not_selected_is_skipped_without_touching_redis(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_REDIS_DEFAULT", "redis://127.0.0.1:1")  # nothing listens there
+    op = make_operator("unused", enabled="False")
+    with pytest.raises(AirflowSkipException):
+        op.execute(context())
+
+
+# ---------------------------------------------------------------- against Redis
+
+
+def test_the_job_carries_the_run_id_and_the_workers_default_options(redis_url, redis_conn, queue_name):
+    op = make_operator(queue_name)
+    trigger = execute_until_deferred(op)
+    job = asyncio.run(read_job(redis_url, queue_name, trigger.job_id))
+    assert job.name == "somedata"
+    assert job.data == {"durationSec": 5, "intervalSec": 1, "runId": RUN_ID}  # None values left out
+    assert job.opts["attempts"] == 5
+    assert job.opts["backoff"] == {"type": "jittered-exponential", "delay": 2000}
+    assert trigger.job_id == bullmq_client.derive_job_id("test_dag", "produce", RUN_ID)
+
+
+def test_the_same_run_twice_adds_one_job(redis_url, redis_conn, queue_name):
+    first = execute_until_deferred(make_operator(queue_name))
+    second = execute_until_deferred(make_operator(queue_name))  # a retry of the task
+    assert first.job_id == second.job_id
+    assert asyncio.run(job_ids(redis_url, queue_name)) == [first.job_id]
+    execute_until_deferred(make_operator(queue_name), run_id=RUN_ID + "-other")
+    assert len(asyncio.run(job_ids(redis_url, queue_name))) == 2
+
+
+def test_bullmq_itself_ignores_a_second_add_with_the_same_id(redis_url, queue_name):
+    async def scenario():
+        queue = bullmq_client.open_queue(redis_url, queue_name)
+        try:
+            await queue.add("somedata", {"n": 1}, {"jobId": "same-id"})
+            await queue.add("somedata", {"n": 2}, {"jobId": "same-id"})
+            jobs = await queue.getJobs(["waiting"])
+            return [(job.id, job.data) for job in jobs]
+        finally:
+            await queue.close()
+
+    assert asyncio.run(scenario()) == [("same-id", {"n": 1})]
+
+
+def test_the_task_returns_the_jobs_result(redis_url, redis_conn, queue_name):
+    result = {"published": 3, "failed": 0, "topic": "somedata", "firstOffset": "0", "lastOffset": "2"}
+    seen = []
+
+    async def processor(job, token):
+        seen.append(job.data)
+        return result
+
+    op = make_operator(queue_name)
+    trigger = execute_until_deferred(op)
+    events = asyncio.run(run_trigger_with_worker(trigger, redis_url, queue_name, processor))
+    assert [e.payload["status"] for e in events] == ["completed"]
+    assert seen == [{"durationSec": 5, "intervalSec": 1, "runId": RUN_ID}]
+    assert op.execute_complete(context(), events[0].payload) == result
+    # A retry of the task after the job completed returns the result without waiting.
+    assert make_operator(queue_name).execute(context()) == result
+
+
+def test_a_failed_job_fails_the_task_with_its_reason_and_a_retry_retries_that_job(redis_url, redis_conn, queue_name):
+    calls = []
+
+    async def failing(job, token):
+        calls.append(job.id)
+        raise RuntimeError("API unreachable: connect ECONNREFUSED 127.0.0.1:5000")
+
+    op = make_operator(queue_name, job_options={"attempts": 2, "backoff": {"type": "fixed", "delay": 50}})
+    trigger = execute_until_deferred(op)
+    events = asyncio.run(run_trigger_with_worker(trigger, redis_url, queue_name, failing))
+    payload = events[0].payload
+    assert payload["status"] == "failed" and payload["job"]["attempts_made"] == 2
+    with pytest.raises(AirflowException) as error:
+        op.execute_complete(context(), payload)
+    assert not isinstance(error.value, AirflowFailException)  # Airflow may retry it
+    assert "failed after 2 of 2 attempts: API unreachable: connect ECONNREFUSED" in str(error.value)
+
+    # The task's retry: the same job goes back to waiting (not a second job), and can now succeed.
+    retry = execute_until_deferred(make_operator(queue_name))
+    assert retry.job_id == trigger.job_id
+    assert asyncio.run(job_ids(redis_url, queue_name)) == [trigger.job_id]
+
+    async def succeeding(job, token):
+        return {"published": 1, "failed": 0, "topic": "somedata"}
+
+    events = asyncio.run(run_trigger_with_worker(retry, redis_url, queue_name, succeeding))
+    assert events[0].payload["status"] == "completed"
+    assert calls == [trigger.job_id, trigger.job_id]
+
+
+def test_an_unrecoverable_job_failure_is_not_retried_by_airflow(redis_url, redis_conn, queue_name):
+    from bullmq import UnrecoverableError
+
+    async def invalid(job, token):
+        raise UnrecoverableError("invalid job data: durationSec must be at most 3600")
+
+    op = make_operator(queue_name)
+    trigger = execute_until_deferred(op)
+    events = asyncio.run(run_trigger_with_worker(trigger, redis_url, queue_name, invalid))
+    with pytest.raises(AirflowFailException) as error:
+        op.execute_complete(context(), events[0].payload)
+    assert "durationSec must be at most 3600" in str(error.value) and "unrecoverable" in str(error.value)
+
+
+def test_with_no_worker_the_wait_ends_with_a_clear_message_and_leaves_no_job(redis_url, redis_conn, queue_name):
+    op = make_operator(queue_name, wait_timeout_sec=1, poll_interval=0.2)
+    trigger = execute_until_deferred(op)
+    assert trigger.timeout_sec == 1
+    events = asyncio.run(asyncio.wait_for(collect(trigger), timeout=20))
+    payload = events[0].payload
+    assert payload["status"] == "timeout" and payload["workers"] == 0 and payload["removed"] is True
+    with pytest.raises(AirflowException) as error:
+        op.execute_complete(context(), payload)
+    message = str(error.value)
+    assert f"on queue {queue_name} did not finish within" in message
+    assert f"no BullMQ worker is connected to queue '{queue_name}'" in message
+    assert "are the workers running?" in message
+    assert asyncio.run(job_ids(redis_url, queue_name)) == []
+
+
+def test_a_job_removed_while_waited_for_is_reported_missing(redis_url, redis_conn, queue_name):
+    op = make_operator(queue_name, poll_interval=0.2)
+    trigger = execute_until_deferred(op)
+
+    async def scenario():
+        queue = bullmq_client.open_queue(redis_url, queue_name)
+        try:
+            await queue.remove(trigger.job_id)
+        finally:
+            await queue.close()
+        return await asyncio.wait_for(collect(trigger), timeout=10)
+
+    events = asyncio.run(scenario())
+    assert events[0].payload["status"] == "missing"
+    with pytest.raises(AirflowException, match="disappeared before it finished"):
+        op.execute_complete(context(), events[0].payload)
+
+
+def test_the_trigger_serializes_to_what_recreates_it():
+    trigger = BullMQJobTrigger(job_id="j", queue_name="q", timeout_sec=7, poll_interval=0.5)
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "bullmq_trigger.BullMQJobTrigger"
+    again = BullMQJobTrigger(**kwargs)
+    assert again.serialize() == (classpath, kwargs)

@@ -1,0 +1,87 @@
+"""
+`airflow dags test` (Airflow's own run loop, the trigger run in-process) in a
+private AIRFLOW_HOME:
+  - a probe DAG on a fresh queue: with no worker the task fails after its wait
+    with a message that says so; with a (Node bullmq) worker it succeeds;
+  - kafka_pipeline against the running stack (API, workers, consumer): it
+    succeeds and MongoDB holds the run's events. Skipped when the pipeline is down.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import REPO_DIR
+from support import stack
+
+PROBE_DAGS = REPO_DIR / "airflow" / "tests" / "dags"
+
+
+@pytest.fixture(scope="module")
+def cli_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("airflow-cli-home")
+    stack.migrate(home)
+    return home
+
+
+def test_with_workers_stopped_the_task_fails_after_its_wait_saying_no_worker_serves_the_queue(
+    cli_home, redis_url, queue_name
+):
+    env = {**os.environ, "AIRFLOW_CONN_REDIS_DEFAULT": redis_url, "PROBE_QUEUE": queue_name, "PROBE_WAIT_SEC": "3"}
+    code, output, run_id = stack.dags_test(cli_home, "bullmq_probe", PROBE_DAGS, env, timeout=180)
+    assert code != 0, output[-3000:]
+    assert f"did not finish within 3.0s: it is waiting; no BullMQ worker is connected to queue '{queue_name}'" in output
+    assert "are the workers running?" in output
+    assert "DagRun failed" in output or "state=failed" in output
+
+
+def test_with_a_worker_the_probe_dag_succeeds(cli_home, redis_url, queue_name):
+    if not shutil.which("node") or not (REPO_DIR / "node_modules" / "bullmq").is_dir():
+        pytest.skip("node and node_modules/bullmq are needed (npm ci)")
+    worker = subprocess.Popen(
+        ["node", str(REPO_DIR / "airflow/tests/support/node_worker.mjs"), redis_url, queue_name, "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        env = {**os.environ, "AIRFLOW_CONN_REDIS_DEFAULT": redis_url, "PROBE_QUEUE": queue_name, "PROBE_WAIT_SEC": "60"}
+        code, output, run_id = stack.dags_test(cli_home, "bullmq_probe", PROBE_DAGS, env, timeout=180)
+    finally:
+        worker.kill()
+        worker.communicate()
+    assert code == 0, output[-3000:]
+    assert "'published': 3" in output and run_id and run_id.startswith("manual__")
+
+
+def test_kafka_pipeline_runs_end_to_end_and_mongodb_holds_the_runs_events(cli_home, monkeypatch):
+    reason = stack.skip_reason_for_pipeline()
+    if reason:
+        pytest.skip(reason)
+    conf = {
+        "producers": ["somedata", "footdata"],
+        "somedata_duration_sec": 5,
+        "somedata_interval_sec": 0.5,
+        "verify_timeout_sec": 60,
+    }
+    env = stack.stack_airflow_env()
+    code, output, run_id = stack.dags_test(cli_home, "kafka_pipeline", REPO_DIR / "airflow" / "dags", env, conf)
+    assert code == 0, output[-5000:]
+    assert run_id, output[-2000:]
+
+    from pymongo import MongoClient
+
+    import sink_check
+
+    monkeypatch.setenv("AIRFLOW_CONN_MONGO_DEFAULT", env["AIRFLOW_CONN_MONGO_DEFAULT"])
+    uri, db_name, _ = sink_check.resolve_mongo("mongo_default")
+    client = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        stored = client[db_name]["somedata"].count_documents({"runId": run_id})
+    finally:
+        client.close()
+    assert stored >= 5, f"somedata events of {run_id} in MongoDB: {stored}"
+    assert "somedata: " in output and "event(s) of this run stored" in output
+    assert "footdata: " in output

@@ -1,0 +1,176 @@
+"""
+verify_sink's rules (plugins/sink_check.py) against the stack's MongoDB
+(FerretDB locally), one fresh database per test.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+
+import sink_check
+from conftest import port_open
+from sink_check import SinkChecker, SinkCheckFailed
+
+RUN = "manual__2026-11-24T10:00:00+00:00"
+OTHER = "scheduled__2026-11-24T09:55:00+00:00"
+
+
+@pytest.fixture
+def db():
+    if not port_open("127.0.0.1", 27017):
+        pytest.skip("MongoDB/FerretDB is not running on :27017: start it with `bash infra/stack.sh up ferretdb`")
+    from pymongo import MongoClient
+
+    client = MongoClient("mongodb://127.0.0.1:27017", serverSelectionTimeoutMS=5000)
+    name = f"airflow_test_{uuid.uuid4().hex[:10]}"
+    yield client[name]
+    client.drop_database(name)
+    client.close()
+
+
+def checker(db, **kwargs) -> SinkChecker:
+    kwargs = {"timeout_sec": 1.0, "poll_interval": 0.1, "settle_sec": 0.3, "filters_active": False, **kwargs}
+    return SinkChecker(db, RUN, **kwargs)
+
+
+def somedata_events(db, run_id: str, n: int) -> None:
+    db.somedata.insert_many([{"_id": str(uuid.uuid4()), "runId": run_id, "payload": {"data": "car"}} for _ in range(n)])
+
+
+def match(match_id: int, run_id: str, last_updated: str) -> dict:
+    return {
+        "_id": match_id,
+        "runId": run_id,
+        "lastUpdated": datetime.fromisoformat(last_updated).replace(tzinfo=timezone.utc),
+    }
+
+
+# ---------------------------------------------------------------- somedata
+
+
+def test_somedata_passes_when_every_published_event_is_stored(db):
+    somedata_events(db, RUN, 5)
+    somedata_events(db, OTHER, 7)
+    report = checker(db).verify({"somedata": {"published": 5, "failed": 0, "topic": "somedata"}, "footdata": None})
+    assert report["checked"] == {"somedata": {"published": 5, "stored": 5}}
+
+
+def test_somedata_accepts_extra_events_from_attempts_that_failed_midway(db):
+    somedata_events(db, RUN, 8)
+    report = checker(db).verify({"somedata": {"published": 5}})
+    assert report["checked"]["somedata"]["stored"] == 8
+
+
+def test_somedata_fails_with_the_numbers_when_events_are_missing(db):
+    somedata_events(db, RUN, 3)
+    started = time.monotonic()
+    with pytest.raises(SinkCheckFailed) as error:
+        checker(db, timeout_sec=0.5).verify({"somedata": {"published": 5}})
+    assert time.monotonic() - started < 5
+    assert f"run {RUN}" in str(error.value)
+    assert "MongoDB holds 3 of the 5 event(s) the job published" in str(error.value)
+
+
+def test_events_still_arriving_are_waited_for(db):
+    somedata_events(db, RUN, 2)
+    late = threading.Timer(0.4, somedata_events, args=(db, RUN, 3))
+    late.start()
+    try:
+        report = checker(db, timeout_sec=5).verify({"somedata": {"published": 5}})
+    finally:
+        late.join()
+    assert report["checked"]["somedata"]["stored"] == 5
+
+
+def test_nothing_to_verify_when_no_producer_ran(db):
+    report = checker(db).verify({"somedata": None, "footdata": None})
+    assert report["note"] == "no producer ran: nothing to verify"
+
+
+# ---------------------------------------------------------------- footdata
+
+
+def test_footdata_passes_when_every_published_match_carries_the_run_id(db):
+    db.footdata.insert_many([match(i, RUN, "2026-11-24T10:00:00") for i in range(1, 4)])
+    report = checker(db).verify({"footdata": {"published": 3}})
+    assert report["checked"]["footdata"] == {"published": 3, "stamped": 3, "stored": 3}
+
+
+def test_footdata_unchanged_matches_keep_an_older_run_id_and_still_pass(db):
+    # 2 matches changed in this run; 3 repeated a state an earlier run had stored.
+    db.footdata.insert_many(
+        [match(1, RUN, "2026-11-24T10:00:00"), match(2, RUN, "2026-11-24T10:00:00")]
+        + [match(i, OTHER, "2026-11-24T09:00:00") for i in (3, 4, 5)]
+    )
+    report = checker(db).verify({"footdata": {"published": 5}})
+    assert report["checked"]["footdata"] == {"published": 5, "stamped": 2, "stored": 5}
+
+
+def test_footdata_fails_when_the_store_holds_fewer_matches_than_published(db):
+    db.footdata.insert_many([match(1, RUN, "2026-11-24T10:00:00")])
+    with pytest.raises(SinkCheckFailed, match=r"footdata: 1 of 4 published match\(es\) carry this run id"):
+        checker(db).verify({"footdata": {"published": 4}})
+
+
+def test_footdata_fails_at_once_when_more_matches_carry_the_run_id_than_were_published(db):
+    db.footdata.insert_many([match(i, RUN, "2026-11-24T10:00:00") for i in range(1, 4)])
+    started = time.monotonic()
+    with pytest.raises(SinkCheckFailed, match="more than the 2 published"):
+        checker(db, timeout_sec=30).verify({"footdata": {"published": 2}})
+    assert time.monotonic() - started < 5
+
+
+def test_footdata_is_checked_match_by_match_when_the_result_lists_them(db):
+    db.footdata.insert_many(
+        [match(1, RUN, "2026-11-24T10:00:00"), match(2, OTHER, "2026-11-24T11:00:00"), match(3, OTHER, "2026-11-24T08:00:00")]
+    )
+    good = [{"id": 1, "lastUpdated": "2026-11-24T10:00:00Z"}, {"id": 2, "lastUpdated": "2026-11-24T10:30:00Z"}]
+    report = checker(db).verify({"footdata": {"published": 2, "matches": good}})
+    assert report["checked"]["footdata"]["missing"] == 0
+    bad = good + [{"id": 3, "lastUpdated": "2026-11-24T09:00:00Z"}, {"id": 4, "lastUpdated": "2026-11-24T09:00:00Z"}]
+    with pytest.raises(SinkCheckFailed, match=r"1 missing \(e.g. \[4\]\) and 1 stored older than published \(e.g. \[3\]\)"):
+        checker(db).verify({"footdata": {"published": 4, "matches": bad}})
+
+
+def test_both_collections_are_reported_together(db):
+    somedata_events(db, RUN, 1)
+    with pytest.raises(SinkCheckFailed) as error:
+        checker(db, timeout_sec=0.3).verify({"somedata": {"published": 2}, "footdata": {"published": 1}})
+    assert "somedata: MongoDB holds 1 of the 2" in str(error.value)
+    assert "footdata: 0 of 1 published" in str(error.value)
+
+
+# ---------------------------------------------------------------- where MongoDB is
+
+
+def test_mongo_uri_from_an_airflow_connection():
+    conn = SimpleNamespace(
+        conn_type="mongo", host="db", port=27018, login="app", password="s3cr:t", schema="pipeline",
+        extra_dejson={"authSource": "admin"},
+    )
+    assert sink_check.mongo_uri_from_connection(conn) == "mongodb://app:s3cr%3At@db:27018/?authSource=admin"
+
+
+def test_mongo_falls_back_to_MONGO_URL_with_the_password_file(monkeypatch, tmp_path):
+    secret = tmp_path / "password.txt"
+    secret.write_text("pa ss\n")
+    monkeypatch.delenv("AIRFLOW_CONN_MONGO_NOPE", raising=False)
+    monkeypatch.setenv("MONGO_URL", "mongodb://app@db:27017/?authSource=pipeline")
+    monkeypatch.setenv("MONGO_PASSWORD_FILE", str(secret))
+    monkeypatch.setenv("MONGO_DB", "elsewhere")
+    uri, db_name, source = sink_check.resolve_mongo("mongo_nope")
+    assert uri == "mongodb://app:pa%20ss@db:27017/?authSource=pipeline"
+    assert db_name == "elsewhere" and "MONGO_URL" in source
+
+
+def test_mongo_connection_names_the_database(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_MONGO_DEFAULT", "mongodb://127.0.0.1:27017/pipeline")
+    uri, db_name, source = sink_check.resolve_mongo("mongo_default")
+    assert (uri, db_name) == ("mongodb://127.0.0.1:27017/", "pipeline")
+    assert source == "Airflow connection 'mongo_default'"
