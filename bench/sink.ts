@@ -19,6 +19,7 @@ import { ensureTopics, pipelineTopics } from '../lib/kafka/topics';
 import { createLogger } from '../lib/logger';
 import { COLLECTIONS, createMongoClient } from '../lib/mongo';
 import { createEvent, PipelineEvent, somedataItems, toKafkaMessage, type SomedataEvent } from '../lib/schemas';
+import { metricTotal } from '../consumer/metrics';
 import { startConsumer } from '../consumer/service';
 import { somedataDocument } from '../consumer/write-models/somedata';
 
@@ -86,19 +87,16 @@ async function sink(): Promise<{ ms: number; withJoinMs: number; meanBatch: numb
   service.consumer.on(service.consumer.events.START_BATCH_PROCESS, () => {
     firstBatch ||= Date.now();
   });
-  const consumed = async () => {
-    const metric = (await service.registry.getMetricsAsJSON()).find(
-      (m) => m.name === 'consumer_records_consumed_total',
-    );
-    return (metric?.values ?? []).reduce((sum, { value }) => sum + value, 0);
-  };
-  while ((await consumed()) < N) await new Promise((resolve) => setTimeout(resolve, 20));
+  while ((await metricTotal(service.registry, 'consumer_records_consumed_total')) < N)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   const done = Date.now();
   const metrics = await service.registry.getMetricsAsJSON();
   const sumCount = (name: string) => {
     const values = metrics.find((m) => m.name === name)?.values ?? [];
     const total = (suffix: string) =>
-      values.filter((v) => (v as { metricName?: string }).metricName === `${name}_${suffix}`).reduce((sum, v) => sum + v.value, 0);
+      values
+        .filter((v) => (v as { metricName?: string }).metricName === `${name}_${suffix}`)
+        .reduce((sum, v) => sum + v.value, 0);
     return total('sum') / Math.max(1, total('count'));
   };
   const meanBatch = Math.round(sumCount('consumer_batch_records'));

@@ -1,0 +1,31 @@
+# shellcheck shell=bash disable=SC2034 # svc_* are read by infra/stack.sh
+# The admin server (workers/admin-main.ts): the BullMQ dashboard at
+# /admin/queues behind basic auth, plus /healthz, /readyz, /metrics.
+# Without ADMIN_PASSWORD it generates one into $STACK_DIR/admin-password
+# (mode 600, kept across restarts) and passes it to the process.
+ADMIN_HTTP_PORT="${ADMIN_PORT:-3000}"
+svc_address="127.0.0.1:$ADMIN_HTTP_PORT"
+svc_needs="redis"
+svc_timeout=60
+
+svc_start() {
+  local file="$STACK_DIR/admin-password" where
+  if [[ -n "${ADMIN_PASSWORD:-}" ]]; then
+    where="the ADMIN_PASSWORD you set"
+  else
+    if [[ ! -s "$file" ]]; then
+      (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$file")
+    fi
+    chmod 600 "$file"
+    where="$file"
+  fi
+  (
+    cd "$REPO_DIR" || exit 1
+    [[ -n "${ADMIN_PASSWORD:-}" ]] || ADMIN_PASSWORD="$(<"$file")"
+    export ADMIN_PASSWORD
+    stack_spawn node --import tsx workers/admin-main.ts
+  )
+  echo "  admin: dashboard http://127.0.0.1:$ADMIN_HTTP_PORT/admin/queues (user ${ADMIN_USER:-admin}, password: $where)"
+}
+
+svc_healthy() { curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$ADMIN_HTTP_PORT/healthz"; }

@@ -1,0 +1,134 @@
+/**
+ * The admin server (port 3000, DESIGN §6 and §9): the BullMQ dashboard
+ * (bull-board) at /admin/queues behind basic auth, and the ops routes
+ * /healthz, /readyz (Redis answers) and /metrics (jobs by state and name).
+ *
+ * A process of its own, apart from the workers, so workers scale without
+ * fighting over the port. It refuses to start without ADMIN_PASSWORD: there is
+ * no unauthenticated dashboard.
+ */
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express from 'express';
+import type { HelmetOptions } from 'helmet';
+import type { Config } from '../../lib/config';
+import { errorHandler } from '../../lib/http/error-handler';
+import { listen } from '../../lib/http/listen';
+import { notFound } from '../../lib/http/not-found';
+import { opsRoutes } from '../../lib/http/ops-routes';
+import { requestContext } from '../../lib/http/request-context';
+import { securityHeaders } from '../../lib/http/security-headers';
+import type { Logger } from '../../lib/logger';
+import { closeServer, createMetricsRegistry } from '../../lib/observability';
+import { Shutdown } from '../../lib/shutdown';
+import { createQueue, type ProducerQueue } from '../queue';
+import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from '../redis';
+import { basicAuth } from './basic-auth';
+import { registerQueueMetrics } from './queue-metrics';
+
+export interface AdminOptions {
+  /** Port to listen on; 0 picks a free one (tests). Default: ADMIN_PORT (3000). */
+  port?: number;
+  /** Interface to listen on. Default: '0.0.0.0'. */
+  host?: string;
+  /** Where the dashboard is served. Default: '/admin/queues'. */
+  basePath?: string;
+  /** Jobs whose name /metrics reads per state and scrape at most. Default: 10_000. */
+  metricsScanLimit?: number;
+  /** Longest wait for one shutdown step, in ms. Default: 5_000. */
+  stopStepTimeoutMs?: number;
+}
+
+export interface AdminServer {
+  /** The base URL, e.g. http://127.0.0.1:3000 */
+  url: string;
+  port: number;
+  /** The queue the dashboard shows (a client of the producer-jobs queue). */
+  queue: ProducerQueue;
+  /** Its cleanup steps; `admin-main.ts` runs them on SIGTERM. */
+  shutdown: Shutdown;
+  /** Stop listening, close the queue and Redis. Calling it again returns the same promise. */
+  stop(): Promise<boolean>;
+}
+
+const DEFAULTS = { host: '0.0.0.0', basePath: '/admin/queues', metricsScanLimit: 10_000, stopStepTimeoutMs: 5_000 };
+
+function validate(options: Required<AdminOptions>): void {
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)
+    throw new RangeError(`admin port must be 0..65535 (got ${options.port}); set ADMIN_PORT`);
+  if (!/^\/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$/.test(options.basePath))
+    throw new RangeError(`basePath must start with / and not end with / (got ${JSON.stringify(options.basePath)})`);
+}
+
+/**
+ * helmet's defaults suit an HTML app (scripts from this origin only, no
+ * framing). Styles and fonts are kept to this origin too: bull-board's page
+ * asks Google Fonts for its typeface, and an admin page should not tell a
+ * third party who opens it (it falls back to the system font). No Referer
+ * leaves the dashboard (its URLs name queues and jobs).
+ */
+const DASHBOARD_HELMET: HelmetOptions = {
+  contentSecurityPolicy: {
+    directives: { styleSrc: ["'self'", "'unsafe-inline'"], fontSrc: ["'self'", 'data:'] },
+  },
+  referrerPolicy: { policy: 'no-referrer' },
+};
+
+export async function startAdmin(config: Config, log: Logger, options: AdminOptions = {}): Promise<AdminServer> {
+  const settings: Required<AdminOptions> = { ...DEFAULTS, port: config.workers.adminPort, ...options };
+  validate(settings);
+  // First, before connecting anything: no password, no server.
+  const auth = basicAuth({ user: config.workers.adminUser, password: config.workers.adminPassword });
+
+  const queue = createQueue(config);
+  const redis = createRedis(config, 'workers-admin', log);
+  // The queue's connection and ours reach the same Redis: ours being back means the outage is over.
+  const onQueueError = logEachOutageOnce(log, 'queue connection error');
+  queue.on('error', onQueueError);
+  redis.on('ready', () => onQueueError.reset());
+  const registry = createMetricsRegistry('workers-admin');
+  registerQueueMetrics(registry, queue, redis, { scanLimit: settings.metricsScanLimit });
+
+  const board = new ExpressAdapter().setBasePath(settings.basePath);
+  createBullBoard({
+    queues: [new BullMQAdapter(queue, { description: 'somedata and footdata producer jobs' })],
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'kafka-pipeline', hideDocsLink: true } },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext(log));
+  app.use(securityHeaders(DASHBOARD_HELMET));
+  app.use(opsRoutes({ service: 'workers-admin', registry, readiness: { redis: () => redisAnswers(redis) } }));
+  app.get('/', (_req, res) => res.redirect(settings.basePath));
+  app.use(settings.basePath, auth, board.getRouter());
+  app.use(notFound());
+  app.use(errorHandler(log));
+
+  const shutdown = new Shutdown(log, { stepTimeoutMs: settings.stopStepTimeoutMs });
+  let listening;
+  try {
+    listening = await listen(app, settings.port, settings.host);
+  } catch (error) {
+    await shutdown
+      .add('queue', () => queue.close())
+      .add('redis', () => closeRedis(redis))
+      .run('failed to listen');
+    throw error;
+  }
+  const { server, port, url } = listening;
+  shutdown
+    .add('http server', () => closeServer(server))
+    .add('queue', () => queue.close())
+    .add('redis', () => closeRedis(redis));
+  log.info({ port, dashboard: `${url}${settings.basePath}` }, 'admin server listening');
+  return {
+    url,
+    port,
+    queue,
+    shutdown,
+    stop: () => shutdown.run('stop'),
+  };
+}

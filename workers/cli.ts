@@ -1,0 +1,175 @@
+/**
+ * Enqueue one producer job and wait for its result, printing its progress:
+ *
+ *   npm run job -- somedata --duration 10 [--interval 1] [--max-events N] [--run-id X]
+ *   npm run job -- footdata [--run-id X]
+ *
+ * Common options: --attempts N (default: job-options.json), --timeout SEC (default: wait as long as it runs).
+ * Exit 0 with the result as the last line (JSON); 1 when the job failed (its reason on stderr);
+ * 2 on a usage error. Ctrl-C stops waiting; the job itself runs on.
+ */
+import { parseArgs } from 'node:util';
+import { UnrecoverableError } from 'bullmq';
+import { loadConfigOrExit } from '../lib/config';
+import { parseJobData } from './jobs';
+import { addJob, createQueue, createQueueEvents, isJobName, JOB_NAMES, type JobData, type JobProgress } from './queue';
+
+const USAGE = `usage:
+  npm run job -- somedata [--duration SEC] [--interval SEC] [--max-events N] [--run-id ID] [--attempts N] [--timeout SEC]
+  npm run job -- footdata [--run-id ID] [--attempts N] [--timeout SEC]`;
+
+function usageError(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function numberOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed))
+    usageError(`--${name} must be a number (got ${JSON.stringify(value)})`);
+  return parsed;
+}
+
+/** The job name, its data (checked with the worker's own schema) and the CLI's own settings. */
+function parseCommandLine(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        duration: { type: 'string' },
+        interval: { type: 'string' },
+        'max-events': { type: 'string' },
+        'run-id': { type: 'string' },
+        attempts: { type: 'string' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const [name, ...extra] = positionals;
+  if (!name || !isJobName(name)) usageError(`the first argument must be a job name: ${JOB_NAMES.join(' or ')}`);
+  if (extra.length > 0) usageError(`unexpected arguments: ${extra.join(' ')}`);
+
+  const data: Record<string, unknown> = { ...(values['run-id'] !== undefined && { runId: values['run-id'] }) };
+  if (name === 'somedata') {
+    const somedata = {
+      durationSec: numberOption('duration', values.duration),
+      intervalSec: numberOption('interval', values.interval),
+      maxEvents: numberOption('max-events', values['max-events']),
+    };
+    for (const [key, value] of Object.entries(somedata)) if (value !== undefined) data[key] = value;
+  } else if (values.duration ?? values.interval ?? values['max-events']) {
+    usageError('--duration, --interval and --max-events are for somedata jobs');
+  }
+  try {
+    parseJobData(name, data);
+  } catch (error) {
+    if (error instanceof UnrecoverableError) usageError(error.message);
+    throw error;
+  }
+  const attempts = numberOption('attempts', values.attempts);
+  if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1))
+    usageError('--attempts must be a whole number >= 1');
+  const timeoutSec = numberOption('timeout', values.timeout);
+  if (timeoutSec !== undefined && !(timeoutSec > 0)) usageError('--timeout must be more than 0 seconds');
+  return { name, data: data as JobData, attempts, timeoutSec };
+}
+
+function describeProgress(progress: unknown): string {
+  if (typeof progress !== 'object' || progress === null) return JSON.stringify(progress);
+  const { published, failed, percent } = progress as JobProgress & { percent?: unknown };
+  return `published ${published}, failed ${failed}${typeof percent === 'number' ? ` (${percent}%)` : ''}`;
+}
+
+async function main(): Promise<number> {
+  const { name, data, attempts, timeoutSec } = parseCommandLine(process.argv.slice(2));
+  const config = loadConfigOrExit();
+  const queue = createQueue(config);
+  const events = createQueueEvents(config);
+  const started = Date.now();
+  const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`;
+  let lastError = '';
+  const onError = (error: Error) => {
+    if (error.message !== lastError) console.error(`${stamp()} redis (${config.redis.url}): ${error.message}`);
+    lastError = error.message;
+  };
+  queue.on('error', onError);
+  events.on('error', onError);
+  process.once('SIGINT', () => {
+    console.error(`\n${stamp()} stopped waiting; the job runs on (see the dashboard)`);
+    void Promise.allSettled([events.close(), queue.close()]).then(() => process.exit(130));
+  });
+
+  try {
+    // Listen before adding, so no event of the job is missed; events that come before
+    // `add` returns the job's id wait until it is known.
+    const ours: { jobId?: string } = {};
+    const early: (() => void)[] = [];
+    const forTheJob = (id: string, print: () => void) => {
+      if (ours.jobId === undefined) early.push(() => id === ours.jobId && print());
+      else if (id === ours.jobId) print();
+    };
+    events.on('active', ({ jobId: id }) => forTheJob(id, () => console.log(`${stamp()} running`)));
+    events.on('progress', ({ jobId: id, data: progress }) =>
+      forTheJob(id, () => console.log(`${stamp()} progress: ${describeProgress(progress)}`)),
+    );
+    events.on('delayed', ({ jobId: id, delay }) =>
+      forTheJob(id, () => {
+        const at = new Date(delay).toISOString();
+        void queue
+          .getJob(id)
+          .then((current) =>
+            console.log(
+              current?.failedReason
+                ? `${stamp()} attempt ${current.attemptsMade} failed (${current.failedReason}); next attempt at ${at}`
+                : `${stamp()} delayed until ${at}`,
+            ),
+          );
+      }),
+    );
+    await events.waitUntilReady();
+    const job = await addJob(queue, name, data as never, attempts === undefined ? {} : { attempts });
+    const jobId = String(job.id);
+    ours.jobId = jobId;
+    console.log(`${stamp()} job ${jobId} (${name}) added to ${queue.name}: ${JSON.stringify(data)}`);
+    for (const print of early.splice(0)) print();
+
+    try {
+      const result = await job.waitUntilFinished(events, timeoutSec === undefined ? undefined : timeoutSec * 1000);
+      console.log(`${stamp()} completed`);
+      console.log(JSON.stringify(result));
+      return 0;
+    } catch (error) {
+      const finished = await queue.getJob(jobId);
+      const state = finished ? await finished.getState() : 'removed';
+      if (state === 'failed') {
+        console.error(
+          `${stamp()} job ${jobId} failed after ${finished?.attemptsMade} attempt(s): ${finished?.failedReason}`,
+        );
+      } else {
+        console.error(`${stamp()} stopped waiting for job ${jobId} (now ${state}): ${(error as Error).message}`);
+      }
+      return 1;
+    }
+  } finally {
+    await Promise.allSettled([events.close(), queue.close()]);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`job: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

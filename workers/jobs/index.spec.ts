@@ -1,0 +1,44 @@
+import { UnrecoverableError } from 'bullmq';
+import { parseJobData } from './index';
+
+describe('parseJobData', () => {
+  it('applies the seed defaults to somedata: every 10 s for 2 minutes', () => {
+    expect(parseJobData('somedata', {})).toEqual({ durationSec: 120, intervalSec: 10 });
+    expect(
+      parseJobData('somedata', {
+        runId: 'manual__2026-11-24T10:00:00+00:00',
+        durationSec: 5,
+        intervalSec: 0,
+        maxEvents: 3,
+      }),
+    ).toEqual({
+      runId: 'manual__2026-11-24T10:00:00+00:00',
+      durationSec: 5,
+      intervalSec: 0,
+      maxEvents: 3,
+    });
+  });
+
+  it('accepts footdata with or without a run id (null from Python is fine)', () => {
+    expect(parseJobData('footdata', undefined)).toEqual({});
+    expect(parseJobData('footdata', { runId: null })).toEqual({ runId: null });
+  });
+
+  it.each([
+    [{ durationSec: 0 }, /durationSec/],
+    [{ durationSec: 99_999 }, /durationSec/],
+    [{ durationSec: '10' }, /durationSec/],
+    [{ intervalSec: -1 }, /intervalSec/],
+    [{ maxEvents: 1.5 }, /maxEvents/],
+    [{ duration: 10 }, /duration: is not a known field/],
+    [{ runId: '' }, /runId/],
+  ])('fails somedata %j as unrecoverable, naming the field', (data, field) => {
+    expect(() => parseJobData('somedata', data)).toThrow(UnrecoverableError);
+    expect(() => parseJobData('somedata', data)).toThrow(field);
+    expect(() => parseJobData('somedata', data)).toThrow(/^invalid somedata job data: /);
+  });
+
+  it('fails footdata with unknown fields', () => {
+    expect(() => parseJobData('footdata', { durationSec: 3 })).toThrow(/invalid footdata job data: durationSec/);
+  });
+});

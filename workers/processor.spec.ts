@@ -1,0 +1,124 @@
+import { UnrecoverableError } from 'bullmq';
+import { UnavailableError, ValidationError } from '../lib/errors';
+import { createLogger } from '../lib/logger';
+import type { JobHandlers } from './jobs';
+import { carriedFrom, createProcessor, type ProducerJob } from './processor';
+
+const log = createLogger({ service: 'test', level: 'silent' });
+const topic = 'somedata';
+
+function fakeJob(overrides: Partial<ProducerJob> = {}) {
+  const progress: unknown[] = [];
+  const job = {
+    id: '7',
+    name: 'somedata',
+    data: { maxEvents: 3, intervalSec: 0 },
+    attemptsMade: 0,
+    attemptsStarted: 1,
+    progress: 0,
+    updateProgress: async (value: unknown) => {
+      progress.push(value);
+    },
+    ...overrides,
+  } as unknown as ProducerJob;
+  return { job, progress };
+}
+
+function processorWith(somedata: JobHandlers['somedata']) {
+  return createProcessor({
+    handlers: { somedata, footdata: async () => ({ published: 0, failed: 0, topic: 'footdata' }) },
+    log,
+    progressIntervalMs: 0,
+  });
+}
+
+describe('createProcessor', () => {
+  it('declares three parameters, so BullMQ hands it an abort signal', () => {
+    expect(processorWith(async () => ({ published: 0, failed: 0, topic })).length).toBe(3);
+  });
+
+  it('runs the handler with the job as source, its data with defaults, and saves the result as progress', async () => {
+    const seen: unknown[] = [];
+    const { job, progress } = fakeJob({ data: { runId: 'run-1', maxEvents: 3, intervalSec: 0 } });
+    const result = await processorWith(async (data, context) => {
+      seen.push(data, context.source, context.runId);
+      context.onProgress({ published: 1, failed: 0, percent: 33 });
+      return { published: 3, failed: 0, topic };
+    })(job);
+    expect(seen).toEqual([{ runId: 'run-1', maxEvents: 3, intervalSec: 0, durationSec: 120 }, 'job:7', 'run-1']);
+    expect(result).toEqual({ published: 3, failed: 0, topic });
+    expect(progress.at(-1)).toEqual({ published: 3, failed: 0, topic });
+  });
+
+  it('fails bad data, an unknown name or an unusable job id as unrecoverable, without running anything', async () => {
+    const handler = jest.fn();
+    const run = processorWith(handler);
+    await expect(run(fakeJob({ data: { durationSec: -1 } as never }).job)).rejects.toThrow(UnrecoverableError);
+    await expect(run(fakeJob({ name: 'otherdata' as never }).job)).rejects.toThrow(/unknown job name "otherdata"/);
+    await expect(run(fakeJob({ id: 'has spaces' }).job)).rejects.toThrow(/cannot name an event source/);
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('makes an error that says it is not retriable unrecoverable, and leaves others to the retries', async () => {
+    await expect(
+      processorWith(async () => {
+        throw new ValidationError('source: must be "api" or "job:<jobId>"', 'source');
+      })(fakeJob().job),
+    ).rejects.toThrow(UnrecoverableError);
+    const transient = new Error('fetch failed');
+    await expect(
+      processorWith(async () => {
+        throw transient;
+      })(fakeJob().job),
+    ).rejects.toBe(transient);
+  });
+
+  it('fails (to retry) an attempt where every record failed', async () => {
+    const failure = processorWith(async () => ({ published: 0, failed: 3, topic }))(fakeJob().job);
+    await expect(failure).rejects.toThrow(UnavailableError);
+    await expect(failure).rejects.toThrow(/nothing published: all 3/);
+  });
+
+  it('goes on from the counts earlier attempts saved', async () => {
+    const { job } = fakeJob({ attemptsMade: 1, progress: { published: 2, failed: 1, percent: 50 } });
+    const carried: unknown[] = [];
+    const result = await processorWith(async (_data, context) => {
+      carried.push(context.carried);
+      return { published: 1, failed: 0, topic };
+    })(job);
+    expect(carried).toEqual([{ published: 2, failed: 1 }]);
+    expect(result).toMatchObject({ published: 3, failed: 1 });
+  });
+
+  it('marks a result returned after the abort signal as interrupted', async () => {
+    const abort = new AbortController();
+    abort.abort('shutdown');
+    const result = await processorWith(async () => ({ published: 2, failed: 0, topic }))(
+      fakeJob().job,
+      'token',
+      abort.signal,
+    );
+    expect(result).toEqual({ published: 2, failed: 0, topic, interrupted: true });
+  });
+});
+
+describe('carriedFrom', () => {
+  it('carries nothing on a first attempt, whatever the progress says', () => {
+    expect(carriedFrom({ attemptsMade: 0, attemptsStarted: 1, progress: { published: 5, failed: 0 } })).toEqual({
+      published: 0,
+      failed: 0,
+    });
+  });
+
+  it('carries the saved counts after a failed or stalled attempt, and ignores nonsense', () => {
+    expect(carriedFrom({ attemptsMade: 0, attemptsStarted: 2, progress: { published: 5, failed: 1 } })).toEqual({
+      published: 5,
+      failed: 1,
+    });
+    expect(carriedFrom({ attemptsMade: 1, attemptsStarted: 1, progress: 40 })).toEqual({ published: 0, failed: 0 });
+    expect(carriedFrom({ attemptsMade: 1, attemptsStarted: 1, progress: { published: -3, failed: 'x' } })).toEqual({
+      published: 0,
+      failed: 0,
+    });
+  });
+});

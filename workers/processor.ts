@@ -1,0 +1,134 @@
+/**
+ * One attempt of one job, top to bottom: check the name, the id and the data
+ * (unrecoverable when wrong: no retry can fix them) → take a slot of the job's
+ * rate budget (or wait in `delayed`) → run the handler with progress and an
+ * abort signal → add what earlier attempts published → return the result.
+ * A failure the handler says is not retriable fails the job at once; any other
+ * failure, or an attempt where every record failed (the API or Kafka is down),
+ * spends one of the job's attempts (BullMQ retries with backoff.ts). A retry
+ * goes on from the counts the earlier attempts saved in the job's progress.
+ */
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { describeError, UnavailableError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { defaultShouldRetry } from '../lib/retry';
+import { Source } from '../lib/schemas';
+import { parseJobData, type Carried, type JobHandlers } from './jobs';
+import type { WorkerMetrics } from './metrics';
+import { ProgressReporter } from './progress';
+import { isJobName, JOB_NAMES, type JobData, type JobName, type JobResult } from './queue';
+import type { RedisRateBudget } from './redis-rate-budget';
+
+export type ProducerJob = Job<JobData, JobResult, JobName>;
+
+export interface ProcessorOptions {
+  handlers: JobHandlers;
+  log: Logger;
+  metrics?: WorkerMetrics;
+  /** Budgets of job starts by job name (footdata: the football upstream's). Default: none. */
+  budgets?: Partial<Record<JobName, RedisRateBudget>>;
+  /** Least time between two progress writes of one job, in ms. Default: 500. */
+  progressIntervalMs?: number;
+}
+
+/** What earlier attempts of this job published, as their last saved progress says. */
+export function carriedFrom(job: Pick<ProducerJob, 'attemptsMade' | 'attemptsStarted' | 'progress'>): Carried {
+  const earlier = job.attemptsMade > 0 || (job.attemptsStarted ?? 1) > 1;
+  const progress = job.progress as Partial<Record<keyof Carried, unknown>> | number | undefined;
+  if (!earlier || typeof progress !== 'object' || progress === null) return { published: 0, failed: 0 };
+  const count = (value: unknown) => (typeof value === 'number' && value >= 0 ? value : 0);
+  return { published: count(progress.published), failed: count(progress.failed) };
+}
+
+/** This attempt's counts plus those of earlier attempts. */
+export function withCarried<T extends Carried>(own: T, carried: Carried): T {
+  return { ...own, published: own.published + carried.published, failed: own.failed + carried.failed };
+}
+
+/** An error to hand to BullMQ: unrecoverable unless the handler's error is worth another attempt. */
+function toJobError(error: unknown): Error {
+  if (error instanceof UnrecoverableError || error instanceof DelayedError) return error;
+  const message = error instanceof Error ? error.message : describeError(error);
+  if (defaultShouldRetry(error)) return error instanceof Error ? error : new Error(message);
+  return Object.assign(new UnrecoverableError(message), { cause: error });
+}
+
+const NEVER = new AbortController().signal;
+
+export function createProcessor(options: ProcessorOptions) {
+  const { handlers, metrics, budgets = {} } = options;
+
+  // Three declared parameters: BullMQ passes the abort signal only to processors that take one.
+  return async function processJob(job: ProducerJob, token?: string, signal?: AbortSignal): Promise<JobResult> {
+    const started = process.hrtime.bigint();
+    const name = job.name;
+    const log = options.log.child({ jobId: job.id, job: name, attempt: job.attemptsMade + 1 });
+    const observe = (outcome: 'completed' | 'failed' | 'delayed') => {
+      metrics?.attempts.inc({ name, outcome });
+      metrics?.duration.observe({ name, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+
+    if (!isJobName(name)) {
+      throw new UnrecoverableError(`unknown job name "${name}": this worker runs ${JOB_NAMES.join(', ')}`);
+    }
+    const source = `job:${job.id}`;
+    const sourceCheck = Source.safeParse(source);
+    if (!sourceCheck.success) {
+      throw new UnrecoverableError(
+        `job id ${JSON.stringify(job.id)} cannot name an event source: ${sourceCheck.error.issues[0]?.message}`,
+      );
+    }
+    const data = parseJobData(name, job.data);
+
+    const budget = budgets[name];
+    if (budget) {
+      const waitMs = await budget.take();
+      if (waitMs > 0) {
+        log.info({ waitMs, budget: budget.options }, 'job over its rate budget: delayed');
+        observe('delayed');
+        await job.moveToDelayed(Date.now() + waitMs, token);
+        throw new DelayedError();
+      }
+    }
+
+    const carried = carriedFrom(job);
+    const progress = new ProgressReporter(job, log, { minIntervalMs: options.progressIntervalMs ?? 500 });
+    const abort = signal ?? NEVER;
+    metrics?.active.inc({ name });
+    log.info({ data, carried }, 'job started');
+    try {
+      const own = await handlers[name](data as never, {
+        jobId: String(job.id),
+        source,
+        runId: data.runId ?? null,
+        signal: abort,
+        carried,
+        onProgress: (attempt) => progress.report(withCarried(attempt, carried)),
+        log,
+      });
+      const result: JobResult = { ...withCarried(own, carried), ...(abort.aborted && { interrupted: true as const }) };
+      progress.report({ ...result });
+      metrics?.events.inc({ name, result: 'published' }, own.published);
+      metrics?.events.inc({ name, result: 'failed' }, own.failed);
+      if (own.published === 0 && own.failed > 0 && !abort.aborted) {
+        // The routines count failed requests and records and go on; when nothing at all got
+        // through, the API or Kafka is down: a transient failure, worth another attempt.
+        throw new UnavailableError(`nothing published: all ${own.failed} of this attempt's records failed`, {
+          context: { jobId: job.id, failed: own.failed },
+        });
+      }
+      await progress.flush();
+      observe('completed');
+      log.info({ result, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e6) }, 'job completed');
+      return result;
+    } catch (error) {
+      await progress.flush();
+      observe('failed');
+      const jobError = toJobError(error);
+      log.warn({ err: error, retry: !(jobError instanceof UnrecoverableError) }, 'job attempt failed');
+      throw jobError;
+    } finally {
+      metrics?.active.dec({ name });
+    }
+  };
+}

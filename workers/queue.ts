@@ -1,0 +1,90 @@
+/**
+ * The queue of producer jobs (DESIGN §6) in one place: its name (QUEUE_NAME,
+ * default `producer-jobs`), the job names, what a job returns and reports, the
+ * default job options, and the factories every client uses: the worker, the
+ * admin server, the CLI, the benchmark and the tests.
+ *
+ * Default job options live in `job-options.json` so the Airflow operator
+ * (Python `bullmq`, which has no access to these defaults) can send the very
+ * same ones with its jobs:
+ *
+ *   attempts          5      a transient failure (API, Kafka or upstream down) is tried 5 times in all
+ *   backoff           { type: 'jittered-exponential', delay: 2000 }  ~2 s, 4 s, 8 s, 16 s (backoff.ts)
+ *   removeOnComplete  { age: 7 days, count: 1000 }   results stay readable for a week, bounded
+ *   removeOnFail      { age: 14 days, count: 5000 }  failures stay longer, for post-mortems
+ */
+import { Queue, QueueEvents, type ConnectionOptions, type DefaultJobOptions, type JobsOptions } from 'bullmq';
+import type { Config } from '../lib/config';
+import type { RoutineProgress, RoutineResult } from '../producers/routines/routine';
+import jobOptions from './job-options.json';
+import type { FootdataJobInput } from './jobs/footdata';
+import type { SomedataJobInput } from './jobs/somedata';
+
+export const JOB_NAMES = ['somedata', 'footdata'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+/** What each job accepts (before defaults are applied); validated by the worker (jobs/*.ts). */
+export interface JobDataByName {
+  somedata: SomedataJobInput;
+  footdata: FootdataJobInput;
+}
+export type JobData = JobDataByName[JobName];
+
+/**
+ * A job's return value (DESIGN §6): the producer routine's result —
+ * `{ published, failed, topic, firstOffset?, lastOffset? }`, offsets as
+ * `{ partition, offset }` — counting every attempt of the job.
+ */
+export type JobResult = RoutineResult & {
+  /** Set when the job was cut short (shutdown): the counts are what it published until then. */
+  interrupted?: true;
+};
+
+/** What a running job reports through `job.updateProgress`: the routine's progress, all attempts counted. */
+export type JobProgress = RoutineProgress | { published: number; failed: number; [detail: string]: unknown };
+
+/** The default options of every producer job (job-options.json). */
+export const DEFAULT_JOB_OPTIONS = jobOptions satisfies DefaultJobOptions;
+
+/**
+ * Where BullMQ connects (REDIS_URL). BullMQ opens and closes its own ioredis
+ * clients from these options (so `close()` releases them), and ioredis
+ * reconnects by itself after a Redis restart.
+ */
+export function redisConnection(config: Config): ConnectionOptions {
+  return { url: config.redis.url };
+}
+
+export function isJobName(name: string): name is JobName {
+  return (JOB_NAMES as readonly string[]).includes(name);
+}
+
+export type ProducerQueue = Queue<JobData, JobResult, JobName>;
+
+export interface ProducerQueueOptions {
+  /** Options merged over DEFAULT_JOB_OPTIONS for every job this client adds. Default: none. */
+  defaultJobOptions?: DefaultJobOptions;
+}
+
+/** The producer-jobs queue (a client: adding, reading and counting jobs). Close it with `queue.close()`. */
+export function createQueue(config: Config, options: ProducerQueueOptions = {}): ProducerQueue {
+  return new Queue<JobData, JobResult, JobName>(config.workers.queueName, {
+    connection: redisConnection(config),
+    defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...options.defaultJobOptions },
+  });
+}
+
+/** Add one job with the project's defaults; `opts` overrides them for this job only. */
+export function addJob<N extends JobName>(
+  queue: ProducerQueue,
+  name: N,
+  data: JobDataByName[N],
+  opts: JobsOptions = {},
+): ReturnType<ProducerQueue['add']> {
+  return queue.add(name, data, opts);
+}
+
+/** Events of the queue (progress, completed, failed), for waiting on a job. Close it with `events.close()`. */
+export function createQueueEvents(config: Config): QueueEvents {
+  return new QueueEvents(config.workers.queueName, { connection: redisConnection(config) });
+}
