@@ -9,8 +9,12 @@
  *   2. ceiling: insertMany of the same N documents with the driver alone, unordered;
  *   3. sink: startConsumer() drains the backlog (clock from its first batch to the last record committed);
  *   4. naive: eachMessage + insertOne per record, on the first --naive records.
+ * Writes bench/results/sink.json (and prints it with --json).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
 import { loadConfig } from '../lib/config';
@@ -20,6 +24,7 @@ import { createLogger } from '../lib/logger';
 import { COLLECTIONS, createMongoClient } from '../lib/mongo';
 import { createEvent, PipelineEvent, somedataItems, toKafkaMessage, type SomedataEvent } from '../lib/schemas';
 import { metricTotal } from '../consumer/metrics';
+import { CONSUMER_DEFAULTS } from '../consumer/options';
 import { startConsumer } from '../consumer/service';
 import { somedataDocument } from '../consumer/write-models/somedata';
 
@@ -157,7 +162,11 @@ async function main(): Promise<void> {
     const naiveMs = await naive();
     say(`  naive (eachMessage)    ${rate(NAIVE, naiveMs)} records/s`);
     const result = {
+      at: new Date().toISOString(),
+      machine: { cpus: cpus().length, node: process.version },
+      command: `node --import tsx bench/sink.ts ${process.argv.slice(2).join(' ')}`.trim(),
       store,
+      partitionsConsumedConcurrently: Number(args.concurrency ?? CONSUMER_DEFAULTS.partitionsConsumedConcurrently),
       records: N,
       naiveRecords: NAIVE,
       producePerSec: rate(N, produceMs),
@@ -171,6 +180,8 @@ async function main(): Promise<void> {
       sinkOverNaive: Number((rate(N, drained.ms) / rate(NAIVE, naiveMs)).toFixed(1)),
     };
     say(`  sink/ceiling ${result.sinkOfCeiling}, sink/naive ${result.sinkOverNaive}x`);
+    mkdirSync(join(__dirname, 'results'), { recursive: true });
+    writeFileSync(join(__dirname, 'results', 'sink.json'), `${JSON.stringify(result, null, 2)}\n`);
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await admin.deleteTopics({ topics: Object.values(config.kafka.topics) }).catch(() => undefined);

@@ -15,6 +15,7 @@ import {
   type SomedataEvent,
 } from '../../lib/schemas';
 import type { Config } from '../../lib/config';
+import { headerText } from '../../consumer/dead-letters';
 import { eventually } from './env';
 
 let matchIds = 700_000 + Math.floor(Math.random() * 100_000);
@@ -140,6 +141,5 @@ export async function freePort(): Promise<number> {
 
 /** The value of one header of a Kafka record, as text. */
 export function header(message: KafkaMessage, name: string): string | undefined {
-  const value = message.headers?.[name];
-  return (Array.isArray(value) ? value[0] : value)?.toString();
+  return headerText(message.headers, name);
 }

@@ -1,0 +1,159 @@
+/**
+ * Dead letters: a record the sink can never store goes to the DLQ topic as it
+ * came (key, value, headers), plus headers that say why and where it came
+ * from. `npm run dlq:replay` reads these headers to send it back after a fix.
+ */
+import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
+import { describeError, PipelineError } from '../lib/errors';
+
+/** Why a record was dead-lettered; the value of the `dlq-reason` header. */
+export const DEAD_LETTER_REASONS = ['decode', 'schema', 'too-large', 'tombstone', 'write-rejected'] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+/** Headers added to a dead letter; every name starts with `dlq-`, the original headers are kept beside them. */
+export const DLQ_HEADERS = {
+  reason: 'dlq-reason',
+  errorClass: 'dlq-error-class',
+  errorMessage: 'dlq-error-message',
+  topic: 'dlq-origin-topic',
+  partition: 'dlq-origin-partition',
+  offset: 'dlq-origin-offset',
+  timestamp: 'dlq-origin-timestamp',
+  group: 'dlq-consumer-group',
+  failedAt: 'dlq-failed-at',
+  /** Set when the value alone was too large for the DLQ topic and had to be left out (its size in bytes). */
+  valueOmitted: 'dlq-value-omitted-bytes',
+} as const;
+
+const DLQ_PREFIX = 'dlq-';
+const MAX_ERROR_MESSAGE = 2_000;
+
+/** One record that goes to the DLQ, and why. */
+export interface DeadLetter {
+  reason: DeadLetterReason;
+  error: unknown;
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+/** The original headers without the `dlq-` ones of an earlier trip through the DLQ. */
+export function originalHeaders(headers: IHeaders | undefined): IHeaders {
+  return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !name.startsWith(DLQ_PREFIX)));
+}
+
+/** One header of a record as text (the first value when repeated); undefined when absent. */
+export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+/** The DLQ record of a dead letter: key, value and headers kept, reason and origin added. */
+export function toDeadLetterMessage(letter: DeadLetter, groupId: string, now = new Date()): Message {
+  const { message, error } = letter;
+  const errorClass = error instanceof Error ? error.name : typeof error;
+  const errorMessage = error instanceof Error ? error.message : describeError(error);
+  return {
+    key: message.key,
+    value: message.value,
+    headers: {
+      ...originalHeaders(message.headers),
+      [DLQ_HEADERS.reason]: letter.reason,
+      [DLQ_HEADERS.errorClass]: errorClass,
+      [DLQ_HEADERS.errorMessage]: errorMessage.slice(0, MAX_ERROR_MESSAGE),
+      [DLQ_HEADERS.topic]: letter.topic,
+      [DLQ_HEADERS.partition]: String(letter.partition),
+      [DLQ_HEADERS.offset]: message.offset,
+      [DLQ_HEADERS.timestamp]: message.timestamp,
+      [DLQ_HEADERS.group]: groupId,
+      [DLQ_HEADERS.failedAt]: now.toISOString(),
+    },
+  };
+}
+
+/** The DLQ topic could not take the dead letters; the batch must not be committed. Retriable. */
+export class DeadLetterUnavailableError extends PipelineError {
+  constructor(cause: unknown, context: Record<string, unknown>) {
+    super(`cannot write to the dead-letter topic: ${describeError(cause)}`, { retriable: true, cause, context });
+  }
+}
+
+export interface DeadLetterPublisherOptions {
+  /** Most bytes of records in one send, so no partition's record batch outgrows the topic's limit. Default: 512 KiB. */
+  maxSendBytes?: number;
+}
+
+/** Sends dead letters with acks=all, in sends small enough for the broker's record-batch limit. */
+export class DeadLetterPublisher {
+  private readonly maxSendBytes: number;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+    private readonly groupId: string,
+    options: DeadLetterPublisherOptions = {},
+  ) {
+    this.maxSendBytes = options.maxSendBytes ?? 512 * 1024;
+    if (!Number.isInteger(this.maxSendBytes) || this.maxSendBytes < 1)
+      throw new PipelineError(`maxSendBytes must be a positive whole number (got ${this.maxSendBytes})`);
+  }
+
+  /** Resolves once every letter is acknowledged; throws DeadLetterUnavailableError otherwise. */
+  async publish(letters: DeadLetter[]): Promise<void> {
+    const now = new Date();
+    const messages = letters.map((letter) => toDeadLetterMessage(letter, this.groupId, now));
+    for (const chunk of chunkBySize(messages, this.maxSendBytes)) {
+      try {
+        await this.send(chunk);
+      } catch (error) {
+        throw new DeadLetterUnavailableError(error, { topic: this.topic, records: chunk.length });
+      }
+    }
+  }
+
+  private async send(messages: Message[]): Promise<void> {
+    try {
+      await this.producer.send({ topic: this.topic, acks: -1, messages });
+    } catch (error) {
+      // One record larger than the topic allows (it barely fitted its own topic, our headers tipped it
+      // over): keep its headers and leave the value out, rather than block the partition for ever.
+      const [only] = messages;
+      if (messages.length !== 1 || !only || !isTooLarge(error)) throw error;
+      const bytes = Buffer.byteLength(only.value ?? '');
+      const headers = { ...only.headers, [DLQ_HEADERS.valueOmitted]: String(bytes) };
+      await this.producer.send({ topic: this.topic, acks: -1, messages: [{ ...only, value: null, headers }] });
+    }
+  }
+}
+
+function isTooLarge(error: unknown): boolean {
+  const type = (error as { type?: unknown }).type;
+  return type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE';
+}
+
+function approximateSize(message: Message): number {
+  let size = 64 + Buffer.byteLength(message.key ?? '') + Buffer.byteLength(message.value ?? '');
+  for (const [name, value] of Object.entries(message.headers ?? {}))
+    size += name.length + Buffer.byteLength(Array.isArray(value) ? value.join('') : (value ?? ''));
+  return size;
+}
+
+/** Group messages into sends of at most `maxBytes` (a larger message goes alone). */
+export function chunkBySize(messages: Message[], maxBytes: number): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = approximateSize(message);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

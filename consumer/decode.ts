@@ -1,0 +1,60 @@
+/**
+ * Decode and validate one Kafka record into a pipeline event (the shared zod
+ * schema of lib/schemas), or say why it can never be stored: the reason code
+ * the dead-letter headers carry.
+ */
+import type { KafkaMessage } from 'kafkajs';
+import { ValidationError } from '../lib/errors';
+import { PipelineEvent, type EventType } from '../lib/schemas';
+import type { DeadLetterReason } from './dead-letters';
+
+export type Decoded =
+  | { ok: true; event: PipelineEvent }
+  | { ok: false; reason: Exclude<DeadLetterReason, 'write-rejected'>; error: ValidationError };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** At most this many schema problems are named in a dead letter's message. */
+const MAX_ISSUES = 5;
+
+export function decodeRecord(message: KafkaMessage, expectedType: EventType, maxRecordBytes: number): Decoded {
+  const { value } = message;
+  if (value === null) {
+    return fail('tombstone', new ValidationError('the record has no value (a tombstone)', 'value'));
+  }
+  if (value.length > maxRecordBytes) {
+    const error = new ValidationError(
+      `the value is ${value.length} bytes, more than the ${maxRecordBytes} allowed (CONSUMER_MAX_RECORD_BYTES)`,
+      'value',
+      { bytes: value.length, maxRecordBytes },
+    );
+    return fail('too-large', error);
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(utf8.decode(value));
+  } catch (cause) {
+    const error = new ValidationError(`the value is not UTF-8 JSON: ${(cause as Error).message}`, 'value');
+    return fail('decode', error);
+  }
+
+  const parsed = PipelineEvent.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const more = issues.length > MAX_ISSUES ? ` (and ${issues.length - MAX_ISSUES} more)` : '';
+    const field = parsed.error.issues[0]?.path.join('.') || 'value';
+    return fail('schema', new ValidationError(`${issues.slice(0, MAX_ISSUES).join('; ')}${more}`, field));
+  }
+  if (parsed.data.type !== expectedType) {
+    const error = new ValidationError(`a ${parsed.data.type} event does not belong on this topic`, 'type', {
+      expected: expectedType,
+    });
+    return fail('schema', error);
+  }
+  return { ok: true, event: parsed.data };
+}
+
+function fail(reason: Exclude<DeadLetterReason, 'write-rejected'>, error: ValidationError): Decoded {
+  return { ok: false, reason, error };
+}

@@ -1,0 +1,96 @@
+/**
+ * The knobs of the sink service, beside their defaults, merged and checked
+ * once at construction (KafkaJS `src/consumer/index.js`, BullMQ's
+ * constructor guards): a bad value fails with a message naming the setting.
+ *
+ * What differs per deployment comes from the environment (`Config`); these
+ * options are for tuning, tests and benchmarks.
+ */
+import type { Kafka } from 'kafkajs';
+import type { MongoClient } from 'mongodb';
+import type { Registry } from 'prom-client';
+import { ConfigError } from '../lib/errors';
+
+export interface ConsumerOptions {
+  /** A kafkajs client to use. Default: one built from config (lib/kafka/client.ts). */
+  kafka?: Kafka;
+  /** A connected or unconnected MongoDB client to share. Default: one built from config, closed on stop(). */
+  mongoClient?: MongoClient;
+  /** Where the consumer's metrics go. Default: a fresh registry with the process metrics. */
+  registry?: Registry;
+  /** Read a topic from its first record when the group has no committed offset. Default: true. */
+  fromBeginning?: boolean;
+  /** Partitions handled at once (one batch each). Default: 3, the partitions of a topic. */
+  partitionsConsumedConcurrently?: number;
+  /** Most bytes fetched per partition, which bounds one batch. Default: 4 MiB. */
+  maxBytesPerPartition?: number;
+  /** Most bytes of one fetch over all partitions. Default: 16 MiB. */
+  maxBytes?: number;
+  /** How long the broker may wait for `minBytes` before answering a fetch, in ms. Default: 1_000. */
+  maxWaitTimeInMs?: number;
+  /** The group forgets a member silent this long, in ms. Default: 30_000. */
+  sessionTimeoutMs?: number;
+  /** How often the consumer tells the group it is alive, in ms. Default: 3_000. */
+  heartbeatIntervalMs?: number;
+  /** First wait before a failed batch (store or DLQ down) is tried again, in ms. Default: 300. */
+  retryInitialDelayMs?: number;
+  /** Longest wait between two tries of a failed batch, in ms. Default: 5_000. */
+  retryMaxDelayMs?: number;
+  /** Largest record value accepted; larger ones are dead-lettered as `too-large`. Default: config (CONSUMER_MAX_RECORD_BYTES). */
+  maxRecordBytes?: number;
+}
+
+export type ResolvedConsumerOptions = Required<
+  Omit<ConsumerOptions, 'kafka' | 'mongoClient' | 'registry' | 'maxRecordBytes'>
+> &
+  Pick<ConsumerOptions, 'kafka' | 'mongoClient' | 'registry'> & { maxRecordBytes: number };
+
+export const CONSUMER_DEFAULTS = {
+  fromBeginning: true,
+  partitionsConsumedConcurrently: 3,
+  maxBytesPerPartition: 4 * 1024 * 1024,
+  maxBytes: 16 * 1024 * 1024,
+  maxWaitTimeInMs: 1_000,
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+  retryInitialDelayMs: 300,
+  retryMaxDelayMs: 5_000,
+} as const;
+
+/** Merge the defaults over `options` and check every value; throws a ConfigError naming each bad setting. */
+export function resolveConsumerOptions(options: ConsumerOptions, maxRecordBytes: number): ResolvedConsumerOptions {
+  const o = { ...CONSUMER_DEFAULTS, maxRecordBytes, ...stripUndefined(options) };
+  const problems: string[] = [];
+  const positiveInt = (name: keyof typeof o) => {
+    const value = o[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+      problems.push(`${name} must be a positive whole number (got ${String(value)})`);
+  };
+  for (const name of [
+    'partitionsConsumedConcurrently',
+    'maxBytesPerPartition',
+    'maxBytes',
+    'maxWaitTimeInMs',
+    'sessionTimeoutMs',
+    'heartbeatIntervalMs',
+    'retryInitialDelayMs',
+    'retryMaxDelayMs',
+    'maxRecordBytes',
+  ] as const)
+    positiveInt(name);
+  if (problems.length === 0) {
+    if (o.heartbeatIntervalMs >= o.sessionTimeoutMs)
+      problems.push('heartbeatIntervalMs must be lower than sessionTimeoutMs; a third of it is recommended');
+    // While a batch waits to be retried the group must keep hearing from us.
+    if (o.retryMaxDelayMs >= o.sessionTimeoutMs)
+      problems.push('retryMaxDelayMs must be lower than sessionTimeoutMs, or a failing batch costs the partitions');
+    if (o.retryInitialDelayMs > o.retryMaxDelayMs) problems.push('retryInitialDelayMs must not exceed retryMaxDelayMs');
+    if (o.maxBytesPerPartition > o.maxBytes) problems.push('maxBytesPerPartition must not exceed maxBytes');
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid consumer options:\n  - ${problems.join('\n  - ')}`, problems);
+  return o;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}

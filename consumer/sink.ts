@@ -1,0 +1,134 @@
+/**
+ * One unordered bulk write per collection per batch, and the split of what
+ * can go wrong into two kinds (KafkaJS's `retriable` flag, lib/errors.ts):
+ *
+ *  - the store is unavailable (down, timeout, not primary, write concern):
+ *    a StoreUnavailableError, retriable; nothing is committed and the whole
+ *    batch is tried again (every write is idempotent);
+ *  - the store refused some documents: those records come back as `rejected`
+ *    for the DLQ, the others are stored, and the batch goes on.
+ *
+ * A duplicate key on an insert is neither: the document is already stored.
+ *
+ * When a bulk reports refused documents, the batch is written again one
+ * record at a time to learn exactly which: FerretDB 1.24 stops an `update`
+ * command at its first error and reports it at index 0, so its indexes cannot
+ * be trusted, and writing again is harmless because every write is idempotent.
+ */
+import {
+  MongoBulkWriteError,
+  type AnyBulkWriteOperation,
+  type BulkWriteResult,
+  type Collection,
+  type WriteError,
+} from 'mongodb';
+import { describeError, PipelineError } from '../lib/errors';
+import type { SinkDocument, SinkRecord, WriteModel, WritePlan } from './write-models/types';
+
+export interface SinkResult {
+  /** Records whose document was inserted, upserted or replaced. */
+  written: number;
+  /** Records already stored (a replay), stale, or superseded by another record of the batch. */
+  duplicates: number;
+  /** Records the store refused as invalid: they go to the DLQ as `write-rejected`. */
+  rejected: { record: SinkRecord; error: WriteRejectedError }[];
+}
+
+/** The store could not take the batch; try the same batch again later. */
+export class StoreUnavailableError extends PipelineError {
+  constructor(cause: unknown, context: Record<string, unknown>) {
+    super(`the store is unavailable: ${describeError(cause)}`, { retriable: true, cause, context });
+  }
+}
+
+/** The store refused one document; trying again cannot help. */
+export class WriteRejectedError extends PipelineError {
+  constructor(writeError: WriteError, context: Record<string, unknown>) {
+    super(`the store refused the document (code ${writeError.code}): ${writeError.errmsg ?? 'no message'}`, {
+      retriable: false,
+      context: { code: writeError.code, ...context },
+    });
+  }
+}
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * Server codes that mean "not now" rather than "never" when they come back
+ * as a per-document write error (MongoDB's retryable-write codes plus write
+ * conflicts, lock and time limits).
+ */
+const TRANSIENT_CODES = new Set([
+  6, 7, 24, 46, 50, 64, 89, 91, 112, 134, 189, 262, 9001, 10107, 11600, 11601, 11602, 13435, 13436,
+]);
+
+type Verdict = 'duplicates-only' | 'records-rejected' | 'unavailable';
+
+function verdict(error: unknown, ops: AnyBulkWriteOperation<SinkDocument>[]): Verdict {
+  if (!(error instanceof MongoBulkWriteError) || error.result.getWriteConcernError()) return 'unavailable';
+  const writeErrors = error.result.getWriteErrors();
+  if (writeErrors.length === 0) return 'unavailable';
+  let onlyDuplicates = true;
+  for (const writeError of writeErrors) {
+    if (TRANSIENT_CODES.has(writeError.code)) return 'unavailable';
+    if (writeError.code === DUPLICATE_KEY) {
+      // On an upsert it means two writers raced for one id: a conflict worth retrying, not a stored record.
+      if (!('insertOne' in (ops[writeError.index] ?? {}))) return 'unavailable';
+    } else onlyDuplicates = false;
+  }
+  return onlyDuplicates ? 'duplicates-only' : 'records-rejected';
+}
+
+function stored(result: Pick<BulkWriteResult, 'insertedCount' | 'upsertedCount' | 'modifiedCount'>): number {
+  return result.insertedCount + result.upsertedCount + result.modifiedCount;
+}
+
+/** Write a planned batch; throws StoreUnavailableError when the batch must be retried. */
+export async function writePlan(collection: Collection<SinkDocument>, plan: WritePlan): Promise<SinkResult> {
+  const ops = plan.writes.flatMap((write) => write.ops);
+  const superseded = plan.superseded.length;
+  if (ops.length === 0) return { written: 0, duplicates: superseded, rejected: [] };
+  const context = { collection: collection.collectionName, records: plan.writes.length };
+
+  let written: number;
+  try {
+    written = stored(await collection.bulkWrite(ops, { ordered: false }));
+  } catch (error) {
+    const kind = verdict(error, ops);
+    if (kind === 'unavailable') throw new StoreUnavailableError(error, context);
+    if (kind === 'records-rejected') return writeOneByOne(collection, plan);
+    written = stored((error as MongoBulkWriteError).result);
+  }
+  return { written, duplicates: plan.writes.length - written + superseded, rejected: [] };
+}
+
+async function writeOneByOne(collection: Collection<SinkDocument>, plan: WritePlan): Promise<SinkResult> {
+  const result: SinkResult = { written: 0, duplicates: plan.superseded.length, rejected: [] };
+  for (const { record, ops } of plan.writes) {
+    let changed: number;
+    try {
+      changed = stored(await collection.bulkWrite(ops, { ordered: false }));
+    } catch (error) {
+      const kind = verdict(error, ops);
+      if (kind === 'unavailable') throw new StoreUnavailableError(error, { collection: collection.collectionName });
+      if (kind === 'records-rejected') {
+        const [first] = (error as MongoBulkWriteError).result.getWriteErrors();
+        result.rejected.push({ record, error: new WriteRejectedError(first!, { ...record.origin }) });
+        continue;
+      }
+      changed = stored((error as MongoBulkWriteError).result);
+    }
+    if (changed > 0) result.written += 1;
+    else result.duplicates += 1;
+  }
+  return result;
+}
+
+/** Transform (the topic's write model, stamped with the time of this try) and write. */
+export function writeRecords(
+  collection: Collection<SinkDocument>,
+  model: WriteModel,
+  records: SinkRecord[],
+): Promise<SinkResult> {
+  return writePlan(collection, model.plan(records, new Date()));
+}

@@ -1,0 +1,91 @@
+/**
+ * The consumer process killed with SIGKILL in the middle of a stream, then
+ * started again: nothing is lost and nothing is stored twice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { COLLECTIONS } from '../../lib/mongo';
+import {
+  asMessages,
+  consumerEnv,
+  freePort,
+  produce,
+  somedataEvent,
+  waitForCommitted,
+  waitForCount,
+} from '../support/consumer';
+import { eventually } from '../support/env';
+import { useSink } from '../support/sink';
+
+jest.setTimeout(180_000);
+
+const REPO = join(__dirname, '..', '..');
+const sut = useSink();
+let port: number;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  port = await freePort();
+});
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function startProcess(): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'consumer/main.ts'], {
+    cwd: REPO,
+    env: { ...process.env, ...consumerEnv(sut.config, port) },
+    stdio: ['ignore', process.env.TEST_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function readyz(): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+  return response.status;
+}
+
+describe('a consumer killed with SIGKILL mid-stream', () => {
+  it('loses nothing and doubles nothing once started again', async () => {
+    const batches = 20;
+    const perBatch = 250;
+    const events = Array.from({ length: batches * perBatch }, (_, i) => somedataEvent(`k-${i % 11}`, 1));
+
+    const first = startProcess();
+    await eventually(async () => (await readyz()) === 200, 'the consumer to be ready', 60_000);
+
+    // A stream: sends keep coming while the consumer is killed and while it is away.
+    const stream = (async () => {
+      for (let i = 0; i < batches; i++) {
+        await produce(
+          sut.kafka,
+          sut.config.kafka.topics.somedata,
+          asMessages(events.slice(i * perBatch, (i + 1) * perBatch)),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    await waitForCount(sut.db, COLLECTIONS.somedata, 1_000);
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    const storedWhenKilled = await sut.db.collection(COLLECTIONS.somedata).countDocuments();
+    expect(storedWhenKilled).toBeLessThan(events.length); // killed mid-stream, not after it
+
+    const second = startProcess();
+    await stream;
+    await waitForCount(sut.db, COLLECTIONS.somedata, events.length, 120_000);
+    await waitForCommitted(sut.admin, sut.config.consumer.groupId, sut.config.kafka.topics.somedata, 60_000);
+
+    expect(await sut.db.collection(COLLECTIONS.somedata).countDocuments()).toBe(events.length);
+    const ids = await sut.db.collection(COLLECTIONS.somedata).distinct('_id');
+    expect(new Set(ids)).toEqual(new Set(events.map((event) => event.eventId)));
+    expect(await readyz()).toBe(200);
+
+    // And SIGTERM is a clean stop: the batch finished, offsets committed, the group left, exit code 0.
+    second.kill('SIGTERM');
+    const [code] = await once(second, 'exit');
+    expect(code).toBe(0);
+  });
+});
