@@ -12,5 +12,8 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  { files: ['test/**', 'bench/**', 'scripts/**', '**/*.spec.ts', '**/cli.ts', '**/*-cli.ts'], rules: { 'no-console': 'off' } },
+  {
+    files: ['test/**', 'bench/**', 'scripts/**', '**/*.spec.ts', '**/cli.ts', '**/*-cli.ts'],
+    rules: { 'no-console': 'off' },
+  },
 );
