@@ -15,6 +15,7 @@
  */
 import { Queue, QueueEvents, type ConnectionOptions, type DefaultJobOptions, type JobsOptions } from 'bullmq';
 import type { Config } from '../lib/config';
+import type { FootdataRoutineResult } from '../producers/routines/footdata';
 import type { RoutineProgress, RoutineResult } from '../producers/routines/routine';
 import jobOptions from './job-options.json';
 import type { FootdataJobInput } from './jobs/footdata';
@@ -38,6 +39,8 @@ export type JobData = JobDataByName[JobName];
 export type JobResult = RoutineResult & {
   /** Set when the job was cut short (shutdown): the counts are what it published until then. */
   interrupted?: true;
+  /** footdata: the matches published, `{ id, lastUpdated }`, so verify_sink can check each one. */
+  matches?: FootdataRoutineResult['matches'];
 };
 
 /** What a running job reports through `job.updateProgress`: the routine's progress, all attempts counted. */

@@ -23,7 +23,12 @@ export interface FootdataRoutineOptions extends RoutineOptions {
   log?: Logger;
 }
 
-export async function produceFootdata(options: FootdataRoutineOptions): Promise<RoutineResult> {
+/** The footdata result also names each published match, so a checker (Airflow's verify_sink) can find them. */
+export interface FootdataRoutineResult extends RoutineResult {
+  matches: { id: number; lastUpdated: string }[];
+}
+
+export async function produceFootdata(options: FootdataRoutineOptions): Promise<FootdataRoutineResult> {
   const origin = checkOrigin(options, 'job:cli');
   const timeout = AbortSignal.timeout(options.requestTimeoutMs ?? 30_000);
   const response = await fetch(`${options.apiUrl}/footdata`, {
@@ -53,16 +58,17 @@ export async function produceFootdata(options: FootdataRoutineOptions): Promise<
       return options.publisher.publishEvent(options.topic, checked.data);
     }),
   );
+  const published: FootdataRoutineResult['matches'] = [];
   for (const [index, outcome] of outcomes.entries()) {
-    if (outcome.status === 'fulfilled') tally.ok(outcome.value);
-    else {
+    const match = answer.matches[index]!;
+    if (outcome.status === 'fulfilled') {
+      tally.ok(outcome.value);
+      published.push({ id: match.id, lastUpdated: match.lastUpdated });
+    } else {
       tally.fail();
-      options.log?.warn(
-        { matchId: answer.matches[index]?.id, reason: describeError(outcome.reason) },
-        'match not published',
-      );
+      options.log?.warn({ matchId: match.id, reason: describeError(outcome.reason) }, 'match not published');
     }
   }
   await options.onProgress?.(tally.progress(100));
-  return tally.result();
+  return { ...tally.result(), matches: published };
 }

@@ -59,6 +59,12 @@ describe('the footdata routine', () => {
       expect(String(message.key)).toBe(String((event.payload as { id: number }).id));
       expect(header(message, 'schema')).toBe('footdata.v1');
     }
+    // The result names each published match with the state it published, for verify_sink.
+    const publishedState = events.map(({ event }) => {
+      const match = event.payload as { id: number; lastUpdated: string };
+      return { id: match.id, lastUpdated: match.lastUpdated };
+    });
+    expect([...result.matches].sort((a, b) => a.id - b.id)).toEqual(publishedState.sort((a, b) => a.id - b.id));
     const byId = (a: { id?: unknown }, b: { id?: unknown }) => Number(a.id) - Number(b.id);
     expect(events.map(({ event }) => event.payload as { id: number }).sort(byId)).toEqual([...fake.matches].sort(byId));
   });
