@@ -10,7 +10,11 @@ function ourProcesses(): string[] {
   const table = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return table
     .split('\n')
-    .filter((line) => line.includes(STACK_DIR) || /kafka\.Kafka|redis-server .*:6379|bin\/ferretdb/.test(line))
+    .filter(
+      (line) =>
+        line.includes(STACK_DIR) ||
+        /kafka\.Kafka|redis-server .*:6379|bin\/ferretdb|airflow|(producers|consumer|workers)\/[a-z-]+\.ts/.test(line),
+    )
     .filter((line) => !line.includes('ps -eo'));
 }
 
