@@ -3,7 +3,7 @@ SHELL := /bin/bash
 STACK := bash infra/stack.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help install build up down status logs test test-unit test-integration lint typecheck bench clean
+.PHONY: help install build up down status logs test test-unit test-integration test-faults lint typecheck bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -46,6 +46,14 @@ test-unit: install ## Unit specs only (nothing needs to run)
 
 test-integration: install ## Integration tests against the running stack
 	$(STACK) up && npx jest --selectProjects integration --runInBand
+
+# Services started here run the DAG only when a test triggers it (as under `make test`).
+test-faults: install ## Fault tests (kill a broker, the consumer, the store, Redis; hostile input; secrets): one line each in .stack/test-results/faults.txt
+	rm -f .stack/test-results/faults.txt
+	KAFKA_PIPELINE_SCHEDULE=$${KAFKA_PIPELINE_SCHEDULE:-none} $(STACK) up && npx jest --selectProjects faults --runInBand
+
+bench: install ## Benchmarks against the local stack (medians of 3): bench/results/<date>.{json,md} and README (BENCH_ARGS="--reps 5 ...")
+	$(STACK) up && node --import tsx bench/run.ts $(BENCH_ARGS)
 
 clean: ## Remove build output and test artifacts (keeps .stack/; `make down && rm -rf .stack` resets state)
 	rm -rf dist coverage test-artifacts

@@ -1,154 +1,157 @@
 /**
  * How much does "answer only after Kafka acknowledged the event" cost?
- * Requests/s and latency of `GET /somedata/car` on the real API (publishing
- * with acks=all, micro-batched) against a bare Express route that publishes
- * nothing, both as separate processes on this machine, in the same run.
+ * Requests/s and latency of `GET /somedata/car` on the real API (a child
+ * `producers/main.ts`, publishing with acks=all, micro-batched) against a bare
+ * Express route that publishes nothing (bench/bare-server.ts), both separate
+ * processes on this machine, under autocannon (in this process), in the same run.
  *
- *   node --import tsx bench/api-vs-bare.ts [--duration 10] [--connections 50]
- *
- * Needs the local Kafka (make up). Uses fresh topics and deletes them after.
- * Writes bench/results/api-vs-bare.json.
+ * Every 200 must have its record in Kafka: the measured phase sends a fixed
+ * number of requests (autocannon `amount`, sized from the warm-up's rate to
+ * last about `duration` seconds) and waits for every answer, so the topic's end
+ * offsets grow by exactly the number of 2xx. CPU per process shows who competes
+ * for the cores. Run by bench/run.ts (`make bench`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { loadConfig } from '../lib/config';
-import { createKafka } from '../lib/kafka/client';
-import { ensurePipelineTopics } from '../lib/kafka/topics';
-import { createLogger } from '../lib/logger';
+import type { Admin } from 'kafkajs';
+import { endOffsetTotal, freePort } from '../test/support/consumer';
+import { freshTopics, producersEnv } from '../test/support/producers';
+import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
+import { cpuMeter, metricFromText, ratio, stackPid } from './support';
 
-const ROOT = join(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+export interface ApiOptions {
+  /** Seconds of measured load per server (after a warm-up). Default: 10. */
+  duration?: number;
+  /**
+   * Concurrent connections of autocannon. Default: 100: enough to keep both servers CPU-bound
+   * ("full load"). At 50 the API is still partly latency-bound: throughput ≈ connections / (linger
+   * + broker round trip), ~3.1k against ~3.9k req/s at 100 on this machine.
+   */
+  connections?: number;
+  /** Seconds of warm-up per server (JIT, connections, Kafka metadata). Default: 2. */
+  warmup?: number;
+  /** Environment of the API child beyond the fresh topics (e.g. PUBLISH_LINGER_MS). */
+  env?: Record<string, string>;
 }
 
-async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
-function start(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-interface Figures {
+export interface LoadFigures {
   requestsPerSec: number;
   latencyMs: { p50: number; p99: number; max: number };
   requests: number;
+  ok: number;
   non2xx: number;
   errors: number;
+  /** Cores used by each process during the measured phase. */
+  cpu: Record<string, number>;
 }
 
-async function load(url: string, duration: number, connections: number): Promise<Figures> {
-  await autocannon({ url, connections, duration: 2 }); // warm-up: JIT, connections, Kafka metadata
-  const result = await autocannon({ url, connections, duration });
+export interface ApiFigures {
+  connections: number;
+  bare: LoadFigures;
+  api: LoadFigures & { meanBatchSize: number; meanAckMs: number };
+  /** Records the measured phase added to the topic: must equal api.ok. */
+  recordsInKafka: number;
+  apiOfBare: number;
+}
+
+/** Warm up, call `beforeMeasured` (to read counters), then the measured phase. */
+async function load(
+  url: string,
+  options: Required<Omit<ApiOptions, 'env'>>,
+  pids: Record<string, number>,
+  beforeMeasured: () => Promise<unknown> = async () => undefined,
+) {
+  const { connections } = options;
+  const warm = await autocannon({ url, connections, duration: options.warmup });
+  await beforeMeasured();
+  const amount = Math.max(connections, Math.round(warm.requests.average * options.duration));
+  const meter = cpuMeter({
+    autocannon: process.pid,
+    ...pids,
+    'kafka-broker-1': stackPid('kafka-broker-1'),
+    'kafka-broker-2': stackPid('kafka-broker-2'),
+  });
+  meter.start();
+  const result = await autocannon({ url, connections, amount });
+  const cpu = meter.stop();
   return {
-    requestsPerSec: Math.round(result.requests.average),
+    requestsPerSec: Math.round(result.requests.total / result.duration),
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
     requests: result.requests.total,
+    ok: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    cpu,
   };
 }
 
-/** Batching as the API itself counted it (its /metrics, warm-up included). */
-async function publisherFigures(metricsUrl: string) {
-  const text = await (await fetch(metricsUrl)).text();
-  const value = (name: string) =>
-    Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm'))?.[1] ?? NaN);
-  const batches = value('publisher_batch_size_count');
-  const acked = value('publisher_ack_latency_seconds_count');
-  return {
-    batches,
-    meanBatchSize: Number((value('publisher_batch_size_sum') / batches).toFixed(1)),
-    meanAckMs: Number(((value('publisher_ack_latency_seconds_sum') / acked) * 1000).toFixed(1)),
-  };
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' } } });
-  const duration = Number(values.duration ?? 10);
-  const connections = Number(values.connections ?? 50);
-
-  const id = `bench-${Date.now().toString(36)}`;
-  const topicEnv = { TOPIC_SOMEDATA: `${id}.somedata`, TOPIC_FOOTDATA: `${id}.footdata`, TOPIC_DLQ: `${id}.dlq` };
-  const config = loadConfig({ ...process.env, ...topicEnv });
-  const log = createLogger({ service: 'bench', level: 'warn' });
-  const kafka = createKafka(config.kafka, log, { clientId: id });
-  await ensurePipelineTopics(kafka, config.kafka, log, { retries: 10 });
-
-  const [apiPort, barePort] = [await freePort(), await freePort()];
-  const api = start('producers/main.ts', { ...topicEnv, API_PORT: String(apiPort), LOG_LEVEL: 'warn', FOOT_TOKEN: '' });
-  const bare = start('bench/bare-server.ts', { BARE_PORT: String(barePort) });
-  try {
-    await Promise.all([
-      waitFor(`http://127.0.0.1:${apiPort}/readyz`),
-      waitFor(`http://127.0.0.1:${barePort}/somedata/car`),
-    ]);
-    const bareFigures = await load(`http://127.0.0.1:${barePort}/somedata/car`, duration, connections);
-    const apiFigures = await load(`http://127.0.0.1:${apiPort}/somedata/car`, duration, connections);
-    const publishing = await publisherFigures(`http://127.0.0.1:${apiPort}/metrics`);
-    const result = {
-      at: new Date().toISOString(),
-      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-      settings: { duration, connections, lingerMs: config.api.publish.lingerMs, maxBatch: config.api.publish.maxBatch },
-      bare: bareFigures,
-      api: { ...apiFigures, publishing },
-      ratio: {
-        requestsPerSec: Number((apiFigures.requestsPerSec / bareFigures.requestsPerSec).toFixed(3)),
-        p99: Number((apiFigures.latencyMs.p99 / Math.max(1, bareFigures.latencyMs.p99)).toFixed(1)),
-      },
-    };
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'api-vs-bare.json'), `${JSON.stringify(result, null, 2)}\n`);
-    const row = (name: string, f: Figures) =>
-      `${name.padEnd(22)} ${String(f.requestsPerSec).padStart(8)} req/s   p50 ${String(f.latencyMs.p50).padStart(4)} ms   p99 ${String(f.latencyMs.p99).padStart(4)} ms   non-2xx ${f.non2xx}   errors ${f.errors}`;
-    console.log(`GET /somedata/car, ${connections} connections, ${duration} s, ${result.machine.cpus} CPUs`);
-    console.log(row('bare Express route', bareFigures));
-    console.log(row('API (acks=all, batched)', apiFigures));
-    console.log(
-      `publisher: ${publishing.batches} sendBatch calls, ${publishing.meanBatchSize} records each on average, ` +
-        `mean publish→ack ${publishing.meanAckMs} ms`,
-    );
-    console.log(`ratio API/bare: ${result.ratio.requestsPerSec} of the requests/s, p99 x${result.ratio.p99}`);
-  } finally {
-    await Promise.all([stop(api), stop(bare)]);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: Object.values(config.kafka.topics) }).catch(() => undefined);
-    await admin.disconnect();
+/**
+ * The records in `topic` once no more arrive: requests the warm-up cut off are
+ * still being published when it returns. Two equal reads 500 ms apart.
+ */
+async function settledEndOffsets(admin: Admin, topic: string): Promise<number> {
+  let last = -1;
+  for (;;) {
+    const now = await endOffsetTotal(admin, topic);
+    if (now === last) return now;
+    last = now;
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+/** The publisher's batching counters, as the API's /metrics shows them. */
+async function publisherCounters(metricsUrl: string) {
+  const text = await (await fetch(metricsUrl)).text();
+  return {
+    batches: metricFromText(text, 'publisher_batch_size_count'),
+    batched: metricFromText(text, 'publisher_batch_size_sum'),
+    acks: metricFromText(text, 'publisher_ack_latency_seconds_count'),
+    ackSeconds: metricFromText(text, 'publisher_ack_latency_seconds_sum'),
+  };
+}
+
+export async function run(options: ApiOptions = {}): Promise<ApiFigures> {
+  const o = { duration: 10, connections: 100, warmup: 2, ...options };
+  const topics = await freshTopics({ FOOT_TOKEN: '', ...o.env });
+  const topic = topics.config.kafka.topics.somedata;
+  const [apiPort, barePort] = [await freePort(), await freePort()];
+  const children: ServiceProcess[] = [];
+  try {
+    const api = startService('producers/main.ts', {
+      ...producersEnv(topics.config, apiPort),
+      LOG_LEVEL: 'warn',
+      ...o.env,
+    });
+    const bare = startService('bench/bare-server.ts', { BARE_PORT: String(barePort) });
+    children.push(api, bare);
+    await Promise.all([
+      waitUntilAnswers(`http://127.0.0.1:${apiPort}/readyz`, api),
+      waitUntilAnswers(`http://127.0.0.1:${barePort}/somedata/car`, bare),
+    ]);
+    const bareFigures = await load(`http://127.0.0.1:${barePort}/somedata/car`, o, { bare: bare.child.pid! });
+
+    const metricsUrl = `http://127.0.0.1:${apiPort}/metrics`;
+    let before = 0;
+    let counters0 = await publisherCounters(metricsUrl);
+    const apiFigures = await load(`http://127.0.0.1:${apiPort}/somedata/car`, o, { api: api.child.pid! }, async () => {
+      before = await settledEndOffsets(topics.admin, topic);
+      counters0 = await publisherCounters(metricsUrl);
+    });
+    const recordsInKafka = (await settledEndOffsets(topics.admin, topic)) - before;
+    const counters1 = await publisherCounters(metricsUrl);
+    const delta = (name: keyof typeof counters0) => counters1[name] - counters0[name];
+    return {
+      connections: o.connections,
+      bare: bareFigures,
+      api: {
+        ...apiFigures,
+        meanBatchSize: Number((delta('batched') / Math.max(1, delta('batches'))).toFixed(1)),
+        meanAckMs: Number(((delta('ackSeconds') / Math.max(1, delta('acks'))) * 1000).toFixed(1)),
+      },
+      recordsInKafka,
+      apiOfBare: ratio(apiFigures.requestsPerSec, bareFigures.requestsPerSec),
+    };
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+    await topics.drop();
+  }
+}

@@ -44,6 +44,8 @@ export function createApp(deps: AppDeps): Express {
     if (deps.draining()) res.set('Connection', 'close');
     next();
   });
+  // The hot route first: every layer before it is matched against each request (the paths do not overlap).
+  app.use(somedataRoutes({ publisher: deps.publisher, topic: deps.somedataTopic, bodyLimit: '16kb' }));
   app.use(
     opsRoutes({ service: SERVICE, registry: deps.registry, readiness: { kafka: () => deps.publisher.isReady() } }),
   );
@@ -51,7 +53,6 @@ export function createApp(deps: AppDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  app.use(somedataRoutes({ publisher: deps.publisher, topic: deps.somedataTopic, bodyLimit: '16kb' }));
   app.use(footdataRoutes(deps.footdata));
   app.use(notFound());
   app.use(errorHandler(deps.log));

@@ -1,0 +1,248 @@
+/**
+ * `make bench`: every benchmark against the local stack, side by side in one
+ * run, repeated (the repetitions interleave, so a disturbance spreads over
+ * benchmarks instead of spoiling one), then medians and min–max written to
+ * bench/results/<date>.json and <date>.md and into README.md between
+ * `<!-- bench:start -->` and `<!-- bench:end -->`.
+ *
+ *   node --import tsx bench/run.ts [--reps 3] [--only sink,api,latency,scale-out,kafka]
+ *     [--sink-records 200000] [--naive 10000] [--api-duration 10] [--connections 100]
+ *     [--latency-duration 60] [--rate 1000] [--scale-records 200000] [--kafka-records 500000]
+ *     [--no-readme]
+ *
+ * A run that failed or was disturbed (errors, non-2xx, a count that does not
+ * match: the fault tests kill brokers on this shared stack) is run again, up to
+ * twice, and the report says so.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as api from './api-vs-bare';
+import * as kafka from './kafka-ceiling';
+import * as latency from './latency';
+import * as scaleOut from './scale-out';
+import * as sink from './sink';
+import { machine } from './support';
+
+const ROOT = join(__dirname, '..');
+
+const { values: args } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '3' },
+    only: { type: 'string', default: 'sink,api,latency,scale-out,kafka' },
+    'sink-records': { type: 'string', default: '200000' },
+    naive: { type: 'string', default: '10000' },
+    'api-duration': { type: 'string', default: '10' },
+    connections: { type: 'string', default: '100' },
+    'latency-duration': { type: 'string', default: '60' },
+    rate: { type: 'string', default: '1000' },
+    'scale-records': { type: 'string', default: '200000' },
+    'kafka-records': { type: 'string', default: '500000' },
+    'no-readme': { type: 'boolean', default: false },
+  },
+});
+
+/** Each benchmark: how to run it once, and what makes a run "disturbed" (to be run again). */
+const BENCHMARKS = {
+  sink: {
+    run: () => sink.run({ records: Number(args['sink-records']), naive: Number(args.naive) }),
+    disturbed: (f: sink.SinkFigures) => (f.stored !== f.records ? `stored ${f.stored} of ${f.records}` : undefined),
+  },
+  api: {
+    run: () => api.run({ duration: Number(args['api-duration']), connections: Number(args.connections) }),
+    disturbed: (f: api.ApiFigures) =>
+      f.api.errors + f.api.non2xx + f.bare.errors + f.bare.non2xx > 0 || f.recordsInKafka !== f.api.ok
+        ? `errors/non-2xx or ${f.recordsInKafka} records in Kafka for ${f.api.ok} 200s`
+        : undefined,
+  },
+  latency: {
+    run: () => latency.run({ rate: Number(args.rate), duration: Number(args['latency-duration']) }),
+    disturbed: (f: latency.LatencyFigures) =>
+      f.lost + f.doubled > 0 || f.acknowledgedPerSec < f.rate * 0.9
+        ? `lost ${f.lost}, doubled ${f.doubled}, ${f.acknowledgedPerSec}/s acknowledged`
+        : undefined,
+  },
+  'scale-out': {
+    run: () => scaleOut.run({ records: Number(args['scale-records']) }),
+    disturbed: (f: scaleOut.ScaleOutFigures) =>
+      [f.one, f.two].some((d) => d.stored !== f.records || d.doubled !== 0) ? 'a count does not match' : undefined,
+  },
+  kafka: {
+    run: () => kafka.run({ records: Number(args['kafka-records']) }),
+    disturbed: () => undefined,
+  },
+} as const;
+type Name = keyof typeof BENCHMARKS;
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Run one benchmark once, again (up to twice) when it failed or was disturbed. */
+async function runOnce(name: Name): Promise<{ figures: unknown; reruns: string[] }> {
+  const bench = BENCHMARKS[name] as { run: () => Promise<unknown>; disturbed: (f: never) => string | undefined };
+  const reruns: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    let why: string | undefined;
+    try {
+      const figures = await bench.run();
+      why = bench.disturbed(figures as never);
+      if (!why || attempt === 3) return { figures, reruns: why ? [...reruns, `kept: ${why}`] : reruns };
+    } catch (error) {
+      why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      if (attempt === 3) throw error;
+    }
+    reruns.push(why!);
+    say(`  ${name}: disturbed (${why}); running it again`);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+  }
+}
+
+/** Every numeric leaf of `value` as a dotted path: { "api.latencyMs.p99": 40, ... }. */
+function leaves(value: unknown, prefix = ''): Record<string, number> {
+  if (typeof value === 'number') return { [prefix]: value };
+  if (value === null || typeof value !== 'object') return {};
+  return Object.assign(
+    {},
+    ...Object.entries(value).map(([key, item]) => leaves(item, prefix ? `${prefix}.${key}` : key)),
+  );
+}
+
+interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function stats(runs: unknown[]): Record<string, Stat> {
+  const byPath: Record<string, number[]> = {};
+  for (const run of runs) for (const [path, n] of Object.entries(leaves(run))) (byPath[path] ??= []).push(n);
+  return Object.fromEntries(
+    Object.entries(byPath).map(([path, values]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      return [path, { median: Number(median.toFixed(3)), min: sorted[0]!, max: sorted[sorted.length - 1]! }];
+    }),
+  );
+}
+
+/** The rows of the table: [benchmark, measure, path of the figure, unit, target]. */
+const ROWS: [Name, string, string, string, string?][] = [
+  ['sink', 'sink drains the backlog', 'sinkPerSec', 'rec/s'],
+  ['sink', 'ceiling: insertMany, driver alone', 'ceilingPerSec', 'rec/s'],
+  ['sink', 'naive: eachMessage + insertOne', 'naivePerSec', 'rec/s'],
+  ['sink', 'sink / ceiling', 'sinkOfCeiling', '×', '≥ 0.8'],
+  ['sink', 'sink / naive', 'sinkOverNaive', '×', '≥ 10'],
+  ['sink', 'CPU while the sink drains: sink / FerretDB', 'cpu.sink.bench|cpu.sink.ferretdb', 'cores'],
+  ['sink', 'CPU during the ceiling: driver / FerretDB', 'cpu.ceiling.bench|cpu.ceiling.ferretdb', 'cores'],
+  ['api', 'bare Express route', 'bare.requestsPerSec', 'req/s'],
+  ['api', 'API, publish + ack (acks=all)', 'api.requestsPerSec', 'req/s'],
+  ['api', 'API / bare', 'apiOfBare', '×', '≥ 0.7'],
+  ['api', 'API latency p50 / p99', 'api.latencyMs.p50|api.latencyMs.p99', 'ms'],
+  ['api', 'bare latency p50 / p99', 'bare.latencyMs.p50|bare.latencyMs.p99', 'ms'],
+  ['api', 'records per publish batch', 'api.meanBatchSize', ''],
+  ['api', '200s / records in Kafka', 'api.ok|recordsInKafka', '', 'equal'],
+  ['api', 'CPU under API load: API / autocannon', 'api.cpu.api|api.cpu.autocannon', 'cores'],
+  ['api', 'CPU under API load: broker-1 / broker-2', 'api.cpu.kafka-broker-1|api.cpu.kafka-broker-2', 'cores'],
+  ['api', 'CPU under bare load: bare / autocannon', 'bare.cpu.bare|bare.cpu.autocannon', 'cores'],
+  ['latency', 'acknowledged', 'acknowledgedPerSec', 'req/s'],
+  ['latency', 'request → stored p50', 'latencyMs.p50', 'ms'],
+  ['latency', 'request → stored p99', 'latencyMs.p99', 'ms', '≤ 150'],
+  ['latency', 'request → stored max', 'latencyMs.max', 'ms'],
+  ['latency', 'mean bulk write (on top)', 'meanWriteMs', 'ms'],
+  ['latency', 'lost / doubled', 'lost|doubled', '', '0 / 0'],
+  ['scale-out', '1 instance', 'one.perSec', 'rec/s'],
+  ['scale-out', '2 instances', 'two.perSec', 'rec/s'],
+  ['scale-out', '2 / 1', 'twoOverOne', '×'],
+  ['scale-out', 'consumed twice (1 / 2 instances)', 'one.doubled|two.doubled', '', '0 / 0'],
+  ['kafka', 'ProducerPerformance, acks=all', 'recordsPerSec', 'rec/s'],
+  ['kafka', 'ProducerPerformance MB/s', 'mbPerSec', 'MB/s'],
+  ['kafka', 'ProducerPerformance latency p50 / p99', 'latencyMs.p50|latencyMs.p99', 'ms'],
+];
+
+function table(results: Record<string, { stats: Record<string, Stat> }>, heading: string): string {
+  const fmt = (n: number) => (Number.isInteger(n) ? String(n) : String(Number(n.toFixed(2))));
+  const lines = [
+    heading,
+    '',
+    '| benchmark | measure | median | min–max | unit | target |',
+    '| --- | --- | ---: | ---: | --- | --- |',
+  ];
+  for (const [name, measure, paths, unit, target] of ROWS) {
+    const figure = results[name];
+    if (!figure) continue;
+    const picked = paths.split('|').map((path) => figure.stats[path]);
+    if (picked.some((stat) => !stat)) continue;
+    const median = picked.map((stat) => fmt(stat!.median)).join(' / ');
+    const range = picked.map((stat) => `${fmt(stat!.min)}–${fmt(stat!.max)}`).join(' / ');
+    lines.push(`| ${name} | ${measure} | ${median} | ${range} | ${unit} | ${target ?? ''} |`);
+  }
+  return lines.join('\n');
+}
+
+function rewriteReadme(markdown: string): void {
+  const path = join(ROOT, 'README.md');
+  const readme = readFileSync(path, 'utf8');
+  const section = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
+  if (!section.test(readme)) {
+    say('README.md has no <!-- bench:start --> / <!-- bench:end --> markers: not updated');
+    return;
+  }
+  writeFileSync(path, readme.replace(section, `<!-- bench:start -->\n${markdown}\n<!-- bench:end -->`));
+}
+
+async function main(): Promise<void> {
+  const names = args.only.split(',').map((name) => name.trim()) as Name[];
+  const unknown = names.filter((name) => !(name in BENCHMARKS));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS)}`);
+  const reps = Number(args.reps);
+  const started = new Date();
+  const runs: Record<string, unknown[]> = {};
+  const reruns: Record<string, string[]> = {};
+  for (let rep = 1; rep <= reps; rep++) {
+    for (const name of names) {
+      say(`[${rep}/${reps}] ${name}`);
+      const t = Date.now();
+      const outcome = await runOnce(name);
+      (runs[name] ??= []).push(outcome.figures);
+      (reruns[name] ??= []).push(...outcome.reruns);
+      say(`  ${JSON.stringify(outcome.figures)} (${((Date.now() - t) / 1000).toFixed(0)} s)`);
+    }
+  }
+
+  const command = `make bench${process.argv.length > 2 ? ` BENCH_ARGS="${process.argv.slice(2).join(' ')}"` : ''}`;
+  const host = machine();
+  const results = Object.fromEntries(names.map((name) => [name, { stats: stats(runs[name]!), runs: runs[name]! }]));
+  const report = {
+    at: started.toISOString(),
+    command,
+    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim(),
+    machine: host,
+    repetitions: reps,
+    options: args,
+    reruns,
+    results,
+  };
+  const date = started.toISOString().slice(0, 10);
+  const heading =
+    `\`${command}\`, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC: medians of ${reps} ` +
+    `repetitions (min–max). Machine: ${host.nproc} CPUs (${host.cpuModel}), ${host.ramGiB} GiB RAM, Node ${host.node}; ` +
+    'Kafka, FerretDB, the services and the load generator all on it.';
+  const markdown = table(results, heading);
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${date}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, `${date}.md`), `${markdown}\n`);
+  if (!args['no-readme']) rewriteReadme(markdown);
+  process.stdout.write(`${markdown}\n\nwritten: bench/results/${date}.json, bench/results/${date}.md\n`);
+  const rerun = Object.entries(reruns).filter(([, why]) => why.length > 0);
+  if (rerun.length > 0) say(`runs repeated because disturbed: ${JSON.stringify(Object.fromEntries(rerun))}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    say(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

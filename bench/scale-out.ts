@@ -1,0 +1,99 @@
+/**
+ * Scale-out: the same pre-loaded backlog drained by 1, then by 2 sink
+ * instances (child `consumer/main.ts` processes in one group, as deployed),
+ * each time with a fresh group and database. The clock runs from the first
+ * record any instance consumed to the last; afterwards every event must be
+ * stored once and consumed once over all instances (no rebalance replayed a
+ * batch). Run by bench/run.ts (`make bench`).
+ */
+import { COLLECTIONS, createMongoClient } from '../lib/mongo';
+import { consumerEnv, freePort } from '../test/support/consumer';
+import { freshName } from '../test/support/env';
+import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
+import { backlogEvents, preloadBacklog } from './sink';
+import { fetchMetric, perSec, ratio } from './support';
+
+export interface ScaleOutOptions {
+  /** Records in the backlog. Default: 200_000. */
+  records?: number;
+}
+
+export interface DrainFigures {
+  instances: number;
+  perSec: number;
+  /** Records each instance consumed. */
+  consumedBy: number[];
+  stored: number;
+  /** Records consumed beyond one per event (a batch handled twice). */
+  doubled: number;
+}
+
+export interface ScaleOutFigures {
+  records: number;
+  one: DrainFigures;
+  two: DrainFigures;
+  twoOverOne: number;
+}
+
+export async function run(options: ScaleOutOptions = {}): Promise<ScaleOutFigures> {
+  const records = options.records ?? 200_000;
+  const { topics } = await preloadBacklog(backlogEvents(records));
+  const mongo = createMongoClient(topics.config.mongo);
+  const groups: string[] = [];
+  const dbs: string[] = [];
+
+  const drain = async (instances: number): Promise<DrainFigures> => {
+    const name = freshName(`scale${instances}`);
+    const config = {
+      ...topics.config,
+      mongo: { ...topics.config.mongo, db: name },
+      consumer: { ...topics.config.consumer, groupId: name },
+    };
+    groups.push(name);
+    dbs.push(name);
+    const ports = await Promise.all(Array.from({ length: instances }, () => freePort()));
+    const children: ServiceProcess[] = ports.map((port) => startService('consumer/main.ts', consumerEnv(config, port)));
+    try {
+      await Promise.all(children.map((child, i) => waitUntilAnswers(`http://127.0.0.1:${ports[i]}/healthz`, child)));
+      const consumed = () =>
+        Promise.all(
+          ports.map((port) =>
+            fetchMetric(`http://127.0.0.1:${port}/metrics`, 'consumer_records_consumed_total').catch(() => 0),
+          ),
+        );
+      let first = 0;
+      let counts: number[] = [];
+      for (;;) {
+        counts = await consumed();
+        const total = counts.reduce((sum, n) => sum + n, 0);
+        if (total > 0) first ||= Date.now();
+        if (total >= records) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const ms = Date.now() - first;
+      // A moment for a straggling duplicate batch to show up in the counts.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      counts = await consumed();
+      const stored = await mongo.db(name).collection(COLLECTIONS.somedata).countDocuments();
+      const total = counts.reduce((sum, n) => sum + n, 0);
+      return { instances, perSec: perSec(records, ms), consumedBy: counts, stored, doubled: total - records };
+    } finally {
+      await Promise.all(children.map((child) => child.stop()));
+    }
+  };
+
+  try {
+    const one = await drain(1);
+    const two = await drain(2);
+    return { records, one, two, twoOverOne: ratio(two.perSec, one.perSec) };
+  } finally {
+    await topics.admin.deleteGroups(groups).catch(() => undefined);
+    await topics.drop();
+    for (const name of dbs)
+      await mongo
+        .db(name)
+        .dropDatabase()
+        .catch(() => undefined);
+    await mongo.close();
+  }
+}

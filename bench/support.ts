@@ -1,0 +1,102 @@
+/**
+ * What the benchmarks share beyond the test support they reuse (fresh topics,
+ * child services, producing, counting): the machine they ran on, CPU time per
+ * process, quantiles, a Prometheus text reader and the size of a real API event.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createEvent, somedataItems, toKafkaMessage } from '../lib/schemas';
+import { STACK_DIR } from '../test/support/stack';
+
+export interface Machine {
+  nproc: number;
+  cpuModel: string;
+  ramGiB: number;
+  node: string;
+}
+
+export function machine(): Machine {
+  return {
+    nproc: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    ramGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+  };
+}
+
+/** The q-quantile (0..1) of `values` (nearest rank); 0 for none. */
+export function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+}
+
+export const perSec = (count: number, ms: number): number => Math.round((count / Math.max(1, ms)) * 1000);
+export const ratio = (a: number, b: number): number => Number((a / Math.max(1e-9, b)).toFixed(3));
+
+/** The sum of one metric over all its label sets, read from Prometheus text (a child's /metrics). */
+export function metricFromText(text: string, name: string): number {
+  const line = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm');
+  let total = 0;
+  for (const match of text.matchAll(line)) total += Number(match[1]);
+  return total;
+}
+
+export async function fetchMetric(metricsUrl: string, name: string): Promise<number> {
+  return metricFromText(await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) })).text(), name);
+}
+
+/** The value bytes of one API event for `GET /somedata/car?number=N`: what ProducerPerformance should send. */
+export function apiEventBytes(number = 3): number {
+  const event = createEvent(
+    'somedata',
+    { data: 'car', number, items: somedataItems('car', number) },
+    { source: 'api' },
+  );
+  return Buffer.byteLength(toKafkaMessage(event).value);
+}
+
+const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux that Node supports
+
+/** CPU seconds (user + system) a process has used so far; NaN when it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The pid of a service of the local stack (infra/stack.sh), when it runs. */
+export function stackPid(service: string): number | undefined {
+  try {
+    return Number(readFileSync(join(STACK_DIR, 'run', `${service}.pid`), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU used by named processes between `start()` and `stop()`, in cores
+ * (1.0 = one core busy the whole time): who competes for the 2 cores.
+ */
+export function cpuMeter(pids: Record<string, number | undefined>) {
+  const known = Object.entries(pids).filter((entry): entry is [string, number] => entry[1] !== undefined);
+  let before: number[] = [];
+  let startedAt = 0;
+  return {
+    start() {
+      startedAt = Date.now();
+      before = known.map(([, pid]) => cpuSeconds(pid));
+    },
+    stop(): Record<string, number> {
+      const seconds = (Date.now() - startedAt) / 1000;
+      return Object.fromEntries(
+        known.map(([name, pid], i) => [name, Number(((cpuSeconds(pid) - before[i]!) / seconds).toFixed(2))]),
+      );
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Every benchmark of `make bench`, tiny: it runs against the local stack and
+ * its counts hold. No timing is asserted here (benchmarks are not tests).
+ */
+import * as api from '../../bench/api-vs-bare';
+import * as kafka from '../../bench/kafka-ceiling';
+import * as latency from '../../bench/latency';
+import * as scaleOut from '../../bench/scale-out';
+import * as sink from '../../bench/sink';
+
+jest.setTimeout(180_000);
+
+const isRate = (n: number) => Number.isFinite(n) && n > 0;
+
+describe('the benchmarks, tiny', () => {
+  it('sink: drains the backlog and stores each record once, beside the ceiling and the naive consumer', async () => {
+    const f = await sink.run({ records: 2_000, naive: 200 });
+    expect(f.stored).toBe(2_000);
+    for (const rate of [f.sinkPerSec, f.ceilingPerSec, f.naivePerSec]) expect(isRate(rate)).toBe(true);
+  });
+
+  it('api: every 200 has its record in Kafka, beside a bare route', async () => {
+    const f = await api.run({ duration: 1, warmup: 1, connections: 4 });
+    expect(f.api.ok).toBeGreaterThan(0);
+    expect(f.recordsInKafka).toBe(f.api.ok);
+    expect(isRate(f.bare.requestsPerSec) && isRate(f.api.requestsPerSec)).toBe(true);
+  });
+
+  it('latency: every acknowledged event is stored once, with a request-to-store time', async () => {
+    const f = await latency.run({ rate: 50, duration: 2 });
+    expect(f.acknowledged).toBeGreaterThan(0);
+    expect({ lost: f.lost, doubled: f.doubled }).toEqual({ lost: 0, doubled: 0 });
+    expect(f.latencyMs.p99).toBeGreaterThanOrEqual(0);
+  });
+
+  it('scale-out: one and two instances each store every event once, none consumed twice', async () => {
+    const f = await scaleOut.run({ records: 1_000 });
+    for (const drain of [f.one, f.two])
+      expect({ stored: drain.stored, doubled: drain.doubled }).toEqual({ stored: 1_000, doubled: 0 });
+    expect(isRate(f.twoOverOne)).toBe(true);
+  });
+
+  it("kafka: Apache Kafka's ProducerPerformance reports its rate", async () => {
+    const f = await kafka.run({ records: 2_000 });
+    expect(f.records).toBe(2_000);
+    expect(isRate(f.recordsPerSec)).toBe(true);
+  });
+});
