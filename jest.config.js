@@ -1,6 +1,7 @@
 // Unit specs sit beside the code and need nothing running. Integration tests
-// in test/ talk to the real services that `make up` starts. The "stack" project
-// stops and restarts those services, so `make test` runs it last, on its own.
+// in test/ talk to the real services that `make up` starts. The "faults" and
+// "stack" projects stop, kill and restart those services, so `make test` runs
+// them last, on their own and in band.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
@@ -10,6 +11,7 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{lib,producers,consumer,workers,scripts}/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'compose', testMatch: ['<rootDir>/test/compose/**/*.test.ts'] },
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
     { ...common, displayName: 'stack', testMatch: ['<rootDir>/test/stack/**/*.test.ts'] },
   ],
   testTimeout: 60_000,

@@ -29,6 +29,7 @@ step "compose (parsed by compose-go, no engine needed)" jest compose
 step "start the stack" check stack-up bash infra/stack.sh up
 step "integration" jest integration
 step "airflow (pytest)" env PYTEST_JUNIT="$PWD/$results/airflow.xml" bash airflow/test.sh
+step "faults" jest faults
 step "stack (stops and restarts services)" jest stack
 
 echo

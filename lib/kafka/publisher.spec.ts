@@ -25,6 +25,7 @@ function fakeKafka() {
   const fake = {
     sends,
     config: undefined as ProducerConfig | undefined,
+    producers: 0,
     disconnects: 0,
     acknowledge(topicMessages: TopicMessages[]): RecordMetadata[] {
       const result: RecordMetadata[] = [];
@@ -44,14 +45,20 @@ function fakeKafka() {
       return result;
     },
     behaviour: undefined as undefined | ((topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>),
+    /** Runs before a connect succeeds; throw to make it fail. */
+    connectBehaviour: undefined as undefined | (() => void),
     kafka: {
       producer(config: ProducerConfig) {
         fake.config = config;
+        fake.producers++;
         partition = config.createPartitioner!() as unknown as (args: PartitionerArgs) => number;
         return {
           events: { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' },
           on: (event: string, listener: () => void) => listeners.set(event, listener),
-          connect: async () => listeners.get('producer.connect')?.(),
+          connect: async () => {
+            fake.connectBehaviour?.();
+            listeners.get('producer.connect')?.();
+          },
           disconnect: async () => {
             fake.disconnects++;
             listeners.get('producer.disconnect')?.();
@@ -75,6 +82,23 @@ async function connected(options: ConstructorParameters<typeof Publisher>[1] = {
 }
 
 const record = (key: string) => ({ key, value: JSON.stringify({ key }) });
+
+/** Poll `condition` every 10 ms, for 5 s at most. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  for (
+    const deadline = Date.now() + 5_000;
+    !(await condition());
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  )
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+}
+
+/** Publishing works again (refused at once while the publisher is not connected). */
+const publishes = (publisher: Publisher) => () =>
+  publisher.publish('t', record('probe')).then(
+    () => true,
+    () => false,
+  );
 
 describe('the publisher', () => {
   it('configures an idempotent producer with one request in flight and acks=all retries kept', async () => {
@@ -167,6 +191,29 @@ describe('the publisher', () => {
     expect(publisher.isReady()).toBe(true);
   });
 
+  it('never acknowledges a record whose partition the answer leaves out: it sends those records again, unchanged', async () => {
+    // kafkajs 2.2.4 resolves a sendBatch without the partitions whose leader moved
+    // mid-send to a broker that had already answered (tulios/kafkajs#1798).
+    const { fake, publisher } = await connected();
+    let dropped: number | undefined;
+    fake.behaviour = async (topicMessages) => {
+      const acks = fake.acknowledge(topicMessages);
+      if (dropped !== undefined) return acks;
+      dropped = acks[0]!.partition;
+      return acks.slice(1);
+    };
+    const keys = Array.from({ length: 30 }, (_, index) => `key-${index}`);
+    const results = await Promise.all(keys.map((key) => publisher.publish('t', record(key))));
+    expect(results.every((result) => Number(result.offset) >= 0)).toBe(true);
+    expect(fake.sends).toHaveLength(2);
+    const resent = fake.sends[1]!.flatMap(({ messages }) => messages.map((m) => m.key));
+    const ofDropped = keys.filter((_, index) => results[index]!.partition === dropped);
+    expect(resent).toEqual(ofDropped);
+    // The offsets of the dropped partition come from the second answer.
+    const offsets = results.filter((result) => result.partition === dropped).map((result) => Number(result.offset));
+    expect(offsets[0]).toBe(ofDropped.length);
+  });
+
   it('rejects every record of a failed send with a retriable error', async () => {
     const { fake, publisher } = await connected();
     fake.behaviour = () => Promise.reject(Object.assign(new Error('broker gone'), { retriable: true }));
@@ -175,6 +222,33 @@ describe('the publisher', () => {
       await expect(failure).rejects.toBeInstanceOf(PublishFailedError);
       await expect(failure).rejects.toBeInstanceOf(UnavailableError);
     }
+  });
+
+  it('after a failed send, replaces the producer so no sequence number is reused, and publishes again', async () => {
+    // kafkajs rolls sequence numbers back on an ambiguous failure; reusing them for other
+    // records can make the broker answer "duplicate" for records it never wrote.
+    const { fake, publisher } = await connected();
+    fake.behaviour = () => Promise.reject(Object.assign(new Error('connection reset'), { retriable: true }));
+    await expect(publisher.publish('t', record('lost-ack'))).rejects.toBeInstanceOf(PublishFailedError);
+    fake.behaviour = undefined;
+    await until(publishes(publisher));
+    expect(fake.producers).toBe(2);
+    expect(fake.disconnects).toBe(1); // the old one
+    expect(publisher.isReady()).toBe(true);
+  });
+
+  it('keeps trying to connect the new producer, whatever the error, until it works', async () => {
+    const { fake, publisher } = await connected({ retryMaxWaitMs: 20 });
+    fake.behaviour = () => Promise.reject(Object.assign(new Error('broker gone'), { retriable: true }));
+    let refusals = 3;
+    fake.connectBehaviour = () => {
+      if (refusals-- > 0) throw Object.assign(new Error('retries exhausted'), { retriable: false });
+    };
+    await expect(publisher.publish('t', record('a'))).rejects.toBeInstanceOf(PublishFailedError);
+    await expect(publisher.publish('t', record('b'))).rejects.toThrow(/not connected/); // refused at once meanwhile
+    fake.behaviour = undefined;
+    await until(publishes(publisher));
+    expect(refusals).toBe(-1);
   });
 
   it('publishes an event with the envelope key and headers', async () => {

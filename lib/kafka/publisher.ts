@@ -23,6 +23,7 @@ import { Partitioners, type Kafka, type Message, type Producer, type RecordMetad
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ConfigError, describeError, UnavailableError } from '../errors';
 import { createLogger, type Logger } from '../logger';
+import { retry } from '../retry';
 import { toKafkaMessage, type PipelineEvent } from '../schemas/envelope';
 
 export interface PublisherOptions {
@@ -127,7 +128,8 @@ function validateOptions(options: ResolvedOptions): void {
 export class Publisher {
   readonly options: ResolvedOptions;
   private readonly log: Logger;
-  private readonly producer: Producer;
+  private readonly kafka: Kafka;
+  private producer: Producer;
   /** The partition kafkajs chose for each message object, read back to compute offsets. */
   private readonly partitionOf = new WeakMap<Message, number>();
   private readonly metrics?: ReturnType<typeof createPublisherMetrics>;
@@ -142,6 +144,9 @@ export class Publisher {
   private connected = false;
   private connecting?: Promise<void>;
   private closing?: Promise<void>;
+  /** Set while a failed producer is being replaced (see `renewProducer`). */
+  private renewing?: Promise<void>;
+  private readonly stopRenewing = new AbortController();
   /** True from the first failed or expired record until the next successful send. */
   private stalled = false;
 
@@ -151,9 +156,14 @@ export class Publisher {
     this.options = { ...PUBLISHER_DEFAULTS, ...defined };
     validateOptions(this.options);
     this.log = (log ?? createLogger({ service: 'publisher', level: 'silent' })).child({ component: 'publisher' });
+    this.kafka = kafka;
+    this.producer = this.newProducer();
+    if (registry) this.metrics = createPublisherMetrics(registry, () => this.queue.length + this.inFlight.length);
+  }
 
+  private newProducer(): Producer {
     const partitionOf = this.partitionOf;
-    this.producer = kafka.producer({
+    const producer = this.kafka.producer({
       idempotent: true,
       // kafkajs idempotence requires one in-flight request per broker.
       maxInFlightRequests: 1,
@@ -170,13 +180,14 @@ export class Publisher {
         };
       },
     });
-    this.producer.on(this.producer.events.CONNECT, () => {
-      this.connected = true;
+    // A replaced producer's events say nothing about the current one.
+    producer.on(producer.events.CONNECT, () => {
+      if (producer === this.producer) this.connected = true;
     });
-    this.producer.on(this.producer.events.DISCONNECT, () => {
-      this.connected = false;
+    producer.on(producer.events.DISCONNECT, () => {
+      if (producer === this.producer) this.connected = false;
     });
-    if (registry) this.metrics = createPublisherMetrics(registry, () => this.queue.length + this.inFlight.length);
+    return producer;
   }
 
   /** Connect the producer (and fetch its producer id). Safe to call again after a failure. */
@@ -246,6 +257,8 @@ export class Publisher {
   /** Stop accepting, flush what is pending, disconnect. Calling it again returns the same promise. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.stopRenewing.abort();
+      await this.renewing;
       await this.flush();
       clearTimeout(this.lingerTimer);
       clearTimeout(this.expiryTimer);
@@ -271,6 +284,7 @@ export class Publisher {
   }
 
   private sendNext(): void {
+    if (this.renewing) return; // sent once the new producer is connected
     const batch = this.queue.splice(0, this.options.maxBatch).filter((record) => !record.settled);
     if (batch.length === 0) return;
     this.inFlight = batch;
@@ -284,7 +298,33 @@ export class Publisher {
     });
   }
 
+  /**
+   * Send `batch` and settle each record with its position. A partition the
+   * answer does not mention was not written: kafkajs 2.2.4 drops it when its
+   * leader moved, during the send's own retries, to a broker that had already
+   * answered for other partitions (its sendMessages keeps those answers across
+   * retries and sends only to brokers without one; tulios/kafkajs#1798). Those
+   * records are sent again, the same records in the same order, so the
+   * idempotent producer's sequence numbers match the first try: a record the
+   * old leader did write before it died is recognised as a duplicate, not
+   * appended twice. Until every one of them is acknowledged or past its deadline.
+   */
   private async send(batch: PendingRecord[]): Promise<void> {
+    let toSend = batch;
+    for (let round = 1; toSend.some((record) => !record.settled); round++) {
+      const acknowledged = await this.sendOnce(toSend);
+      if (!acknowledged) return;
+      toSend = this.settleAcknowledged(toSend, acknowledged);
+      if (toSend.length > 0)
+        this.log.warn(
+          { records: toSend.length, partitions: [...new Set(toSend.map((record) => this.slotOf(record)))], round },
+          'Kafka did not acknowledge every partition of a send (a leader moved): sending those records again',
+        );
+    }
+  }
+
+  /** One sendBatch; undefined (every record of `batch` rejected) when it fails. */
+  private async sendOnce(batch: PendingRecord[]): Promise<RecordMetadata[] | undefined> {
     const byTopic = new Map<string, Message[]>();
     for (const record of batch) {
       const messages = byTopic.get(record.topic) ?? [];
@@ -299,6 +339,7 @@ export class Publisher {
       });
     } catch (error) {
       this.markStalled({ err: error, batchSize: batch.length }, 'send failed');
+      this.renewing ??= this.renewProducer();
       for (const record of batch) {
         this.settle(
           record,
@@ -306,22 +347,76 @@ export class Publisher {
           this.failure(PublishFailedError, `send failed: ${describeError(error)}`, record.topic, error),
         );
       }
-      return;
+      return undefined;
     }
     if (this.stalled) this.log.info({ batchSize: batch.length }, 'Kafka acknowledges again');
     this.stalled = false;
+    return acknowledged;
+  }
 
+  /** Settle the records whose partition was acknowledged; return the others, in order. */
+  private settleAcknowledged(batch: PendingRecord[], acknowledged: RecordMetadata[]): PendingRecord[] {
     // Offsets within a partition follow the order of the messages sent to it.
     const nextOffset = new Map<string, bigint>();
     for (const meta of acknowledged) {
       nextOffset.set(`${meta.topicName}\u0000${meta.partition}`, BigInt(meta.baseOffset ?? meta.offset ?? '-1'));
     }
+    const unacknowledged: PendingRecord[] = [];
     for (const record of batch) {
-      const partition = this.partitionOf.get(record.message) ?? -1;
-      const slot = `${record.topic}\u0000${partition}`;
-      const offset = nextOffset.get(slot) ?? -1n;
-      if (offset >= 0n) nextOffset.set(slot, offset + 1n);
+      const slot = this.slotOf(record);
+      const offset = nextOffset.get(slot);
+      if (offset === undefined || offset < 0n) {
+        unacknowledged.push(record);
+        continue;
+      }
+      nextOffset.set(slot, offset + 1n);
+      const partition = this.partitionOf.get(record.message)!;
       this.settle(record, 'acked', { topic: record.topic, partition, offset: String(offset) });
+    }
+    return unacknowledged;
+  }
+
+  private slotOf(record: PendingRecord): string {
+    return `${record.topic}\u0000${this.partitionOf.get(record.message) ?? -1}`;
+  }
+
+  /**
+   * After a failed send, the producer is replaced: a new producer id, sequence
+   * numbers from 0. kafkajs rolls a partition's sequence number back when a
+   * produce request fails, even when the failure is ambiguous (the connection
+   * broke after the broker had written the records); the next batch then
+   * reuses those numbers for other records, and a broker that recognises the
+   * numbers answers "duplicate" with the earlier records' offsets — the new
+   * records are acknowledged and never written. Seen under a network cut
+   * (test/faults/kafka-outage.test.ts). Meanwhile `publish()` refuses at once
+   * (not connected); connecting is retried until it works or `close()`.
+   */
+  private async renewProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.connected = false;
+    this.connecting = undefined;
+    this.log.warn('a send failed: replacing the Kafka producer, so no sequence number is reused');
+    old.disconnect().catch(() => undefined);
+    try {
+      await retry(() => this.connect(), {
+        retries: Infinity,
+        initialDelayMs: 100,
+        maxDelayMs: this.options.retryMaxWaitMs,
+        // Whatever kafkajs says (its own retries spent is "not retriable"): nothing else would reconnect.
+        shouldRetry: () => true,
+        signal: this.stopRenewing.signal,
+        onRetry: ({ error, attempt, delayMs }) =>
+          this.log.warn(
+            { attempt, delayMs, reason: describeError(error) },
+            'cannot connect the new producer yet, retrying',
+          ),
+      });
+    } catch {
+      // close() stopped the retries; it disconnects this producer
+    } finally {
+      this.renewing = undefined;
+      this.schedule(true);
     }
   }
 

@@ -2,9 +2,6 @@
  * The consumer process killed with SIGKILL in the middle of a stream, then
  * started again: nothing is lost and nothing is stored twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { COLLECTIONS } from '../../lib/mongo';
 import {
   asMessages,
@@ -16,31 +13,20 @@ import {
   waitForCount,
 } from '../support/consumer';
 import { eventually } from '../support/env';
+import { killServices, startService } from '../support/processes';
 import { useSink } from '../support/sink';
 
 jest.setTimeout(180_000);
 
-const REPO = join(__dirname, '..', '..');
 const sut = useSink();
 let port: number;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   port = await freePort();
 });
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
+afterAll(killServices);
 
-function startProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'consumer/main.ts'], {
-    cwd: REPO,
-    env: { ...process.env, ...consumerEnv(sut.config, port) },
-    stdio: ['ignore', process.env.TEST_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
+const startProcess = () => startService('consumer/main.ts', consumerEnv(sut.config, port));
 
 async function readyz(): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -68,8 +54,7 @@ describe('a consumer killed with SIGKILL mid-stream', () => {
       }
     })();
     await waitForCount(sut.db, COLLECTIONS.somedata, 1_000);
-    first.kill('SIGKILL');
-    await once(first, 'exit');
+    await first.stop('SIGKILL');
     const storedWhenKilled = await sut.db.collection(COLLECTIONS.somedata).countDocuments();
     expect(storedWhenKilled).toBeLessThan(events.length); // killed mid-stream, not after it
 
@@ -84,8 +69,6 @@ describe('a consumer killed with SIGKILL mid-stream', () => {
     expect(await readyz()).toBe(200);
 
     // And SIGTERM is a clean stop: the batch finished, offsets committed, the group left, exit code 0.
-    second.kill('SIGTERM');
-    const [code] = await once(second, 'exit');
-    expect(code).toBe(0);
+    expect(await second.stop('SIGTERM')).toBe(0);
   });
 });

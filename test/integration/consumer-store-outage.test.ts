@@ -3,76 +3,26 @@
  * it has not written, stays alive (not ready), and once the store is back
  * everything lands, once.
  *
- * Why a second FerretDB and not a TCP proxy in front of the shared one: the
- * shared store on :27017 is used by every other test, so it must not be
- * stopped; a private FerretDB process (same binary, own port, own data
- * directory) can really be killed and started again on the same data. That
- * exercises what an outage does to the driver (refused connections, a
- * cleared pool, server-selection timeouts, reconnection) and that writes
- * acknowledged before the crash survive it. A proxy would only cut the network
- * in front of a store that never stopped.
+ * The store is a private FerretDB (test/support/ferretdb.ts says why not a
+ * proxy in front of the shared one).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { COLLECTIONS } from '../../lib/mongo';
 import {
   asMessages,
   committedOffsets,
-  freePort,
   produce,
   somedataEvent,
+  storedAfterTheirCommit,
   waitForCommitted,
   waitForCount,
 } from '../support/consumer';
 import { eventually } from '../support/env';
-import { STACK_DIR } from '../support/stack';
-import { useSink } from '../support/sink';
+import { useSinkOnPrivateStore } from '../support/ferretdb';
 
 jest.setTimeout(240_000);
 
 const OUTAGE_MS = 20_000;
-let port: number;
-let dataDir: string;
-let store: ChildProcess | undefined;
-
-// Hooks run in the order declared: the private store starts before useSink's set-up
-// (which creates indexes in it) and stops after its tear-down.
-beforeAll(async () => {
-  port = await freePort();
-  dataDir = mkdtempSync(join(tmpdir(), 'consumer-outage-'));
-  await startStore();
-});
-const sut = useSink(() => ({ MONGO_URL: `mongodb://127.0.0.1:${port}` }));
-afterAll(async () => {
-  if (store) await killStore();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-function portOpen(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => socket.end(() => resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function startStore(): Promise<void> {
-  store = spawn(join(STACK_DIR, 'bin', 'ferretdb'), ['-listen-addr', `127.0.0.1:${port}`, '-data-dir', dataDir], {
-    stdio: 'ignore',
-  });
-  await eventually(portOpen, `the private FerretDB on :${port}`, 30_000);
-}
-
-async function killStore(): Promise<void> {
-  const exited = once(store!, 'exit');
-  store!.kill('SIGKILL');
-  await exited;
-  store = undefined;
-}
+const { sut, store } = useSinkOnPrivateStore();
 
 describe('the store stopped for 20 s during a stream', () => {
   it('commits nothing it has not written, stays alive, and stores everything once the store is back', async () => {
@@ -99,7 +49,7 @@ describe('the store stopped for 20 s during a stream', () => {
     })();
 
     const stoppedAt = new Date();
-    await killStore();
+    await store().kill();
     // Batches in flight when the store died may still commit what they wrote; give them a moment.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const committedEarly = await committedOffsets(admin, config.consumer.groupId, topic);
@@ -120,7 +70,7 @@ describe('the store stopped for 20 s during a stream', () => {
     expect(readySeen).toBe(false);
     expect(await sink.readiness.store!()).toBe(false);
 
-    await startStore();
+    await store().start();
     streaming = false;
     await stream;
     const all = [...before, ...during];
@@ -132,14 +82,8 @@ describe('the store stopped for 20 s during a stream', () => {
     const ids = await db.collection(COLLECTIONS.somedata).distinct('_id');
     expect(new Set(ids)).toEqual(new Set(all.map((event) => event.eventId)));
     // Every record below an offset committed during the outage was written before the store stopped.
-    for (const [partition, committed] of highest) {
-      const lateButCommitted = await db.collection(COLLECTIONS.somedata).countDocuments({
-        '_kafka.partition': partition,
-        '_kafka.offset': { $lt: committed },
-        storedAt: { $gte: stoppedAt },
-      });
-      expect({ partition, lateButCommitted }).toEqual({ partition, lateButCommitted: 0 });
-    }
+    const late = await storedAfterTheirCommit(db, COLLECTIONS.somedata, highest, stoppedAt);
+    expect(Object.entries(late).filter(([, count]) => count > 0)).toEqual([]);
     await eventually(async () => sink.ready(), 'the consumer to be ready again');
     expect(crashes).toEqual([]);
   });

@@ -4,38 +4,26 @@
  * still waiting in the publisher, and only then exits — every 200 it sent is a
  * record in Kafka, and there is no record nobody got a 200 for.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { freePort } from '../support/consumer';
-import { eventually } from '../support/env';
+import { killServices, startService, waitUntilAnswers } from '../support/processes';
 import { freshTopics, producersEnv, readEvents, type TopicsUnderTest } from '../support/producers';
 
-const REPO = join(__dirname, '..', '..');
 let topics: TopicsUnderTest;
-let child: ChildProcess | undefined;
-let output = '';
 
 beforeAll(async () => {
   // A long linger, so records are still waiting in the publisher when SIGTERM comes.
   topics = await freshTopics({ PUBLISH_LINGER_MS: '40' });
 });
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await killServices();
   await topics?.drop();
 });
 
 it('SIGTERM mid-load: the process exits 0 and every acknowledged event is in Kafka, once', async () => {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ['--import', 'tsx', 'producers/main.ts'], {
-    cwd: REPO,
-    env: { ...process.env, ...producersEnv(topics.config, port), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk) => (output += String(chunk)));
-  child.stderr!.on('data', (chunk) => (output += String(chunk)));
-  const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-  await eventually(async () => (await fetch(`${url}/readyz`)).ok, 'the API to be ready', 60_000);
+  const api = startService('producers/main.ts', { ...producersEnv(topics.config, port), LOG_LEVEL: 'info' });
+  await waitUntilAnswers(`${url}/readyz`, api);
 
   const acknowledged = new Set<string>();
   const statuses = new Map<number, number>();
@@ -58,13 +46,12 @@ it('SIGTERM mid-load: the process exits 0 and every acknowledged event is in Kaf
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   const before = acknowledged.size;
   terminated = true;
-  child.kill('SIGTERM');
-  const code = await exited;
+  const code = await api.stop('SIGTERM');
   await Promise.all(clients);
 
   expect(code).toBe(0);
-  expect(output).toMatch(/"msg":"shutdown complete"/);
-  expect(output).toMatch(/"clean":true/);
+  expect(api.output()).toMatch(/"msg":"shutdown complete"/);
+  expect(api.output()).toMatch(/"clean":true/);
   expect(before).toBeGreaterThan(20);
   expect([...statuses.keys()].every((status) => status === 200)).toBe(true);
 
@@ -73,6 +60,6 @@ it('SIGTERM mid-load: the process exits 0 and every acknowledged event is in Kaf
   const missing = [...acknowledged].filter((eventId) => !stored.has(eventId));
   expect(missing).toEqual([]);
   expect(events).toHaveLength(acknowledged.size);
-  if (process.env.SHOW_SHUTDOWN_LOG) console.log(output);
+  if (process.env.SHOW_SHUTDOWN_LOG) console.log(api.output());
   console.log(`SIGTERM under load: ${acknowledged.size} acknowledged, ${events.length} records in Kafka`);
 });

@@ -143,3 +143,24 @@ export async function freePort(): Promise<number> {
 export function header(message: KafkaMessage, name: string): string | undefined {
   return headerText(message.headers, name);
 }
+
+/**
+ * Per partition, how many documents lie below the offset `committed` says
+ * was committed and yet were stored at or after `since`: a commit that ran
+ * ahead of its write when `since` is when the store went away. Should be 0 each.
+ */
+export async function storedAfterTheirCommit(
+  db: Db,
+  collection: string,
+  committed: Map<number, number>,
+  since: Date,
+): Promise<Record<number, number>> {
+  const late: Record<number, number> = {};
+  for (const [partition, offset] of committed)
+    late[partition] = await db.collection(collection).countDocuments({
+      '_kafka.partition': partition,
+      '_kafka.offset': { $lt: offset },
+      storedAt: { $gte: since },
+    });
+  return late;
+}
