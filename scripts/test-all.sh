@@ -7,9 +7,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 results=.stack/test-results
-# Services this script starts run the DAG only when a test triggers it: a
-# scheduled run's traffic in the middle of the suite would only add noise.
-export KAFKA_PIPELINE_SCHEDULE="${KAFKA_PIPELINE_SCHEDULE:-none}"
 rm -rf "$results" && mkdir -p "$results"
 status=0
 step() { echo; echo "== $1"; shift; "$@" || status=1; }
@@ -26,7 +23,9 @@ step "typecheck" check typecheck npx tsc --noEmit
 step "lint" check lint bash -c 'npx eslint . && npx prettier --check . >/dev/null'
 step "unit" jest unit
 step "compose (parsed by compose-go, no engine needed)" jest compose
-step "start the stack" check stack-up bash infra/stack.sh up
+# Services started here run the DAG only when a test triggers it: a scheduled
+# run's traffic in the middle of the suite would only add noise.
+step "start the stack" check stack-up env KAFKA_PIPELINE_SCHEDULE="${KAFKA_PIPELINE_SCHEDULE:-none}" bash infra/stack.sh up
 step "integration" jest integration
 step "airflow (pytest)" env PYTEST_JUNIT="$PWD/$results/airflow.xml" bash airflow/test.sh
 step "faults" jest faults

@@ -77,6 +77,15 @@ airflow_env() {
     (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(64))' >"$AIRFLOW_STACK_HOME/jwt-secret")
   fi
   AIRFLOW__API_AUTH__JWT_SECRET="$(cat "$AIRFLOW_STACK_HOME/jwt-secret")"
+  # The login passwords, generated here (mode 600) before the first start: left
+  # to the simple auth manager, they would also be printed into the log.
+  local passwords="$AIRFLOW_STACK_HOME/simple_auth_manager_passwords.json.generated"
+  if [[ ! -s "$passwords" ]]; then
+    (umask 077 && python3 -c 'import json, secrets, sys
+users = [entry.split(":")[0] for entry in sys.argv[1].split(",") if entry]
+print(json.dumps({user: secrets.token_urlsafe(16) for user in users}))' \
+      "$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS" >"$passwords")
+  fi
   export AIRFLOW__API_AUTH__JWT_SECRET
   # Connections: explicit AIRFLOW_CONN_* win; else the services' own variables.
   export AIRFLOW_CONN_REDIS_DEFAULT="${AIRFLOW_CONN_REDIS_DEFAULT:-${REDIS_URL:-redis://127.0.0.1:6379}}"
