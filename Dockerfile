@@ -33,4 +33,4 @@ ENV HEALTHCHECK_URL=http://127.0.0.1:5000/healthz
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.HEALTHCHECK_URL).then((r) => process.exit(Number(!r.ok)), () => process.exit(1))"]
 EXPOSE 5000
-CMD ["node", "dist/producers/main.js"]
+CMD ["node", "--max-semi-space-size=64", "dist/producers/main.js"]

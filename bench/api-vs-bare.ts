@@ -16,7 +16,7 @@ import type { Admin } from 'kafkajs';
 import { endOffsetTotal, freePort } from '../test/support/consumer';
 import { freshTopics, producersEnv } from '../test/support/producers';
 import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
-import { cpuMeter, metricFromText, ratio, stackPid } from './support';
+import { API_NODE_OPTIONS, cpuMeter, metricFromText, ratio, stackPid } from './support';
 
 export interface ApiOptions {
   /** Seconds of measured load per server (after a warm-up). Default: 10. */
@@ -27,7 +27,7 @@ export interface ApiOptions {
    * + broker round trip), ~3.1k against ~3.9k req/s at 100 on this machine.
    */
   connections?: number;
-  /** Seconds of warm-up per server (JIT, connections, Kafka metadata). Default: 2. */
+  /** Seconds of warm-up per server (JIT, connections, Kafka metadata). Default: 5: at 2 the API's code is not all optimised yet. */
   warmup?: number;
   /** Environment of the API child beyond the fresh topics (e.g. PUBLISH_LINGER_MS). */
   env?: Record<string, string>;
@@ -110,7 +110,7 @@ async function publisherCounters(metricsUrl: string) {
 }
 
 export async function run(options: ApiOptions = {}): Promise<ApiFigures> {
-  const o = { duration: 10, connections: 100, warmup: 2, ...options };
+  const o = { duration: 10, connections: 100, warmup: 5, ...options };
   const topics = await freshTopics({ FOOT_TOKEN: '', ...o.env });
   const topic = topics.config.kafka.topics.somedata;
   const [apiPort, barePort] = [await freePort(), await freePort()];
@@ -119,9 +119,11 @@ export async function run(options: ApiOptions = {}): Promise<ApiFigures> {
     const api = startService('producers/main.ts', {
       ...producersEnv(topics.config, apiPort),
       LOG_LEVEL: 'warn',
+      NODE_OPTIONS: API_NODE_OPTIONS,
       ...o.env,
     });
-    const bare = startService('bench/bare-server.ts', { BARE_PORT: String(barePort) });
+    // The same Node flags: the comparison is of the code, not of the runtime's settings.
+    const bare = startService('bench/bare-server.ts', { BARE_PORT: String(barePort), NODE_OPTIONS: API_NODE_OPTIONS });
     children.push(api, bare);
     await Promise.all([
       waitUntilAnswers(`http://127.0.0.1:${apiPort}/readyz`, api),

@@ -11,3 +11,4 @@ app.get('/somedata/:data', (req, res) => {
 });
 const port = Number(process.env.BARE_PORT ?? 5999);
 app.listen(port, '127.0.0.1', () => process.stdout.write(`bare server on ${port}\n`));
+process.on('SIGTERM', () => process.exit(0));

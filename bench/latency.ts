@@ -15,7 +15,7 @@ import { tally } from '../test/support/faults';
 import { startLoad } from '../test/support/load';
 import { freshTopics, producersEnv } from '../test/support/producers';
 import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
-import { fetchMetric, quantile } from './support';
+import { API_NODE_OPTIONS, fetchMetric, quantile } from './support';
 
 export interface LatencyOptions {
   /** Requests per second. Default: 1_000. */
@@ -54,6 +54,7 @@ export async function run(options: LatencyOptions = {}): Promise<LatencyFigures>
     const api = startService('producers/main.ts', {
       ...producersEnv(config, apiPort),
       LOG_LEVEL: 'warn',
+      NODE_OPTIONS: API_NODE_OPTIONS,
       ...options.env,
     });
     const sink = startService('consumer/main.ts', { ...consumerEnv(config, consumerPort), ...options.env });

@@ -56,6 +56,12 @@ export function apiEventBytes(number = 3): number {
   return Buffer.byteLength(toKafkaMessage(event).value);
 }
 
+/**
+ * The Node flags the API runs with (infra/services/60-api.sh, docker-compose.yaml):
+ * benchmarks start their API children, and the bare baseline, with the same.
+ */
+export const API_NODE_OPTIONS = '--max-semi-space-size=64';
+
 const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux that Node supports
 
 /** CPU seconds (user + system) a process has used so far; NaN when it is gone. */

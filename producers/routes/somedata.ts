@@ -6,6 +6,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { validate } from '../../lib/http/validate';
 import type { Publisher } from '../../lib/kafka/publisher';
 import { OriginHeaders, SomedataBody, SomedataParams, SomedataQuery } from '../api-schemas';
+import type { EventOrigin } from '../../lib/schemas';
 import { recordInteraction, type SomedataRequest } from '../somedata';
 
 export interface SomedataRouteDeps {
@@ -15,16 +16,20 @@ export interface SomedataRouteDeps {
   bodyLimit: string;
 }
 
+/** Who sent the request: the `X-Source` and `X-Run-Id` headers of a producer job; a plain API call has neither. */
+function originOf(req: Request): EventOrigin {
+  const source = req.get('x-source');
+  const runId = req.get('x-run-id');
+  if (source === undefined && runId === undefined) return { source: 'api', runId: null };
+  const headers = validate(OriginHeaders, { 'x-run-id': runId, 'x-source': source }, 'headers');
+  return { source: headers['x-source'] ?? 'api', runId: headers['x-run-id'] ?? null };
+}
+
 export function somedataRoutes(deps: SomedataRouteDeps): Router {
   const router = Router();
 
   const answer = async (req: Request, res: Response, request: SomedataRequest) => {
-    const headers = validate(
-      OriginHeaders,
-      { 'x-run-id': req.get('x-run-id'), 'x-source': req.get('x-source') },
-      'headers',
-    );
-    const origin = { source: headers['x-source'] ?? 'api', runId: headers['x-run-id'] ?? null };
+    const origin = originOf(req);
     const recorded = await recordInteraction(deps.publisher, deps.topic, request, origin, req.id);
     res.set({
       'X-Event-Id': recorded.eventId,
@@ -36,15 +41,17 @@ export function somedataRoutes(deps: SomedataRouteDeps): Router {
     res.json(recorded.items);
   };
 
-  // Express answers HEAD with the GET handler; a probe must not publish an event.
-  router.head('/somedata/:data', (_req, res) => {
-    res.set('Allow', 'GET').status(405).end();
-  });
-  router.get('/somedata/:data', async (req, res) => {
-    const { data } = validate(SomedataParams, req.params, 'path');
-    const { number } = validate(SomedataQuery, req.query, 'query');
-    await answer(req, res, { data, number });
-  });
+  router
+    .route('/somedata/:data')
+    // Express answers HEAD with the GET handler; a probe must not publish an event.
+    .head((_req, res) => {
+      res.set('Allow', 'GET').status(405).end();
+    })
+    .get(async (req, res) => {
+      const { data } = validate(SomedataParams, req.params, 'path');
+      const { number } = validate(SomedataQuery, req.query, 'query');
+      await answer(req, res, { data, number });
+    });
   // `/somedata` and `/somedata/` name no data: a 400 that says so, not a 404.
   router.get('/somedata', (req) => {
     validate(SomedataParams, req.params, 'path');
