@@ -23,8 +23,8 @@ export interface ApiOptions {
   duration?: number;
   /**
    * Concurrent connections of autocannon. Default: 100: enough to keep both servers CPU-bound
-   * ("full load"). At 50 the API is still partly latency-bound: throughput ≈ connections / (linger
-   * + broker round trip), ~3.1k against ~3.9k req/s at 100 on this machine.
+   * ("full load"). With far fewer the API is latency-bound instead: throughput ≈ connections /
+   * (broker round trip + the time to answer a batch).
    */
   connections?: number;
   /** Seconds of warm-up per server (JIT, connections, Kafka metadata). Default: 5: at 2 the API's code is not all optimised yet. */

@@ -10,9 +10,10 @@
  *     [--latency-duration 60] [--rate 1000] [--scale-records 200000] [--kafka-records 500000]
  *     [--no-readme]
  *
- * A run that failed or was disturbed (errors, non-2xx, a count that does not
- * match: the fault tests kill brokers on this shared stack) is run again, up to
- * twice, and the report says so.
+ * Each run starts once the brokers and the store are quiet (the run before
+ * leaves topics and databases to delete). A run that failed or was disturbed
+ * (errors, non-2xx, a count that does not match: the fault tests kill brokers
+ * on this shared stack) is run again, up to twice, and the report says so.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import * as kafka from './kafka-ceiling';
 import * as latency from './latency';
 import * as scaleOut from './scale-out';
 import * as sink from './sink';
-import { machine } from './support';
+import { machine, waitForQuiet } from './support';
 
 const ROOT = join(__dirname, '..');
 
@@ -83,6 +84,8 @@ async function runOnce(name: Name): Promise<{ figures: unknown; reruns: string[]
   const reruns: string[] = [];
   for (let attempt = 1; ; attempt++) {
     let why: string | undefined;
+    const waited = await waitForQuiet();
+    if (waited > 1) say(`  waited ${waited} s for the brokers and the store to be quiet`);
     try {
       const figures = await bench.run();
       why = bench.disturbed(figures as never);

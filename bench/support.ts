@@ -85,6 +85,25 @@ export function stackPid(service: string): number | undefined {
   }
 }
 
+/** What a benchmark leaves work behind in: a dropped 200k-record topic or database is deleted in the background. */
+const BROKERS_AND_STORE = ['kafka-controller', 'kafka-broker-1', 'kafka-broker-2', 'ferretdb'];
+
+/**
+ * Wait until the brokers and the store are quiet (together under `maxCores`
+ * for a whole second), at most `timeoutMs`, so that no benchmark pays for the
+ * one before it. Resolves with the seconds waited.
+ */
+export async function waitForQuiet({ maxCores = 0.2, timeoutMs = 60_000 } = {}): Promise<number> {
+  const meter = cpuMeter(Object.fromEntries(BROKERS_AND_STORE.map((name) => [name, stackPid(name)])));
+  const started = Date.now();
+  for (;;) {
+    meter.start();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const cores = Object.values(meter.stop()).reduce((sum, used) => sum + (Number.isNaN(used) ? 0 : used), 0);
+    if (cores <= maxCores || Date.now() - started >= timeoutMs) return Math.round((Date.now() - started) / 1000);
+  }
+}
+
 /**
  * CPU used by named processes between `start()` and `stop()`, in cores
  * (1.0 = one core busy the whole time): who competes for the 2 cores.
