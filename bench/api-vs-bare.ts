@@ -5,22 +5,28 @@
  * Express route that publishes nothing (bench/bare-server.ts), both separate
  * processes on this machine, under autocannon (in this process), in the same run.
  *
- * Every 200 must have its record in Kafka: the measured phase sends a fixed
- * number of requests (autocannon `amount`, sized from the warm-up's rate to
- * last about `duration` seconds) and waits for every answer, so the topic's end
- * offsets grow by exactly the number of 2xx. CPU per process shows who competes
- * for the cores. Run by bench/run.ts (`make bench`).
+ * The measured time is cut into `slices` that alternate (bare, API, bare,
+ * API, ...): this machine's speed drifts by tens of percent over minutes, and
+ * alternating makes both servers see the same drift, so their ratio holds.
+ *
+ * Every 200 must have its record in Kafka: each slice sends a fixed number of
+ * requests (autocannon `amount`, sized from the warm-up's rate to last about
+ * its share of `duration`) and waits for every answer, so the topic's end
+ * offsets grow by exactly the number of 2xx. CPU per process shows who
+ * competes for the cores. Run by bench/run.ts (`make bench`).
  */
 import autocannon from 'autocannon';
 import type { Admin } from 'kafkajs';
 import { endOffsetTotal, freePort } from '../test/support/consumer';
 import { freshTopics, producersEnv } from '../test/support/producers';
 import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
-import { API_NODE_OPTIONS, cpuMeter, metricFromText, ratio, stackPid } from './support';
+import { API_NODE_OPTIONS, cpuMeter, metricFromText, quantile, ratio, stackPid } from './support';
 
 export interface ApiOptions {
   /** Seconds of measured load per server (after a warm-up). Default: 10. */
   duration?: number;
+  /** Alternating slices the measured seconds are cut into, per server. Default: 4. */
+  slices?: number;
   /**
    * Concurrent connections of autocannon. Default: 100: enough to keep both servers CPU-bound
    * ("full load"). With far fewer the API is latency-bound instead: throughput ≈ connections /
@@ -35,6 +41,7 @@ export interface ApiOptions {
 
 export interface LoadFigures {
   requestsPerSec: number;
+  /** p50 and p99: the median over the slices; max: the largest. */
   latencyMs: { p50: number; p99: number; max: number };
   requests: number;
   ok: number;
@@ -53,34 +60,70 @@ export interface ApiFigures {
   apiOfBare: number;
 }
 
-/** Warm up, call `beforeMeasured` (to read counters), then the measured phase. */
-async function load(
-  url: string,
+interface Target {
+  url: string;
+  /** The server's own process, by name, for the CPU figures. */
+  pids: Record<string, number>;
+}
+
+/**
+ * Warm both servers up, call `beforeMeasured` (to read counters), then the
+ * measured slices, alternating between the two.
+ */
+async function alternate(
+  targets: [Target, Target],
   options: Required<Omit<ApiOptions, 'env'>>,
-  pids: Record<string, number>,
-  beforeMeasured: () => Promise<unknown> = async () => undefined,
-) {
-  const { connections } = options;
-  const warm = await autocannon({ url, connections, duration: options.warmup });
+  beforeMeasured: () => Promise<unknown>,
+): Promise<[LoadFigures, LoadFigures]> {
+  const { connections, slices } = options;
+  const amounts: number[] = [];
+  for (const target of targets) {
+    const warm = await autocannon({ url: target.url, connections, duration: options.warmup });
+    amounts.push(Math.max(connections, Math.round((warm.requests.average * options.duration) / slices)));
+  }
   await beforeMeasured();
-  const amount = Math.max(connections, Math.round(warm.requests.average * options.duration));
-  const meter = cpuMeter({
-    autocannon: process.pid,
-    ...pids,
-    'kafka-broker-1': stackPid('kafka-broker-1'),
-    'kafka-broker-2': stackPid('kafka-broker-2'),
-  });
-  meter.start();
-  const result = await autocannon({ url, connections, amount });
-  const cpu = meter.stop();
+  const runs: { result: autocannon.Result; cpu: Record<string, number> }[][] = [[], []];
+  for (let slice = 0; slice < slices; slice++) {
+    for (const [i, target] of targets.entries()) {
+      const meter = cpuMeter({
+        autocannon: process.pid,
+        ...target.pids,
+        'kafka-broker-1': stackPid('kafka-broker-1'),
+        'kafka-broker-2': stackPid('kafka-broker-2'),
+      });
+      meter.start();
+      const result = await autocannon({ url: target.url, connections, amount: amounts[i]! });
+      runs[i]!.push({ result, cpu: meter.stop() });
+    }
+  }
+  return [combine(runs[0]!), combine(runs[1]!)];
+}
+
+/** One server's slices as one set of figures: counts add up, rates over the total time. */
+function combine(slices: { result: autocannon.Result; cpu: Record<string, number> }[]): LoadFigures {
+  const total = (pick: (result: autocannon.Result) => number) =>
+    slices.reduce((sum, { result }) => sum + pick(result), 0);
+  const medianOf = (pick: (result: autocannon.Result) => number) =>
+    quantile(
+      slices.map(({ result }) => pick(result)),
+      0.5,
+    );
+  const seconds = total((result) => result.duration);
+  const cpu: Record<string, number> = {};
+  for (const { result, cpu: cores } of slices)
+    for (const [name, used] of Object.entries(cores)) cpu[name] = (cpu[name] ?? 0) + (used * result.duration) / seconds;
   return {
-    requestsPerSec: Math.round(result.requests.total / result.duration),
-    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-    requests: result.requests.total,
-    ok: result['2xx'],
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    cpu,
+    requestsPerSec: Math.round(total((result) => result.requests.total) / seconds),
+    latencyMs: {
+      p50: medianOf((result) => result.latency.p50),
+      p99: medianOf((result) => result.latency.p99),
+      max: Math.max(...slices.map(({ result }) => result.latency.max)),
+    },
+    requests: total((result) => result.requests.total),
+    ok: total((result) => result['2xx']),
+    non2xx: total((result) => result.non2xx),
+    errors: total((result) => result.errors + result.timeouts),
+    cpu: Object.fromEntries(Object.entries(cpu).map(([name, used]) => [name, Number(used.toFixed(2))])),
   };
 }
 
@@ -110,7 +153,7 @@ async function publisherCounters(metricsUrl: string) {
 }
 
 export async function run(options: ApiOptions = {}): Promise<ApiFigures> {
-  const o = { duration: 10, connections: 100, warmup: 5, ...options };
+  const o = { duration: 10, slices: 4, connections: 100, warmup: 5, ...options };
   const topics = await freshTopics({ FOOT_TOKEN: '', ...o.env });
   const topic = topics.config.kafka.topics.somedata;
   const [apiPort, barePort] = [await freePort(), await freePort()];
@@ -129,15 +172,20 @@ export async function run(options: ApiOptions = {}): Promise<ApiFigures> {
       waitUntilAnswers(`http://127.0.0.1:${apiPort}/readyz`, api),
       waitUntilAnswers(`http://127.0.0.1:${barePort}/somedata/car`, bare),
     ]);
-    const bareFigures = await load(`http://127.0.0.1:${barePort}/somedata/car`, o, { bare: bare.child.pid! });
-
     const metricsUrl = `http://127.0.0.1:${apiPort}/metrics`;
     let before = 0;
     let counters0 = await publisherCounters(metricsUrl);
-    const apiFigures = await load(`http://127.0.0.1:${apiPort}/somedata/car`, o, { api: api.child.pid! }, async () => {
-      before = await settledEndOffsets(topics.admin, topic);
-      counters0 = await publisherCounters(metricsUrl);
-    });
+    const [bareFigures, apiFigures] = await alternate(
+      [
+        { url: `http://127.0.0.1:${barePort}/somedata/car`, pids: { bare: bare.child.pid! } },
+        { url: `http://127.0.0.1:${apiPort}/somedata/car`, pids: { api: api.child.pid! } },
+      ],
+      o,
+      async () => {
+        before = await settledEndOffsets(topics.admin, topic);
+        counters0 = await publisherCounters(metricsUrl);
+      },
+    );
     const recordsInKafka = (await settledEndOffsets(topics.admin, topic)) - before;
     const counters1 = await publisherCounters(metricsUrl);
     const delta = (name: keyof typeof counters0) => counters1[name] - counters0[name];

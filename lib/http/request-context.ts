@@ -27,9 +27,9 @@ declare module 'express-serve-static-core' {
 // hot path: bench/api-vs-bare.ts).
 Object.defineProperty(express.request, 'log', {
   configurable: true,
-  get(this: Request): Logger {
-    if (!this[BASE_LOG]) throw new Error('req.log needs the requestContext() middleware');
-    return (this[CHILD_LOG] ??= this[BASE_LOG].child({ reqId: this.id }));
+  // Undefined on a request requestContext() did not see.
+  get(this: Request): Logger | undefined {
+    return (this[CHILD_LOG] ??= this[BASE_LOG]?.child({ reqId: this.id }));
   },
 });
 
@@ -42,15 +42,17 @@ export function requestContext(log: Logger): RequestHandler {
     req.id = id;
     req[BASE_LOG] = log;
     res.setHeader('X-Request-Id', id);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const failed = res.statusCode >= 500;
-      if (!failed && !log.isLevelEnabled('debug')) return;
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const context = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
-      if (failed) req.log.warn(context, 'request answered');
-      else req.log.debug(context, 'request answered');
-    });
+    // Failures are logged by the error handler; every answer only at debug level.
+    if (log.isLevelEnabled('debug')) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        req.log.debug(
+          { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+          'request answered',
+        );
+      });
+    }
     next();
   };
 }
