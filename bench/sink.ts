@@ -5,13 +5,15 @@
  *   2. ceiling: insertMany of the same documents with the driver alone, unordered;
  *   3. sink: startConsumer() drains the backlog (clock from its first batch to the last record consumed);
  *   4. naive: eachMessage + one insertOne per record, on the first `naive` records.
+ * All three write into collections with the pipeline's indexes (lib/mongo.ts),
+ * as deployed: the store pays for them on every insert.
  * Run by bench/run.ts (`make bench`).
  */
 import type { KafkaMessage } from 'kafkajs';
 import { metricTotal } from '../consumer/metrics';
 import { startConsumer } from '../consumer/service';
 import { somedataDocument } from '../consumer/write-models/somedata';
-import { COLLECTIONS, createMongoClient } from '../lib/mongo';
+import { COLLECTIONS, createMongoClient, ensureIndexes } from '../lib/mongo';
 import { PipelineEvent, type SomedataEvent } from '../lib/schemas';
 import { asMessages, produce, somedataEvent } from '../test/support/consumer';
 import { freshName, testLogger } from '../test/support/env';
@@ -143,6 +145,8 @@ export async function run(options: SinkOptions = {}): Promise<SinkFigures> {
   };
 
   try {
+    // As consumer/main.ts does before the sink starts.
+    for (const name of Object.values(dbNames)) await ensureIndexes(mongo.db(name));
     const ceilingMs = await ceiling();
     const drained = await sink();
     const naiveMs = await naive();

@@ -19,9 +19,12 @@ export interface ServiceProcess {
 
 const running = new Set<ServiceProcess>();
 
-/** Start `entry` (a path from the repository root) with the environment of this process plus `env`. */
-export function startService(entry: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+/**
+ * Start `entry` (a path from the repository root) with the environment of this
+ * process plus `env`, and `nodeArgs` before it (flags NODE_OPTIONS refuses, e.g. --cpu-prof).
+ */
+export function startService(entry: string, env: Record<string, string>, nodeArgs: string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: REPO_DIR,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
