@@ -58,6 +58,11 @@ export interface ApiFigures {
   /** Records the measured phase added to the topic: must equal api.ok. */
   recordsInKafka: number;
   apiOfBare: number;
+  /**
+   * CPU time each server spent per request, µs: when both are CPU-bound, bare / API is the
+   * ratio of their rates, whatever share of a core the machine gives them.
+   */
+  cpuMicrosPerRequest: { api: number; bare: number };
 }
 
 interface Target {
@@ -199,6 +204,10 @@ export async function run(options: ApiOptions = {}): Promise<ApiFigures> {
       },
       recordsInKafka,
       apiOfBare: ratio(apiFigures.requestsPerSec, bareFigures.requestsPerSec),
+      cpuMicrosPerRequest: {
+        api: Math.round((apiFigures.cpu.api! / apiFigures.requestsPerSec) * 1e6),
+        bare: Math.round((bareFigures.cpu.bare! / bareFigures.requestsPerSec) * 1e6),
+      },
     };
   } finally {
     await Promise.all(children.map((child) => child.stop()));
