@@ -146,6 +146,14 @@ const args = (stage: Dockerfile['stages'][number], instruction: string) =>
 const APP_IMAGE_SERVICES = ['api', 'consumer', 'workers', 'admin', 'kafka-init'];
 const env = (service: Service): Record<string, string> =>
   Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, value ?? '']));
+/** A Node service's command: `node`, its flags (e.g. --max-semi-space-size=64), the entry point, what follows. */
+function nodeCommand(service: Service) {
+  const [program, ...args] = service.command ?? [];
+  const flags = args.filter((arg) => arg.startsWith('--'));
+  const [entry, ...rest] = args.slice(flags.length);
+  return { program, flags, entry, rest };
+}
+
 const hostPorts = (service: Service) => (service.ports ?? []).filter((port) => port.published !== undefined);
 
 /** Keys and values of a Kafka .properties template; placeholders (@NAME@) left out. */
@@ -435,8 +443,8 @@ describe('the Node services', () => {
     const allowed = [...read('.dockerignore').matchAll(/^!([^/\s]+)\/?$/gm)].map((match) => match[1]);
     const built = JSON.parse(read('tsconfig.build.json')) as { include: string[] };
     for (const name of APP_IMAGE_SERVICES) {
-      const [node, entry, ...rest] = services[name]!.command ?? [];
-      expect([node, rest]).toEqual(['node', []]);
+      const { program, entry, rest } = nodeCommand(services[name]!);
+      expect([program, rest]).toEqual(['node', []]);
       const source = entry!.replace(/^dist\//, '').replace(/\.js$/, '.ts');
       const top = source.split('/')[0];
       expect({ name, source, exists: existsSync(join(REPO, source)) }).toEqual({ name, source, exists: true });
@@ -532,7 +540,7 @@ describe('the images', () => {
     );
     expect({ status: tsc.status, output: tsc.stdout + tsc.stderr }).toEqual({ status: 0, output: '' });
     for (const name of APP_IMAGE_SERVICES) {
-      const entry = project().services[name]!.command![1]!;
+      const entry = nodeCommand(project().services[name]!).entry!;
       expect({ name, entry, emitted: existsSync(join(outDir, entry.replace(/^dist\//, ''))) }).toEqual({
         name,
         entry,
