@@ -18,9 +18,9 @@
 import autocannon from 'autocannon';
 import type { Admin } from 'kafkajs';
 import { endOffsetTotal, freePort } from '../test/support/consumer';
-import { freshTopics, producersEnv } from '../test/support/producers';
-import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
-import { API_NODE_OPTIONS, cpuMeter, metricFromText, quantile, ratio, stackPid } from './support';
+import { freshTopics } from '../test/support/producers';
+import { waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
+import { cpuMeter, metricFromText, quantile, ratio, stackPid, startApiChild, startBareChild } from './support';
 
 export interface ApiOptions {
   /** Seconds of measured load per server (after a warm-up). Default: 10. */
@@ -164,14 +164,8 @@ export async function run(options: ApiOptions = {}): Promise<ApiFigures> {
   const [apiPort, barePort] = [await freePort(), await freePort()];
   const children: ServiceProcess[] = [];
   try {
-    const api = startService('producers/main.ts', {
-      ...producersEnv(topics.config, apiPort),
-      LOG_LEVEL: 'warn',
-      NODE_OPTIONS: API_NODE_OPTIONS,
-      ...o.env,
-    });
-    // The same Node flags: the comparison is of the code, not of the runtime's settings.
-    const bare = startService('bench/bare-server.ts', { BARE_PORT: String(barePort), NODE_OPTIONS: API_NODE_OPTIONS });
+    const api = startApiChild(topics.config, apiPort, o.env);
+    const bare = startBareChild(barePort);
     children.push(api, bare);
     await Promise.all([
       waitUntilAnswers(`http://127.0.0.1:${apiPort}/readyz`, api),

@@ -13,9 +13,9 @@ import { consumerEnv, freePort } from '../test/support/consumer';
 import { eventually, freshName } from '../test/support/env';
 import { tally } from '../test/support/faults';
 import { startLoad } from '../test/support/load';
-import { freshTopics, producersEnv } from '../test/support/producers';
+import { freshTopics } from '../test/support/producers';
 import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
-import { API_NODE_OPTIONS, fetchMetric, quantile } from './support';
+import { fetchMetric, quantile, startApiChild } from './support';
 
 export interface LatencyOptions {
   /** Requests per second. Default: 1_000. */
@@ -51,12 +51,7 @@ export async function run(options: LatencyOptions = {}): Promise<LatencyFigures>
   const [apiPort, consumerPort] = [await freePort(), await freePort()];
   const children: ServiceProcess[] = [];
   try {
-    const api = startService('producers/main.ts', {
-      ...producersEnv(config, apiPort),
-      LOG_LEVEL: 'warn',
-      NODE_OPTIONS: API_NODE_OPTIONS,
-      ...options.env,
-    });
+    const api = startApiChild(config, apiPort, options.env);
     const sink = startService('consumer/main.ts', { ...consumerEnv(config, consumerPort), ...options.env });
     children.push(api, sink);
     await Promise.all([

@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/consumer';
-import { freshTopics, producersEnv } from '../test/support/producers';
-import { startService, waitUntilAnswers } from '../test/support/processes';
+import { freshTopics } from '../test/support/producers';
+import { waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
 import { STACK_DIR } from '../test/support/stack';
-import { API_NODE_OPTIONS } from './support';
+import { startApiChild, startBareChild } from './support';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,11 +54,11 @@ function microsPerRequest(profile: CpuProfile, requests: number): Map<string, nu
   return micros;
 }
 
-/** Run `entry` under --cpu-prof and load; the profile of its main thread and the requests it answered. */
-async function profile(entry: string, env: Record<string, string>, url: string, dir: string) {
+/** A server started under --cpu-prof and loaded; the profile of its main thread and the requests it answered. */
+async function profile(start: (nodeArgs: string[]) => ServiceProcess, url: string, dir: string) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const server = startService(entry, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...API_NODE_OPTIONS.split(' ')]);
+  const server = start(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   await waitUntilAnswers(url, server);
   const connections = Number(args.connections);
   const warm = await autocannon({ url, connections, duration: 5 });
@@ -79,14 +79,12 @@ async function main(): Promise<void> {
   try {
     const [apiPort, barePort] = [await freePort(), await freePort()];
     const api = await profile(
-      'producers/main.ts',
-      { ...producersEnv(topics.config, apiPort), LOG_LEVEL: 'warn' },
+      (nodeArgs) => startApiChild(topics.config, apiPort, {}, nodeArgs),
       `http://127.0.0.1:${apiPort}/somedata/car`,
       join(dir, 'api'),
     );
     const bare = await profile(
-      'bench/bare-server.ts',
-      { BARE_PORT: String(barePort) },
+      (nodeArgs) => startBareChild(barePort, nodeArgs),
       `http://127.0.0.1:${barePort}/somedata/car`,
       join(dir, 'bare'),
     );

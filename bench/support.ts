@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { Config } from '../lib/config';
 import { createEvent, somedataItems, toKafkaMessage } from '../lib/schemas';
+import { startService, type ServiceProcess } from '../test/support/processes';
+import { producersEnv } from '../test/support/producers';
 import { STACK_DIR } from '../test/support/stack';
 
 export interface Machine {
@@ -57,10 +60,32 @@ export function apiEventBytes(number = 3): number {
 }
 
 /**
- * The Node flags the API runs with (infra/services/60-api.sh, docker-compose.yaml):
- * benchmarks start their API children, and the bare baseline, with the same.
+ * The Node flags the API runs with (infra/services/60-api.sh, docker-compose.yaml,
+ * the Dockerfile; test/compose checks they agree): benchmarks start their API
+ * children, and the bare baseline, with the same.
  */
-export const API_NODE_OPTIONS = '--max-semi-space-size=64';
+export const API_NODE_FLAGS = ['--max-semi-space-size=64'];
+
+/** The API as a child process, as the stack runs it, on `port`, with the names of `config`. */
+export function startApiChild(
+  config: Config,
+  port: number,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): ServiceProcess {
+  return startService('producers/main.ts', { ...producersEnv(config, port), LOG_LEVEL: 'warn', ...env }, [
+    ...API_NODE_FLAGS,
+    ...nodeArgs,
+  ]);
+}
+
+/**
+ * The baseline: a bare Express route (bench/bare-server.ts) on `port`, with the
+ * API's Node flags: the comparison is of the code, not of the runtime's settings.
+ */
+export function startBareChild(port: number, nodeArgs: string[] = []): ServiceProcess {
+  return startService('bench/bare-server.ts', { BARE_PORT: String(port) }, [...API_NODE_FLAGS, ...nodeArgs]);
+}
 
 const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux that Node supports
 

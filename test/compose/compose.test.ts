@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { ENV_VARIABLES, loadConfig, type Config } from '../../lib/config';
 import { INDEXES, resolveMongoUrl } from '../../lib/mongo';
+import { API_NODE_FLAGS } from '../../bench/support';
 
 const REPO = join(__dirname, '..', '..');
 const COMPOSE_FILE = join(REPO, 'docker-compose.yaml');
@@ -451,6 +452,17 @@ describe('the Node services', () => {
       expect({ name, top, inContext: allowed.includes(top) }).toEqual({ name, top, inContext: true });
       expect({ name, top, built: built.include.includes(top!) }).toEqual({ name, top, built: true });
     }
+  });
+
+  it('the API gets the same Node flags wherever it starts: compose, the image, make up, the benchmarks', () => {
+    expect(nodeCommand(project().services.api!).flags).toEqual(API_NODE_FLAGS);
+    const runtime = dockerfile('Dockerfile').stages.at(-1)!;
+    expect(args(runtime, 'CMD').map((json) => JSON.parse(json) as string[])).toEqual([
+      ['node', ...API_NODE_FLAGS, 'dist/producers/main.js'],
+    ]);
+    expect(read('infra/services/60-api.sh')).toContain(
+      `node ${API_NODE_FLAGS.join(' ')} --import tsx producers/main.ts`,
+    );
   });
 
   it('kafka-init creates the topics with the project code (scripts/ensure-topics.ts), after both brokers', () => {
