@@ -5,11 +5,17 @@
 import { execFileSync } from 'node:child_process';
 import { stack, STACK_DIR } from '../support/stack';
 
-/** Processes that belong to the stack: launched from its state folder or its binaries. */
+/**
+ * Live processes that belong to the stack: launched from its state folder or
+ * its binaries. Zombies are left out, as `stack.sh down` leaves them out: they
+ * have exited and hold no port or file, and a child whose parent exited first
+ * waits for init to reap it, which some inits (CI's among them) do late.
+ */
 function ourProcesses(): string[] {
-  const table = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  const table = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
   return table
     .split('\n')
+    .filter((line) => !/^\s*\d+\s+Z/.test(line))
     .filter(
       (line) =>
         line.includes(STACK_DIR) ||
