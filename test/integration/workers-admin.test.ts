@@ -5,10 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { startAdmin, type AdminServer } from '../../workers/admin/server';
 import { addJob } from '../../workers/queue';
 import { startWorker, type WorkerService } from '../../workers/worker';
+import { launchChromium } from '../support/browser';
 import { eventually, testConfig, testLogger } from '../support/env';
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -95,17 +95,7 @@ describe('the admin server', () => {
     const job = await addJob(admin.queue, 'somedata', { runId: 'browser-test', maxEvents: 3, intervalSec: 0 });
     await eventuallyState(job.id!, 'completed');
 
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({
         httpCredentials: { username: 'ops', password: PASSWORD },
