@@ -5,7 +5,7 @@
  * (header `dlq-origin-topic`), optionally only those with the given reasons
  * (decode, schema, too-large, tombstone, write-rejected). Prints a JSON report.
  */
-import { parseArgs } from 'node:util';
+import { numberOption, parseCommandLine, runCli, UsageError } from '../lib/cli';
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from './dead-letters';
@@ -14,35 +14,20 @@ import { replayDeadLetters } from './replay';
 const USAGE = `usage: npm run dlq:replay -- [--reason <code>[,<code>...]] [--dry-run] [--timeout-ms <ms>]
   reasons: ${DEAD_LETTER_REASONS.join(', ')}`;
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n${USAGE}\n`);
-  process.exit(2);
-}
-
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        reason: { type: 'string', multiple: true },
-        'dry-run': { type: 'boolean', default: false },
-        'timeout-ms': { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const { values } = parseCommandLine(USAGE, {
+    options: {
+      reason: { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean', default: false },
+      'timeout-ms': { type: 'string' },
+    },
+  });
   const reasons = (values.reason ?? []).flatMap((item) => item.split(',')).map((item) => item.trim());
   const unknown = reasons.filter((reason) => !(DEAD_LETTER_REASONS as readonly string[]).includes(reason));
-  if (unknown.length > 0) fail(`unknown reason(s): ${unknown.join(', ')}`);
-  const timeoutMs = values['timeout-ms'] === undefined ? undefined : Number(values['timeout-ms']);
+  if (unknown.length > 0) throw new UsageError(`unknown reason(s): ${unknown.join(', ')}`);
+  const timeoutMs = numberOption('timeout-ms', values['timeout-ms']);
   if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0))
-    fail('--timeout-ms must be a positive whole number');
+    throw new UsageError('--timeout-ms must be a positive whole number');
 
   const config = loadConfigOrExit();
   const log = createLogger({ service: 'dlq-replay', level: config.logLevel, destination: process.stderr });
@@ -54,7 +39,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`dlq:replay failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runCli('dlq:replay', USAGE, main);

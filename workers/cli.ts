@@ -8,57 +8,24 @@
  * Exit 0 with the result as the last line (JSON); 1 when the job failed (its reason on stderr);
  * 2 on a usage error. Ctrl-C stops waiting; the job itself runs on.
  */
-import { parseArgs } from 'node:util';
 import { UnrecoverableError } from 'bullmq';
+import { commandOf, numberOption, parseCommandLine, runCli, UsageError } from '../lib/cli';
+import { ROUTINE_CLI_OPTIONS } from '../producers/routines/routine';
 import { loadConfigOrExit } from '../lib/config';
 import { parseJobData } from './jobs';
-import { addJob, createQueue, createQueueEvents, isJobName, JOB_NAMES, type JobData, type JobProgress } from './queue';
+import { addJob, createQueue, createQueueEvents, JOB_NAMES, type JobData, type JobProgress } from './queue';
 
 const USAGE = `usage:
   npm run job -- somedata [--duration SEC] [--interval SEC] [--max-events N] [--run-id ID] [--attempts N] [--timeout SEC]
   npm run job -- footdata [--run-id ID] [--attempts N] [--timeout SEC]`;
 
-function usageError(message: string): never {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-function numberOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed))
-    usageError(`--${name} must be a number (got ${JSON.stringify(value)})`);
-  return parsed;
-}
-
 /** The job name, its data (checked with the worker's own schema) and the CLI's own settings. */
-function parseCommandLine(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        duration: { type: 'string' },
-        interval: { type: 'string' },
-        'max-events': { type: 'string' },
-        'run-id': { type: 'string' },
-        attempts: { type: 'string' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const [name, ...extra] = positionals;
-  if (!name || !isJobName(name)) usageError(`the first argument must be a job name: ${JOB_NAMES.join(' or ')}`);
-  if (extra.length > 0) usageError(`unexpected arguments: ${extra.join(' ')}`);
+function readCommandLine() {
+  const { values, positionals } = parseCommandLine(USAGE, {
+    allowPositionals: true,
+    options: { ...ROUTINE_CLI_OPTIONS, attempts: { type: 'string' }, timeout: { type: 'string' } },
+  });
+  const name = commandOf(positionals, JOB_NAMES, 'a job name');
 
   const data: Record<string, unknown> = { ...(values['run-id'] !== undefined && { runId: values['run-id'] }) };
   if (name === 'somedata') {
@@ -69,19 +36,18 @@ function parseCommandLine(argv: string[]) {
     };
     for (const [key, value] of Object.entries(somedata)) if (value !== undefined) data[key] = value;
   } else if (values.duration ?? values.interval ?? values['max-events']) {
-    usageError('--duration, --interval and --max-events are for somedata jobs');
+    throw new UsageError('--duration, --interval and --max-events are for somedata jobs');
   }
   try {
     parseJobData(name, data);
   } catch (error) {
-    if (error instanceof UnrecoverableError) usageError(error.message);
-    throw error;
+    throw error instanceof UnrecoverableError ? new UsageError(error.message) : error;
   }
   const attempts = numberOption('attempts', values.attempts);
   if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1))
-    usageError('--attempts must be a whole number >= 1');
+    throw new UsageError('--attempts must be a whole number >= 1');
   const timeoutSec = numberOption('timeout', values.timeout);
-  if (timeoutSec !== undefined && !(timeoutSec > 0)) usageError('--timeout must be more than 0 seconds');
+  if (timeoutSec !== undefined && !(timeoutSec > 0)) throw new UsageError('--timeout must be more than 0 seconds');
   return { name, data: data as JobData, attempts, timeoutSec };
 }
 
@@ -92,7 +58,7 @@ function describeProgress(progress: unknown): string {
 }
 
 async function main(): Promise<number> {
-  const { name, data, attempts, timeoutSec } = parseCommandLine(process.argv.slice(2));
+  const { name, data, attempts, timeoutSec } = readCommandLine();
   const config = loadConfigOrExit();
   const queue = createQueue(config);
   const events = createQueueEvents(config);
@@ -166,10 +132,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`job: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runCli('job', USAGE, main);

@@ -16,12 +16,13 @@
 import { Queue, QueueEvents, type ConnectionOptions, type DefaultJobOptions, type JobsOptions } from 'bullmq';
 import type { Config } from '../lib/config';
 import type { FootdataRoutineResult } from '../producers/routines/footdata';
-import type { RoutineProgress, RoutineResult } from '../producers/routines/routine';
+import { ROUTINE_NAMES, type RoutineProgress, type RoutineResult } from '../producers/routines/routine';
 import jobOptions from './job-options.json';
 import type { FootdataJobInput } from './jobs/footdata';
 import type { SomedataJobInput } from './jobs/somedata';
 
-export const JOB_NAMES = ['somedata', 'footdata'] as const;
+/** One job per producer routine, named after it. */
+export const JOB_NAMES = ROUTINE_NAMES;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** What each job accepts (before defaults are applied); validated by the worker (jobs/*.ts). */

@@ -7,29 +7,20 @@
  * Progress goes to the log (stderr); the result, as JSON, to stdout.
  * Ctrl-C stops the routine (and flushes what was published).
  */
-import { parseArgs } from 'node:util';
+import { commandOf, numberOption, parseCommandLine, runCli } from '../../lib/cli';
 import { loadConfigOrExit, type Config } from '../../lib/config';
-import { describeError, PipelineError } from '../../lib/errors';
 import { createKafka } from '../../lib/kafka/client';
 import { Publisher } from '../../lib/kafka/publisher';
 import { ensurePipelineTopics } from '../../lib/kafka/topics';
 import { createLogger, type Logger } from '../../lib/logger';
 import { retry } from '../../lib/retry';
 import { produceFootdata } from './footdata';
-import type { RoutineOptions, RoutineResult } from './routine';
+import { ROUTINE_CLI_OPTIONS, ROUTINE_NAMES, type RoutineOptions, type RoutineResult } from './routine';
 import { produceSomedata } from './somedata';
 
 const USAGE = `usage:
   produce somedata --duration <sec> --interval <sec> [--max-events <n>] [--run-id <id>] [--source job:<id>]
   produce footdata [--run-id <id>] [--source job:<id>]`;
-
-function numberOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (value.trim() === '' || Number.isNaN(parsed))
-    throw new PipelineError(`--${name} must be a number (got "${value}")`);
-  return parsed;
-}
 
 async function runFootdata(config: Config, log: Logger, common: RoutineOptions): Promise<RoutineResult> {
   const kafka = createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-produce-footdata` });
@@ -50,24 +41,14 @@ async function runFootdata(config: Config, log: Logger, common: RoutineOptions):
 }
 
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
+  const { positionals, values } = parseCommandLine(USAGE, {
     allowPositionals: true,
-    options: {
-      duration: { type: 'string' },
-      interval: { type: 'string' },
-      'max-events': { type: 'string' },
-      'run-id': { type: 'string' },
-      source: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...ROUTINE_CLI_OPTIONS, source: { type: 'string' } },
   });
-  const routine = positionals[0];
-  if (values.help || (routine !== 'somedata' && routine !== 'footdata')) {
-    process.stderr.write(`${USAGE}\n`);
-    process.exit(values.help ? 0 : 2);
-  }
+  const routine = commandOf(positionals, ROUTINE_NAMES, 'a routine');
   const config = loadConfigOrExit();
-  const log = createLogger({ service: `produce-${routine}`, level: config.logLevel });
+  // The log goes to stderr: stdout carries only the result.
+  const log = createLogger({ service: `produce-${routine}`, level: config.logLevel, destination: process.stderr });
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort(new Error('interrupted')));
   process.once('SIGTERM', () => stop.abort(new Error('terminated')));
@@ -92,7 +73,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`produce failed: ${describeError(error)}\n`);
-  process.exit(1);
-});
+runCli('produce', USAGE, main);

@@ -8,6 +8,20 @@ import { z } from 'zod';
 import { validate } from '../../lib/http/validate';
 import { RunId, Source } from '../../lib/schemas';
 
+/** The routines' names, as the CLI and the BullMQ jobs call them. */
+export const ROUTINE_NAMES = ['somedata', 'footdata'] as const;
+
+/**
+ * The command-line options that set a routine's options (`parseArgs` shape),
+ * shared by `npm run produce:*` and `npm run job`.
+ */
+export const ROUTINE_CLI_OPTIONS = {
+  duration: { type: 'string' },
+  interval: { type: 'string' },
+  'max-events': { type: 'string' },
+  'run-id': { type: 'string' },
+} as const;
+
 /** Where one record landed. */
 export interface RecordPosition {
   partition: number;

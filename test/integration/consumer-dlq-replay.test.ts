@@ -19,6 +19,7 @@ import {
   waitForCount,
 } from '../support/consumer';
 import { readTopic, testLogger } from '../support/env';
+import { runTool } from '../support/processes';
 import { useSink } from '../support/sink';
 
 jest.setTimeout(120_000);
@@ -75,10 +76,8 @@ describe('replaying dead letters', () => {
   });
 
   it('refuses an unknown reason with the list of known ones', async () => {
-    const failure = await run(process.execPath, ['--import', 'tsx', 'consumer/dlq-replay.ts', '--reason', 'oops'], {
-      cwd: REPO,
-    }).catch((error: { code: number; stderr: string }) => error);
-    expect(failure).toMatchObject({ code: 2 });
-    expect((failure as { stderr: string }).stderr).toMatch(/unknown reason\(s\): oops[\s\S]*decode, schema, too-large/);
+    const failure = await runTool('consumer/dlq-replay.ts', ['--reason', 'oops']);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toMatch(/unknown reason\(s\): oops[\s\S]*decode, schema, too-large/);
   });
 });

@@ -4,13 +4,12 @@
  * is what is in Kafka, stamped with the job and the run; transient failures
  * are retried with backoff; bad jobs fail at once.
  */
-import { execFile } from 'node:child_process';
 import type { Config } from '../../lib/config';
 import type { WorkerService } from '../../workers/worker';
 import { eventually } from '../support/env';
 import { startFakeFootballData, type FakeFootballData } from '../support/fake-football-data';
 import { startTestApi, type TopicsUnderTest } from '../support/producers';
-import { REPO_DIR } from '../support/stack';
+import { runTool, type ToolRun } from '../support/processes';
 import {
   eventsOfJob,
   startOwnQueue,
@@ -299,15 +298,8 @@ describe('npm run job', () => {
 });
 
 /** `npm run job -- ...` as a child process, against the queue `queueName`. */
-function cli(queueName: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'workers/cli.ts', ...args],
-      { cwd: REPO_DIR, env: { ...process.env, QUEUE_NAME: queueName, REDIS_URL: config.redis.url } },
-      (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
-    );
-  });
+function cli(queueName: string, ...args: string[]): Promise<ToolRun> {
+  return runTool('workers/cli.ts', args, { QUEUE_NAME: queueName, REDIS_URL: config.redis.url });
 }
 
 /** Wait until the job reported at least `published` events. */

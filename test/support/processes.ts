@@ -1,9 +1,10 @@
 /**
  * A service of this repository run as a child process, exactly as the stack
  * runs it (`node --import tsx <entry>`), with its output captured: for tests
- * that kill it with SIGKILL, measure its memory, or read its logs.
+ * that kill it with SIGKILL, measure its memory, or read its logs. And the
+ * command-line tools, run to their end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { REPO_DIR } from './stack';
 import { eventually } from './env';
 
@@ -51,6 +52,28 @@ export function startService(entry: string, env: Record<string, string>, nodeArg
   running.add(service);
   void exited.then(() => running.delete(service));
   return service;
+}
+
+export interface ToolRun {
+  /** The exit code (null when a signal ended it). */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run a command-line tool of this repository (`node --import tsx <entry> ...args`,
+ * as its npm script does) to its end, with this process's environment plus `env`.
+ */
+export function runTool(entry: string, args: string[], env: Record<string, string> = {}): Promise<ToolRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', entry, ...args],
+      { cwd: REPO_DIR, env: { ...process.env, ...env }, timeout: 90_000 },
+      (error, stdout, stderr) => resolve({ code: error ? (error.code as number | null) : 0, stdout, stderr }),
+    );
+  });
 }
 
 /** SIGKILL every child started here that is still running (for an afterAll). */
