@@ -9,6 +9,7 @@
 import type { Kafka } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
 import type { Registry } from 'prom-client';
+import type { Config } from '../lib/config';
 import { ConfigError } from '../lib/errors';
 
 export interface ConsumerOptions {
@@ -20,7 +21,7 @@ export interface ConsumerOptions {
   registry?: Registry;
   /** Read a topic from its first record when the group has no committed offset. Default: true. */
   fromBeginning?: boolean;
-  /** Partitions handled at once (one batch each). Default: 3, the partitions of a topic. */
+  /** Partitions handled at once (one batch each). Default: config (CONSUMER_CONCURRENCY, 3: the partitions of a topic). */
   partitionsConsumedConcurrently?: number;
   /** Most bytes fetched per partition, which bounds one batch. Default: 4 MiB. */
   maxBytesPerPartition?: number;
@@ -35,7 +36,7 @@ export interface ConsumerOptions {
    * per broker costs next to nothing.
    */
   maxWaitTimeInMs?: number;
-  /** The group forgets a member silent this long, in ms. Default: 30_000. */
+  /** The group forgets a member silent this long, in ms. Default: config (CONSUMER_SESSION_TIMEOUT_MS, 30_000). */
   sessionTimeoutMs?: number;
   /** How often the consumer tells the group it is alive, in ms. Default: 3_000. */
   heartbeatIntervalMs?: number;
@@ -47,26 +48,36 @@ export interface ConsumerOptions {
   maxRecordBytes?: number;
 }
 
-export type ResolvedConsumerOptions = Required<
-  Omit<ConsumerOptions, 'kafka' | 'mongoClient' | 'registry' | 'maxRecordBytes'>
-> &
-  Pick<ConsumerOptions, 'kafka' | 'mongoClient' | 'registry'> & { maxRecordBytes: number };
+type ClientsAndRegistry = 'kafka' | 'mongoClient' | 'registry';
+export type ResolvedConsumerOptions = Required<Omit<ConsumerOptions, ClientsAndRegistry>> &
+  Pick<ConsumerOptions, ClientsAndRegistry>;
 
+/** The defaults of the options that are not set per deployment. */
 export const CONSUMER_DEFAULTS = {
   fromBeginning: true,
-  partitionsConsumedConcurrently: 3,
   maxBytesPerPartition: 4 * 1024 * 1024,
   maxBytes: 16 * 1024 * 1024,
   maxWaitTimeInMs: 100,
-  sessionTimeoutMs: 30_000,
   heartbeatIntervalMs: 3_000,
   retryInitialDelayMs: 300,
   retryMaxDelayMs: 5_000,
 } as const;
 
-/** Merge the defaults over `options` and check every value; throws a ConfigError naming each bad setting. */
-export function resolveConsumerOptions(options: ConsumerOptions, maxRecordBytes: number): ResolvedConsumerOptions {
-  const o = { ...CONSUMER_DEFAULTS, maxRecordBytes, ...stripUndefined(options) };
+/**
+ * Merge `options` over the deployment's settings (`config.consumer`) over the
+ * defaults, and check every value; throws a ConfigError naming each bad setting.
+ */
+export function resolveConsumerOptions(
+  options: ConsumerOptions,
+  deployed: Pick<Config['consumer'], 'maxRecordBytes' | 'sessionTimeoutMs' | 'concurrency'>,
+): ResolvedConsumerOptions {
+  const o = {
+    ...CONSUMER_DEFAULTS,
+    maxRecordBytes: deployed.maxRecordBytes,
+    sessionTimeoutMs: deployed.sessionTimeoutMs,
+    partitionsConsumedConcurrently: deployed.concurrency,
+    ...stripUndefined(options),
+  };
   const problems: string[] = [];
   const positiveInt = (name: keyof typeof o) => {
     const value = o[name];

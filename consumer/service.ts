@@ -43,7 +43,7 @@ export async function startConsumer(
   parentLog: Logger,
   options: ConsumerOptions = {},
 ): Promise<ConsumerService> {
-  const o = resolveConsumerOptions(options, config.consumer.maxRecordBytes);
+  const o = resolveConsumerOptions(options, config.consumer);
   const log = parentLog.child({ component: 'consumer' });
   const { topics } = config.kafka;
   const groupId = config.consumer.groupId;

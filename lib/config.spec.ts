@@ -20,6 +20,13 @@ describe('loadConfig', () => {
     expect(config.consumer.filter.areas).toEqual(['FRA', 'ESP']);
   });
 
+  it("bounds the consumer's session timeout where the group membership stays safe", () => {
+    expect(loadConfig({}).consumer).toMatchObject({ sessionTimeoutMs: 30_000, concurrency: 3 });
+    expect(loadConfig({ CONSUMER_SESSION_TIMEOUT_MS: '10000' }).consumer.sessionTimeoutMs).toBe(10_000);
+    expect(() => loadConfig({ CONSUMER_SESSION_TIMEOUT_MS: '6000' })).toThrow(/CONSUMER_SESSION_TIMEOUT_MS: .*6000/);
+    expect(() => loadConfig({ CONSUMER_CONCURRENCY: '0' })).toThrow(/CONSUMER_CONCURRENCY/);
+  });
+
   it('names every invalid variable in one error, with how to fix it', () => {
     const attempt = () => loadConfig({ KAFKA_BROKERS: 'not a broker', API_PORT: '99999', MONGO_URL: 'http://x' });
     expect(attempt).toThrow(ConfigError);

@@ -76,6 +76,10 @@ const EnvSchema = z.object({
   CONSUMER_PORT: port(1111),
   CONSUMER_GROUP: z.string().min(1).default('mongo-sink'),
   CONSUMER_MAX_RECORD_BYTES: int(512 * 1024, 1024, 64 * 1024 * 1024),
+  // The brokers accept 6 s to 30 min; below 10 s the 3 s heartbeat and the 5 s
+  // longest retry wait of a failing batch would cost the group membership.
+  CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 10_000, 300_000),
+  CONSUMER_CONCURRENCY: int(3, 1, 64),
   FILTER_FOOT_COMPETITIONS: list(''),
   FILTER_FOOT_AREAS: list(''),
 
@@ -110,6 +114,10 @@ export interface Config {
     port: number;
     groupId: string;
     maxRecordBytes: number;
+    /** The group forgets a member silent this long, in ms. */
+    sessionTimeoutMs: number;
+    /** Partitions handled at once, one batch each. */
+    concurrency: number;
     filter: { competitions: string[]; areas: string[] };
   };
   workers: {
@@ -178,6 +186,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.CONSUMER_PORT,
       groupId: e.CONSUMER_GROUP,
       maxRecordBytes: e.CONSUMER_MAX_RECORD_BYTES,
+      sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
+      concurrency: e.CONSUMER_CONCURRENCY,
       filter: { competitions: e.FILTER_FOOT_COMPETITIONS, areas: e.FILTER_FOOT_AREAS },
     },
     workers: {

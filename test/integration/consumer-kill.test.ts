@@ -18,7 +18,9 @@ import { useSink } from '../support/sink';
 
 jest.setTimeout(180_000);
 
-const sut = useSink();
+// A short session: the group forgets the killed instance after 10 s instead of the default 30 s.
+const SESSION_TIMEOUT_MS = 10_000;
+const sut = useSink({ CONSUMER_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS) });
 let port: number;
 
 beforeAll(async () => {
@@ -55,10 +57,17 @@ describe('a consumer killed with SIGKILL mid-stream', () => {
     })();
     await waitForCount(sut.db, COLLECTIONS.somedata, 1_000);
     await first.stop('SIGKILL');
+    const killedAt = Date.now();
     const storedWhenKilled = await sut.db.collection(COLLECTIONS.somedata).countDocuments();
     expect(storedWhenKilled).toBeLessThan(events.length); // killed mid-stream, not after it
 
     const second = startProcess();
+    // The new instance writes as soon as the group forgets the dead one: after the
+    // configured session, well before the default 30 s would have let it.
+    await waitForCount(sut.db, COLLECTIONS.somedata, storedWhenKilled + 1, 60_000);
+    const writingAfterMs = Date.now() - killedAt;
+    console.log(`consumer killed: the new instance wrote again after ${writingAfterMs} ms`);
+    expect(writingAfterMs).toBeLessThan(SESSION_TIMEOUT_MS + 15_000);
     await stream;
     await waitForCount(sut.db, COLLECTIONS.somedata, events.length, 120_000);
     await waitForCommitted(sut.admin, sut.config.consumer.groupId, sut.config.kafka.topics.somedata, 60_000);

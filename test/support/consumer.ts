@@ -126,6 +126,8 @@ export function consumerEnv(config: Config, port: number): Record<string, string
     CONSUMER_GROUP: config.consumer.groupId,
     CONSUMER_PORT: String(port),
     CONSUMER_MAX_RECORD_BYTES: String(config.consumer.maxRecordBytes),
+    CONSUMER_SESSION_TIMEOUT_MS: String(config.consumer.sessionTimeoutMs),
+    CONSUMER_CONCURRENCY: String(config.consumer.concurrency),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
   };
 }
