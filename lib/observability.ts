@@ -22,6 +22,24 @@ export interface OpsOptions {
   checkTimeoutMs?: number;
 }
 
+/**
+ * `metric.labels(...values)`, made once per set of label values and then reused:
+ * prom-client hashes the labels on every unbound `inc`/`observe`, which shows
+ * on a per-request or per-record path. Label values come in `labelNames` order.
+ */
+export function boundLabels<Child>(metric: { labels(...values: string[]): Child }): (...values: string[]) => Child {
+  const children = new Map<string, Child>();
+  return (...values) => {
+    const key = values.join('\u0000');
+    let child = children.get(key);
+    if (child === undefined) {
+      child = metric.labels(...values);
+      children.set(key, child);
+    }
+    return child;
+  };
+}
+
 /** A registry with the process metrics (CPU, memory, event loop lag) and a `service` label. */
 export function createMetricsRegistry(service: string): Registry {
   const registry = new Registry();

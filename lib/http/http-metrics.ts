@@ -5,6 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { boundLabels } from '../observability';
 
 export function httpMetrics(registry: Registry): RequestHandler {
   const labelNames = ['method', 'route', 'status'] as const;
@@ -21,27 +22,15 @@ export function httpMetrics(registry: Registry): RequestHandler {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  // The metrics bound to each label set, made once: prom-client hashes the labels on every unbound call.
-  const bound = new Map<
-    string,
-    { requests: ReturnType<typeof requests.labels>; duration: ReturnType<typeof duration.labels> }
-  >();
-  const metricsFor = (method: string, route: string, status: string) => {
-    const key = `${method} ${route} ${status}`;
-    let metrics = bound.get(key);
-    if (!metrics) {
-      metrics = { requests: requests.labels(method, route, status), duration: duration.labels(method, route, status) };
-      bound.set(key, metrics);
-    }
-    return metrics;
-  };
+  const requestsFor = boundLabels(requests);
+  const durationFor = boundLabels(duration);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      const metrics = metricsFor(req.method, route, String(res.statusCode));
-      metrics.requests.inc();
-      metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      const status = String(res.statusCode);
+      requestsFor(req.method, route, status).inc();
+      durationFor(req.method, route, status).observe(Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
   };

@@ -23,6 +23,7 @@ import { Partitioners, type Kafka, type Message, type Producer, type RecordMetad
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ConfigError, describeError, UnavailableError } from '../errors';
 import { createLogger, type Logger } from '../logger';
+import { boundLabels } from '../observability';
 import { retry } from '../retry';
 import { toKafkaMessage, type PipelineEvent } from '../schemas/envelope';
 
@@ -218,7 +219,7 @@ export class Publisher {
     if (this.closing) return Promise.reject(this.failure(PublishFailedError, 'the publisher is closing', topic));
     if (!this.connected) return Promise.reject(this.failure(PublishFailedError, 'not connected to Kafka', topic));
     if (this.pending >= this.options.maxPending) {
-      this.metrics?.records.inc({ topic, outcome: 'overloaded' });
+      this.metrics?.records(topic, 'overloaded').inc();
       return Promise.reject(
         this.failure(PublisherOverloadedError, `${this.pending} records are waiting for Kafka already`, topic),
       );
@@ -425,7 +426,7 @@ export class Publisher {
     if (record.settled) return;
     record.settled = true;
     this.unsettled--;
-    this.metrics?.records.inc({ topic: record.topic, outcome });
+    this.metrics?.records(record.topic, outcome).inc();
     if (result instanceof Error) {
       record.reject(result);
     } else {
@@ -484,12 +485,15 @@ export class Publisher {
 
 function createPublisherMetrics(registry: Registry, pending: () => number) {
   return {
-    records: new Counter({
-      name: 'publisher_records_total',
-      help: 'Records by outcome: acked, failed, timeout, overloaded.',
-      labelNames: ['topic', 'outcome'] as const,
-      registers: [registry],
-    }),
+    /** By topic and outcome, bound once each (counted per record). */
+    records: boundLabels(
+      new Counter({
+        name: 'publisher_records_total',
+        help: 'Records by outcome: acked, failed, timeout, overloaded.',
+        labelNames: ['topic', 'outcome'] as const,
+        registers: [registry],
+      }),
+    ),
     batchSize: new Histogram({
       name: 'publisher_batch_size',
       help: 'Records per sendBatch.',
