@@ -32,7 +32,7 @@ export interface ApiDeps {
   signal?: AbortSignal;
   /** Port to listen on, 0 for any free one. Default: config.api.port. */
   port?: number;
-  /** Interface to listen on. Default: 0.0.0.0. */
+  /** Interface to listen on. Default: config.http.host (HTTP_HOST, 127.0.0.1). */
   host?: string;
 }
 
@@ -68,7 +68,11 @@ export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}):
   });
   let listening;
   try {
-    listening = await listen(app, deps.port ?? config.api.port, deps.host);
+    listening = await listen(app, {
+      port: deps.port ?? config.api.port,
+      http: config.http,
+      ...(deps.host !== undefined && { host: deps.host }),
+    });
   } catch (error) {
     await publisher.close();
     throw error;
