@@ -86,3 +86,10 @@ describe('the HTTP server settings', () => {
     );
   });
 });
+
+it('names a bad URL without repeating its password', () => {
+  expect(() => loadConfig({ REDIS_URL: 'http://:S3CRET-PW@redis:6379' })).toThrow(
+    /REDIS_URL: .*\(got "http:\/\/:\[redacted\]@redis:6379"\)/,
+  );
+  expect(() => loadConfig({ REDIS_URL: 'http://:S3CRET-PW@redis:6379' })).not.toThrow(/S3CRET-PW/);
+});

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { redactUrl } from './redact';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -252,5 +253,6 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
 
 const SECRET_NAMES = /TOKEN|PASSWORD|SECRET/;
 function redactIfSecret(name: string, value: unknown): unknown {
-  return SECRET_NAMES.test(name) ? '[redacted]' : value;
+  if (SECRET_NAMES.test(name)) return '[redacted]';
+  return typeof value === 'string' ? redactUrl(value) : value;
 }
