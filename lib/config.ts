@@ -67,6 +67,8 @@ const EnvSchema = z.object({
   PUBLISH_MAX_BATCH: int(500, 1, 100_000),
   PUBLISH_MAX_PENDING: int(10_000, 1, 1_000_000),
   PUBLISH_TIMEOUT_MS: int(5_000, 100, 120_000),
+  // How long an Idempotency-Key of /somedata is remembered (producers/idempotency.ts): 1 min to 7 days.
+  IDEMPOTENCY_TTL_SEC: int(86_400, 60, 604_800),
 
   FOOT_TOKEN: optionalSecret,
   FOOTBALL_API_URL: z.url({ message: 'must be an http(s) URL' }).default('https://api.football-data.org/v4'),
@@ -119,6 +121,8 @@ export interface Config {
     port: number;
     url: string;
     publish: { lingerMs: number; maxBatch: number; maxPending: number; timeoutMs: number };
+    /** How long an Idempotency-Key is remembered from its first use, in seconds. */
+    idempotencyTtlSec: number;
   };
   football: { apiUrl: string; token?: string; cacheTtlSec: number; callsPerMinute: number; timeoutMs: number };
   consumer: {
@@ -204,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxPending: e.PUBLISH_MAX_PENDING,
         timeoutMs: e.PUBLISH_TIMEOUT_MS,
       },
+      idempotencyTtlSec: e.IDEMPOTENCY_TTL_SEC,
     },
     football: {
       apiUrl: e.FOOTBALL_API_URL.replace(/\/+$/, ''),
