@@ -116,6 +116,21 @@ describe('the same Idempotency-Key', () => {
   });
 });
 
+it('is described in /openapi.json: the header, 409, 422 and the 503 it changes', async () => {
+  const doc = (await (await fetch(`${a.url}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { parameters?: { name: string }[]; responses: Record<string, unknown> }>>;
+  };
+  for (const [path, method] of [
+    ['/somedata/{data}', 'get'],
+    ['/somedata', 'post'],
+  ] as const) {
+    const operation = doc.paths[path]![method]!;
+    expect(operation.parameters?.map((parameter) => parameter.name)).toContain('idempotency-key');
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '409', '422', '503']));
+    expect(JSON.stringify(operation.responses['503'])).toMatch(/Idempotency-Key/);
+  }
+});
+
 describe('a bad Idempotency-Key', () => {
   it('is 400 with a JSON reason, before anything is published', async () => {
     for (const bad of ['short', 'x'.repeat(256), 'has space inside', 'a,b-cdefghij', '"unterminated', 'é-accented-key'])
