@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     service: 'consumer',
     registry,
     port: config.consumer.port,
+    http: config.http,
     // Not ready until the sink runs; then whatever the sink says.
     readiness: {
       kafka: () => sink?.readiness.kafka?.() ?? false,

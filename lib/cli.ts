@@ -10,6 +10,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError, PipelineError } from './errors';
+import { redactUrl } from './redact';
 
 /** The command line cannot be run as written. */
 export class UsageError extends PipelineError {}
@@ -57,7 +58,7 @@ export function runCli(name: string, usage: string, main: () => Promise<number |
         process.stderr.write(`${error.message}\n${usage}\n`);
         process.exit(2);
       }
-      process.stderr.write(`${name} failed: ${describeError(error)}\n`);
+      process.stderr.write(`${name} failed: ${redactUrl(describeError(error))}\n`);
       process.exit(1);
     },
   );

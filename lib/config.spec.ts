@@ -59,3 +59,37 @@ describe('loadConfig', () => {
     expect(ENV_VARIABLES).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'MONGO_URL', 'REDIS_URL', 'FOOT_TOKEN']));
   });
 });
+
+describe('the HTTP server settings', () => {
+  it('bind loopback with bounded timeouts and connections by default', () => {
+    expect(loadConfig({}).http).toEqual({
+      host: '127.0.0.1',
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1_000,
+    });
+    expect(loadConfig({ HTTP_HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
+    expect(loadConfig({ HTTP_HOST: '::' }).http.host).toBe('::');
+    expect(loadConfig({ HTTP_HOST: 'api.internal' }).http.host).toBe('api.internal');
+  });
+
+  it('refuses a host that is no address, limits out of range, and headers slower than the request', () => {
+    expect(() => loadConfig({ HTTP_HOST: 'http://0.0.0.0' })).toThrow(
+      /HTTP_HOST: must be an IP address or a host name/,
+    );
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '0' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: '0' })).toThrow(/HTTP_MAX_CONNECTIONS/);
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '1e9' })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS/,
+    );
+  });
+});
+
+it('names a bad URL without repeating its password', () => {
+  expect(() => loadConfig({ REDIS_URL: 'http://:S3CRET-PW@redis:6379' })).toThrow(
+    /REDIS_URL: .*\(got "http:\/\/:\[redacted\]@redis:6379"\)/,
+  );
+  expect(() => loadConfig({ REDIS_URL: 'http://:S3CRET-PW@redis:6379' })).not.toThrow(/S3CRET-PW/);
+});

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { redactUrl } from './redact';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -66,6 +67,8 @@ const EnvSchema = z.object({
   PUBLISH_MAX_BATCH: int(500, 1, 100_000),
   PUBLISH_MAX_PENDING: int(10_000, 1, 1_000_000),
   PUBLISH_TIMEOUT_MS: int(5_000, 100, 120_000),
+  // How long an Idempotency-Key of /somedata is remembered (producers/idempotency.ts): 1 min to 7 days.
+  IDEMPOTENCY_TTL_SEC: int(86_400, 60, 604_800),
 
   FOOT_TOKEN: optionalSecret,
   FOOTBALL_API_URL: z.url({ message: 'must be an http(s) URL' }).default('https://api.football-data.org/v4'),
@@ -89,6 +92,16 @@ const EnvSchema = z.object({
   QUEUE_NAME: z.string().min(1).default('producer-jobs'),
   WORKER_CONCURRENCY: int(4, 1, 256),
   WORKER_PORT: port(3001),
+
+  // Every Node service's HTTP server (lib/http/listen.ts). The host is loopback
+  // like Kafka, Redis and FerretDB under `make up`; containers set 0.0.0.0.
+  HTTP_HOST: z
+    .union([z.ipv4(), z.ipv6(), z.hostname()], { error: 'must be an IP address or a host name' })
+    .default('127.0.0.1'),
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 1_000, 120_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 1_000, 600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 1_000, 600_000),
+  HTTP_MAX_CONNECTIONS: int(1_000, 1, 100_000),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -108,6 +121,8 @@ export interface Config {
     port: number;
     url: string;
     publish: { lingerMs: number; maxBatch: number; maxPending: number; timeoutMs: number };
+    /** How long an Idempotency-Key is remembered from its first use, in seconds. */
+    idempotencyTtlSec: number;
   };
   football: { apiUrl: string; token?: string; cacheTtlSec: number; callsPerMinute: number; timeoutMs: number };
   consumer: {
@@ -129,6 +144,21 @@ export interface Config {
     /** The worker process's own health/metrics port. */
     port: number;
   };
+  /** What every HTTP server applies (lib/http/listen.ts `listen`). */
+  http: HttpServerSettings;
+}
+
+export interface HttpServerSettings {
+  /** The interface to listen on (HTTP_HOST). */
+  host: string;
+  /** A request's headers must arrive within this long, in ms, or the connection is closed (slow clients). */
+  headersTimeoutMs: number;
+  /** A whole request must arrive within this long, in ms (at least headersTimeoutMs). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long, in ms. */
+  keepAliveTimeoutMs: number;
+  /** Connections open at once at most; more are closed as they arrive. */
+  maxConnections: number;
 }
 
 /** Names of the variables, for `.env.example` checks and docs. */
@@ -154,6 +184,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    const problem = `HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (got ${e.HTTP_HEADERS_TIMEOUT_MS} > ${e.HTTP_REQUEST_TIMEOUT_MS}); the headers are part of the request`;
+    throw new ConfigError(`invalid configuration:\n  - ${problem}`, [problem]);
+  }
   return {
     logLevel: e.LOG_LEVEL,
     kafka: {
@@ -174,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxPending: e.PUBLISH_MAX_PENDING,
         timeoutMs: e.PUBLISH_TIMEOUT_MS,
       },
+      idempotencyTtlSec: e.IDEMPOTENCY_TTL_SEC,
     },
     football: {
       apiUrl: e.FOOTBALL_API_URL.replace(/\/+$/, ''),
@@ -198,6 +233,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.WORKER_CONCURRENCY,
       port: e.WORKER_PORT,
     },
+    http: {
+      host: e.HTTP_HOST,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
   };
 }
 
@@ -216,5 +258,6 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
 
 const SECRET_NAMES = /TOKEN|PASSWORD|SECRET/;
 function redactIfSecret(name: string, value: unknown): unknown {
-  return SECRET_NAMES.test(name) ? '[redacted]' : value;
+  if (SECRET_NAMES.test(name)) return '[redacted]';
+  return typeof value === 'string' ? redactUrl(value) : value;
 }

@@ -33,4 +33,21 @@ describe('createLogger', () => {
     expect(text).not.toMatch(/T0K3N|P4SS|c2VjcmV0|Bearer x/);
     expect(text).toContain('[redacted]');
   });
+
+  it('writes URLs with their credentials redacted, wherever they are in the context or an error', () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ service: 'workers', destination });
+    log.info({ url: 'redis://:R3D1S-PW@redis:6379/0', redisUrl: 'rediss://default:R3D1S-PW@cache:6380' }, 'urls');
+    log.info(
+      { config: { redis: { url: 'redis://:R3D1S-PW@h:1' }, mongo: { url: 'mongodb://app:M0NG0-PW@m/x' } } },
+      'c',
+    );
+    log.error({ err: new Error('cannot reach redis://:R3D1S-PW@h:1 (ECONNREFUSED)') }, 'failed');
+    log.warn({ reason: 'mongodb://app:M0NG0-PW@m:27017 is not answering' }, 'free text');
+    const text = lines.join('');
+    expect(text).not.toMatch(/R3D1S-PW|M0NG0-PW/);
+    expect(text).toContain('redis://:[redacted]@redis:6379/0');
+    expect(text).toContain('mongodb://app:[redacted]@m/x');
+    expect(JSON.parse(lines[2]!).err.message).toBe('cannot reach redis://:[redacted]@h:1 (ECONNREFUSED)');
+  });
 });

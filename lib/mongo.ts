@@ -33,11 +33,6 @@ export function resolveMongoUrl(config: Config['mongo']): string {
   return url.toString();
 }
 
-/** A URL safe to log: the password, if any, replaced. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:[redacted]@');
-}
-
 export function createMongoClient(config: Config['mongo'], options: MongoClientOptions = {}): MongoClient {
   return new MongoClient(resolveMongoUrl(config), {
     appName: 'kafka-pipeline',

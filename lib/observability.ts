@@ -6,9 +6,11 @@
  * Express services mount `opsHandler` in front of their routes; services
  * without HTTP of their own (the consumer) call `startOpsServer`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { HttpServerSettings } from './config';
+import { listen } from './http/listen';
 
 /** A readiness check: resolve true when ready. A throw or a timeout counts as not ready. */
 export type ReadinessCheck = () => boolean | Promise<boolean>;
@@ -108,21 +110,22 @@ export function opsHandler(options: OpsOptions): (req: IncomingMessage, res: Ser
   };
 }
 
-/** A small HTTP server that serves only the ops routes (404 JSON for the rest). */
-export async function startOpsServer(options: OpsOptions & { port: number; host?: string }): Promise<Server> {
+/** A small HTTP server that serves only the ops routes (404 JSON for the rest), started by `listen` (lib/http/listen.ts). */
+export async function startOpsServer(
+  options: OpsOptions & { port: number; http: HttpServerSettings; host?: string },
+): Promise<Server> {
   const handle = opsHandler(options);
-  const server = createServer((req, res) => {
-    handle(req, res)
-      .then((handled) => {
-        if (!handled)
-          sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });
-      })
-      .catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } }));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
-  });
+  const { server } = await listen(
+    (req, res) => {
+      handle(req, res)
+        .then((handled) => {
+          if (!handled)
+            sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });
+        })
+        .catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } }));
+    },
+    { port: options.port, http: options.http, ...(options.host !== undefined && { host: options.host }) },
+  );
   return server;
 }
 

@@ -49,6 +49,23 @@ export const OriginHeaders = z.object({
   'x-source': Source.optional().meta({ description: 'Who sends: `api` (the default) or `job:<jobId>`.' }),
 });
 
+/** The Idempotency-Key header of /somedata (producers/idempotency.ts checks it). */
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^"?[A-Za-z0-9_.:~+/=-]{8,255}"?$/)
+    .optional()
+    .meta({
+      description:
+        'Makes a retry safe (IETF draft-ietf-httpapi-idempotency-key-header): 8 to 255 characters of letters, digits ' +
+        'and `- _ . : ~ + / =`, bare or as a quoted string. Within IDEMPOTENCY_TTL_SEC (default 24 h) of its first ' +
+        'use, on any API instance, the same key with the same request answers the same `X-Event-Id` and the event is ' +
+        'stored once; a retry after a 503 publishes that same event again (the store keeps one document). ' +
+        'A UUID per logical request is a good key.',
+      example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+    }),
+});
+
 export const SomedataResponse = SomedataItems.meta({
   id: 'SomedataResponse',
   description: 'The seed\'s answer: `{ "0": data, ..., "N-1": data }`, sent once the event is acknowledged by Kafka.',

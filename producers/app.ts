@@ -14,6 +14,7 @@ import { securityHeaders } from '../lib/http/security-headers';
 import type { Publisher } from '../lib/kafka/publisher';
 import type { Logger } from '../lib/logger';
 import type { FootdataFeed } from './football/feed';
+import type { Idempotency } from './idempotency';
 import { openApiDocument } from './openapi';
 import { footdataRoutes } from './routes/footdata';
 import { somedataRoutes } from './routes/somedata';
@@ -29,6 +30,8 @@ export interface AppDeps {
   somedataTopic: string;
   /** True once shutdown began: answers then close their connection. */
   draining: () => boolean;
+  /** The Idempotency-Key store of /somedata. Default: none (a keyed request is 503). */
+  idempotency?: Idempotency;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -45,7 +48,15 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   // The hot route first: every layer before it is matched against each request (the paths do not overlap).
-  app.use(somedataRoutes({ publisher: deps.publisher, topic: deps.somedataTopic, bodyLimit: '16kb' }));
+  app.use(
+    somedataRoutes({
+      publisher: deps.publisher,
+      topic: deps.somedataTopic,
+      bodyLimit: '16kb',
+      log: deps.log,
+      ...(deps.idempotency && { idempotency: deps.idempotency }),
+    }),
+  );
   app.use(
     opsRoutes({ service: SERVICE, registry: deps.registry, readiness: { kafka: () => deps.publisher.isReady() } }),
   );

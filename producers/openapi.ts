@@ -8,6 +8,7 @@ import { ErrorBody } from '../lib/http/error-response';
 import {
   FootdataHeaders,
   FootdataResponse,
+  IdempotencyHeaders,
   OriginHeaders,
   PublishedHeaders,
   SomedataBody,
@@ -27,13 +28,30 @@ const error = (description: string, withRetryAfter = false): ResponseConfig => (
 
 const somedataResponses: Record<number, ResponseConfig> = {
   200: {
-    description: "The event is acknowledged by Kafka (acks=all); the answer is the seed's payload.",
-    headers: PublishedHeaders,
+    description:
+      "The event is acknowledged by Kafka (acks=all); the answer is the seed's payload. " +
+      'An answer given again for an Idempotency-Key carries `Idempotent-Replayed: true` and the first answer’s headers.',
+    headers: PublishedHeaders.extend({
+      'idempotent-replayed': z
+        .literal('true')
+        .optional()
+        .meta({ description: 'Present when this answers an Idempotency-Key used before (nothing was published).' }),
+    }),
     content: json(SomedataResponse),
   },
-  400: error('Invalid `data`, `number`, body or X-Run-Id / X-Source header; `error.field` names it.'),
+  400: error('Invalid `data`, `number`, body, X-Run-Id / X-Source or Idempotency-Key header; `error.field` names it.'),
+  409: error(
+    'Another request with this Idempotency-Key is being processed (`idempotency_key_in_use`); retry after it.',
+    true,
+  ),
+  422: error(
+    'This Idempotency-Key was used with another request: method, path, data, number or origin headers ' +
+      '(`idempotency_key_reused`).',
+  ),
   503: error(
-    'Kafka did not acknowledge the event in time (or too many are waiting); nothing to retry but the call.',
+    'Kafka did not acknowledge the event in time (or too many are waiting), or, for a request with an ' +
+      'Idempotency-Key, its key store (Redis) does not answer. The event may still land: without a key a retry ' +
+      'can make a second event; with the same key it makes none (the same eventId, stored once).',
     true,
   ),
 };
@@ -56,14 +74,17 @@ export function openApiDocument() {
     method: 'get',
     path: '/somedata/{data}',
     summary: 'Answer `{ "0": data, ..., "N-1": data }` and publish the interaction to Kafka',
-    request: { params: SomedataParams, query: SomedataQuery, headers: OriginHeaders },
+    request: { params: SomedataParams, query: SomedataQuery, headers: OriginHeaders.extend(IdempotencyHeaders.shape) },
     responses: somedataResponses,
   });
   registry.registerPath({
     method: 'post',
     path: '/somedata',
     summary: 'The same as GET /somedata/{data}, with a JSON body',
-    request: { headers: OriginHeaders, body: { required: true, content: json(SomedataBody) } },
+    request: {
+      headers: OriginHeaders.extend(IdempotencyHeaders.shape),
+      body: { required: true, content: json(SomedataBody) },
+    },
     responses: { ...somedataResponses, 413: error('The body is larger than the limit.') },
   });
   registry.registerPath({

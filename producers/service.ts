@@ -17,6 +17,7 @@ import { retry } from '../lib/retry';
 import { Shutdown } from '../lib/shutdown';
 import { createApp, SERVICE } from './app';
 import { createFootdataFeed } from './football/create-feed';
+import { createIdempotency } from './idempotency';
 import type { FootdataFeed } from './football/feed';
 
 export interface ApiDeps {
@@ -32,7 +33,7 @@ export interface ApiDeps {
   signal?: AbortSignal;
   /** Port to listen on, 0 for any free one. Default: config.api.port. */
   port?: number;
-  /** Interface to listen on. Default: 0.0.0.0. */
+  /** Interface to listen on. Default: config.http.host (HTTP_HOST, 127.0.0.1). */
   host?: string;
 }
 
@@ -58,6 +59,8 @@ export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}):
   });
 
   let draining = false;
+  // Connects to Redis on the first keyed request only; not a readiness check (docs/ARCHITECTURE.md §9).
+  const idempotency = createIdempotency(config, log);
   const app = createApp({
     log,
     registry,
@@ -65,12 +68,18 @@ export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}):
     footdata: deps.footdata ?? createFootdataFeed(config.football, log, registry),
     somedataTopic: config.kafka.topics.somedata,
     draining: () => draining,
+    idempotency,
   });
   let listening;
   try {
-    listening = await listen(app, deps.port ?? config.api.port, deps.host);
+    listening = await listen(app, {
+      port: deps.port ?? config.api.port,
+      http: config.http,
+      ...(deps.host !== undefined && { host: deps.host }),
+    });
   } catch (error) {
     await publisher.close();
+    await idempotency.close();
     throw error;
   }
   const { server, port, url } = listening;
@@ -81,7 +90,8 @@ export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}):
       draining = true;
       return closeServer(server);
     })
-    .add('flush the publisher and disconnect from Kafka', () => publisher.close());
+    .add('flush the publisher and disconnect from Kafka', () => publisher.close())
+    .add('idempotency key store (redis)', () => idempotency.close());
 
   return { url, port, publisher, registry, stop: () => shutdown.run('stop') };
 }

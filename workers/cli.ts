@@ -12,6 +12,7 @@ import { UnrecoverableError } from 'bullmq';
 import { commandOf, numberOption, parseCommandLine, runCli, UsageError } from '../lib/cli';
 import { ROUTINE_CLI_OPTIONS } from '../producers/routines/routine';
 import { loadConfigOrExit } from '../lib/config';
+import { redactUrl } from '../lib/redact';
 import { parseJobData } from './jobs';
 import { addJob, createQueue, createQueueEvents, JOB_NAMES, type JobData, type JobProgress } from './queue';
 
@@ -66,7 +67,8 @@ async function main(): Promise<number> {
   const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`;
   let lastError = '';
   const onError = (error: Error) => {
-    if (error.message !== lastError) console.error(`${stamp()} redis (${config.redis.url}): ${error.message}`);
+    if (error.message !== lastError)
+      console.error(`${stamp()} redis (${redactUrl(config.redis.url)}): ${redactUrl(error.message)}`);
     lastError = error.message;
   };
   queue.on('error', onError);

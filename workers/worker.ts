@@ -29,7 +29,7 @@ export interface WorkerServiceOptions {
   concurrency?: number;
   /** Port of /healthz, /readyz and /metrics; 0 picks a free one, null serves none. Default: WORKER_PORT (3001). */
   port?: number | null;
-  /** Interface the ops server listens on. Default: '0.0.0.0'. */
+  /** Interface the ops server listens on. Default: config.http.host (HTTP_HOST, 127.0.0.1). */
   host?: string;
   /**
    * How long stop() lets active jobs run on, in ms; past it their abort signal
@@ -80,7 +80,7 @@ function settingsFor(config: Config, options: WorkerServiceOptions): Settings {
   return {
     concurrency: config.workers.concurrency,
     port: config.workers.port,
-    host: '0.0.0.0',
+    host: config.http.host,
     drainTimeoutMs: 10_000,
     abortGraceMs: 5_000,
     stalledIntervalMs: 15_000,
@@ -178,6 +178,7 @@ export async function startWorker(
         service: 'workers',
         registry,
         port: settings.port,
+        http: config.http,
         host: settings.host,
         readiness: { redis: () => redisAnswers(redis), worker: () => worker.isRunning(), ...producers.readiness },
       });

@@ -1,5 +1,6 @@
 import express from 'express';
 import { Registry } from 'prom-client';
+import { loadConfig } from '../config';
 import { UnavailableError, UpstreamError, ValidationError } from '../errors';
 import { createLogger } from '../logger';
 import { closeServer } from '../observability';
@@ -36,7 +37,7 @@ beforeAll(async () => {
     res.json(req.body);
   });
   app.use(notFound(), errorHandler(log));
-  api = await listen(app, 0, '127.0.0.1');
+  api = await listen(app, { port: 0, http: loadConfig({}).http });
 });
 afterAll(() => closeServer(api.server));
 

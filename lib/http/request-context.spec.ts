@@ -1,5 +1,6 @@
 import express from 'express';
 import { Writable } from 'node:stream';
+import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { closeServer } from '../observability';
 import { listen, type Listening } from './listen';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   app.get('/quiet', (_req, res) => {
     res.json({});
   });
-  api = await listen(app, 0, '127.0.0.1');
+  api = await listen(app, { port: 0, http: loadConfig({}).http });
 });
 
 afterAll(() => closeServer(api.server));

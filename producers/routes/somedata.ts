@@ -1,19 +1,30 @@
 /**
  * `GET /somedata/:data?number=N` and `POST /somedata`: validate, record the
- * interaction (one acknowledged Kafka event), answer the seed's payload.
+ * interaction (one acknowledged Kafka event), answer the seed's payload. With
+ * an `Idempotency-Key` header the same key answers the same event
+ * (producers/idempotency.ts): 409 while another request with it is in flight,
+ * 422 when it was used with another request, and `Idempotent-Replayed: true`
+ * on an answer given again.
  */
 import express, { Router, type Request, type Response } from 'express';
+import { sendError } from '../../lib/http/error-response';
+import { UnavailableError } from '../../lib/errors';
 import { validate } from '../../lib/http/validate';
 import type { Publisher } from '../../lib/kafka/publisher';
 import { OriginHeaders, SomedataBody, SomedataParams, SomedataQuery } from '../api-schemas';
 import type { EventOrigin } from '../../lib/schemas';
-import { recordInteraction, type SomedataRequest } from '../somedata';
+import type { Logger } from '../../lib/logger';
+import { IDEMPOTENCY_HEADER, parseIdempotencyKey, type Idempotency } from '../idempotency';
+import { recordInteraction, recordInteractionOnce, type RecordedInteraction, type SomedataRequest } from '../somedata';
 
 export interface SomedataRouteDeps {
   publisher: Publisher;
   topic: string;
   /** Largest accepted JSON body. */
   bodyLimit: string;
+  /** The Idempotency-Key store; without one, the header is refused (503), never ignored. */
+  idempotency?: Idempotency;
+  log: Logger;
 }
 
 /** Who sent the request: the `X-Source` and `X-Run-Id` headers of a producer job; a plain API call has neither. */
@@ -28,9 +39,8 @@ function originOf(req: Request): EventOrigin {
 export function somedataRoutes(deps: SomedataRouteDeps): Router {
   const router = Router();
 
-  const answer = async (req: Request, res: Response, request: SomedataRequest) => {
-    const origin = originOf(req);
-    const recorded = await recordInteraction(deps.publisher, deps.topic, request, origin, req.id);
+  const send = (res: Response, recorded: RecordedInteraction, replayed = false) => {
+    if (replayed) res.set('Idempotent-Replayed', 'true');
     res.set({
       'X-Event-Id': recorded.eventId,
       'X-Kafka-Topic': recorded.position.topic,
@@ -39,6 +49,44 @@ export function somedataRoutes(deps: SomedataRouteDeps): Router {
       'Cache-Control': 'no-store',
     });
     res.json(recorded.items);
+  };
+
+  const answer = async (req: Request, res: Response, request: SomedataRequest) => {
+    const origin = originOf(req);
+    const key = parseIdempotencyKey(req.headers[IDEMPOTENCY_HEADER]);
+    if (key === undefined) {
+      send(res, await recordInteraction(deps.publisher, deps.topic, request, origin, req.id));
+      return;
+    }
+    if (!deps.idempotency) throw new UnavailableError('idempotency keys are not served by this instance');
+    const outcome = await recordInteractionOnce(
+      { publisher: deps.publisher, topic: deps.topic, idempotency: deps.idempotency, log: deps.log },
+      { key, method: req.method, path: req.path },
+      request,
+      origin,
+      req.id,
+    );
+    switch (outcome.kind) {
+      case 'recorded':
+        send(res, outcome.recorded, outcome.replayed);
+        return;
+      case 'busy':
+        sendError(res, {
+          status: 409,
+          code: 'idempotency_key_in_use',
+          message: `${IDEMPOTENCY_HEADER}: a request with this key is being processed; retry after it`,
+          field: IDEMPOTENCY_HEADER,
+          retryAfterMs: 1_000,
+        });
+        return;
+      case 'mismatch':
+        sendError(res, {
+          status: 422,
+          code: 'idempotency_key_reused',
+          message: `${IDEMPOTENCY_HEADER}: this key was used with another request (method, path, data, number or origin headers)`,
+          field: IDEMPOTENCY_HEADER,
+        });
+    }
   };
 
   router

@@ -6,15 +6,20 @@
  * - No secret reaches a log line: the API runs (as a process, debug logs) with
  *   a FOOT_TOKEN against the fake football-data server, through its failure
  *   modes too; the admin runs with a password and gets right and wrong
- *   credentials; a bad configuration is refused with those secrets set. Their
- *   captured output and every log of the stack (.stack/logs/*.log, and
- *   Airflow's task logs) are searched for the token, the passwords (the test
- *   admin's, the stack admin's .stack/admin-password, Airflow's generated
- *   ones), their Basic-auth encodings and Airflow's JWT secret.
+ *   credentials, on a private redis-server with a password (`--requirepass`,
+ *   given in REDIS_URL); the tools that print settings or Redis errors
+ *   (`npm run config:check`, `npm run job` while its Redis is unreachable)
+ *   run with that REDIS_URL; a bad configuration is refused with those
+ *   secrets set. Their captured output and every log of the stack
+ *   (.stack/logs/*.log, and Airflow's task logs) are searched for the token,
+ *   the passwords (the test admin's, the Redis one, the stack admin's
+ *   .stack/admin-password, Airflow's generated ones), their Basic-auth
+ *   encodings and Airflow's JWT secret.
  * - The compose stack's MongoDB runs with authentication: checked where the
  *   compose file is checked, test/compose/compose.test.ts ("runs MongoDB with
  *   authentication: root password from the secret file, never a plain variable").
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +30,8 @@ import { startFakeFootballData, type FakeFootballData } from '../support/fake-fo
 import { reportScenario } from '../support/faults';
 import { killServices, startService, waitUntilAnswers } from '../support/processes';
 import { freshTopics, producersEnv, type TopicsUnderTest } from '../support/producers';
-import { STACK_DIR } from '../support/stack';
+import { privateRedis, type PrivateRedis } from '../support/redis-server';
+import { REPO_DIR, STACK_DIR } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -35,11 +41,34 @@ const secret = (label: string) => `${label}-${randomBytes(12).toString('base64ur
 
 let fake: FakeFootballData | undefined;
 let topics: TopicsUnderTest | undefined;
+let redis: PrivateRedis | undefined;
 afterAll(async () => {
   await killServices();
   await fake?.close();
   await topics?.drop();
+  await redis?.stop();
 });
+
+/** Run a command-line tool for `ms` at most (SIGINT then), with `env`: everything it printed. */
+function runFor(entry: string, args: string[], env: Record<string, string>, ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+      cwd: REPO_DIR,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += String(chunk)));
+    child.stderr.on('data', (chunk) => (output += String(chunk)));
+    const timer = setTimeout(() => child.kill('SIGINT'), ms);
+    const killer = setTimeout(() => child.kill('SIGKILL'), ms + 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      clearTimeout(killer);
+      resolve(output);
+    });
+  });
+}
 
 describe('authentication', () => {
   it('the dashboard refuses unauthenticated and wrong credentials', async () => {
@@ -104,6 +133,8 @@ function logFiles(dir: string, name: RegExp): string[] {
 it('no secret appears in any log line of a full run', async () => {
   const footToken = secret('foot');
   const adminPassword = secret('admin');
+  const redisPassword = secret('redis');
+  redis = await privateRedis({ password: redisPassword });
   fake = await startFakeFootballData({ token: footToken });
   topics = await freshTopics();
 
@@ -135,6 +166,7 @@ it('no secret appears in any log line of a full run', async () => {
     ADMIN_USER: 'ops',
     ADMIN_PASSWORD: adminPassword,
     QUEUE_NAME: config.workers.queueName,
+    REDIS_URL: redis.url,
     LOG_LEVEL: 'debug',
   });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
@@ -148,11 +180,20 @@ it('no secret appears in any log line of a full run', async () => {
   ])
     adminStatuses.push((await fetch(`${adminUrl}/admin/queues/api/queues`, { headers: { authorization } })).status);
 
-  // A configuration error with the secrets set: refused, naming the bad variable, echoing no secret.
+  const adminReady = (await fetch(`${adminUrl}/readyz`)).status; // it reaches its Redis with the password
+
+  // The tools that print settings or Redis errors, with the password in REDIS_URL: the settings,
+  // and the job CLI while its Redis is unreachable (a closed port) so it prints the connection errors.
+  const configCheck = await runFor('scripts/check-config.ts', [], { REDIS_URL: redis.url }, 30_000);
+  const unreachable = redis.url.replace(`:${redis.port}`, `:${await freePort()}`);
+  const jobCli = await runFor('workers/cli.ts', ['footdata'], { REDIS_URL: unreachable }, 8_000);
+
+  // A configuration error with the secrets set: refused, naming the bad variables, echoing no secret.
   const refused = startService('producers/main.ts', {
     FOOT_TOKEN: footToken,
     ADMIN_PASSWORD: adminPassword,
     API_PORT: 'not-a-port',
+    REDIS_URL: redis.url.replace(/^redis:/, 'http:'),
   });
   const refusedCode = await refused.exited;
 
@@ -164,6 +205,7 @@ it('no secret appears in any log line of a full run', async () => {
     FOOT_TOKEN: footToken,
     'test ADMIN_PASSWORD': adminPassword,
     'test admin Basic credentials': basic('ops', adminPassword).slice(6),
+    'the Redis password in REDIS_URL': redisPassword,
   };
   const stackAdmin = join(STACK_DIR, 'admin-password');
   if (existsSync(stackAdmin)) {
@@ -181,6 +223,8 @@ it('no secret appears in any log line of a full run', async () => {
     'API output': api.output(),
     'admin output': admin.output(),
     'refused start-up output': refused.output(),
+    'npm run config:check output': configCheck,
+    'npm run job output (Redis unreachable)': jobCli,
   };
   const files = [
     ...logFiles(join(STACK_DIR, 'logs'), /\.log(\.\d+)?$/),
@@ -201,8 +245,13 @@ it('no secret appears in any log line of a full run', async () => {
   });
 
   expect(adminStatuses).toEqual([200, 401, 401, 401]);
+  expect(adminReady).toBe(200);
   expect(refusedCode).toBe(1);
   expect(refused.output()).toMatch(/API_PORT/);
+  expect(refused.output()).toMatch(/REDIS_URL/);
+  // The tools did print what the search looks through: the Redis URL, and the connection errors.
+  expect(configCheck).toMatch(/"redis":/);
+  expect(jobCli).toMatch(/ECONNREFUSED/);
   expect(api.output()).toMatch(/"level":/); // debug logs were written, so the search had something to search
   expect(leaks).toEqual([]);
 });

@@ -1,12 +1,19 @@
 /**
  * Prometheus gauges read from the queue at scrape time (a `collect()`
- * callback): jobs by state and job name, and the workers connected. Nothing is
- * counted in this process, so any number of admin servers report the same.
+ * callback): jobs by state, and the workers connected. Nothing is counted in
+ * this process, so any number of admin servers report the same.
+ *
+ * /metrics answers anyone who reaches the port, so a scrape must stay cheap
+ * whatever the queue holds: the counts come from BullMQ's `getJobCounts` (one
+ * script, a ZCARD/LLEN per state: O(1) each) and the workers from one CLIENT
+ * LIST; one reading serves every scrape for `cacheMs`, and scrapes that arrive
+ * while it is being read wait for it instead of reading again. Jobs by name
+ * are the workers' own metrics (`worker_job_attempts_total{name}`): counting
+ * them here would mean reading every job.
  */
 import type { JobState } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
-import { JOB_NAMES, type ProducerQueue } from '../queue';
+import type { ProducerQueue } from '../queue';
 
 export const JOB_STATES: JobState[] = [
   'waiting',
@@ -19,61 +26,57 @@ export const JOB_STATES: JobState[] = [
 ];
 
 export interface QueueMetricsOptions {
-  /**
-   * Jobs whose name is read per state at most, per scrape; beyond it jobs count
-   * under name="other" (the totals stay exact). Default: 10_000.
-   */
-  scanLimit?: number;
+  /** How long one reading of the queue serves scrapes, in ms; 0 reads at every scrape (still shared while in flight). Default: 1_000. */
+  cacheMs?: number;
 }
 
-/** Count jobs of one state by name: ids from the queue, names read in one pipeline. */
-async function countByName(
-  queue: ProducerQueue,
-  redis: Redis,
-  state: JobState,
-  total: number,
-  scanLimit: number,
-): Promise<Map<string, number>> {
-  // Every known name gets a series, 0 included, so dashboards never see gaps.
-  const counts = new Map<string, number>(JOB_NAMES.map((name) => [name, 0]));
-  if (total === 0) return counts;
-  const ids = await queue.getRanges([state], 0, scanLimit - 1);
-  const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.hget(queue.toKey(id), 'name');
-  for (const [, name] of (await pipeline.exec()) ?? []) {
-    if (typeof name === 'string') counts.set(name, (counts.get(name) ?? 0) + 1);
-  }
-  const named = [...counts.values()].reduce((sum, count) => sum + count, 0);
-  if (total > named) counts.set('other', total - named);
-  return counts;
+interface Reading {
+  counts: Record<string, number>;
+  workers: number;
+}
+
+/** `read()` at most once per `cacheMs` after it settles, one call in flight shared by every caller; a failure is not kept. */
+function cached<T>(read: () => Promise<T>, cacheMs: number): () => Promise<T> {
+  let current: Promise<T> | undefined;
+  let settledAt: number | undefined;
+  return () => {
+    if (current && (settledAt === undefined || Date.now() - settledAt < cacheMs)) return current;
+    const value = read();
+    current = value;
+    settledAt = undefined;
+    value.then(
+      () => {
+        if (current === value) settledAt = Date.now();
+      },
+      () => {
+        if (current === value) current = undefined;
+      },
+    );
+    return value;
+  };
 }
 
 export function registerQueueMetrics(
   registry: Registry,
   queue: ProducerQueue,
-  redis: Redis,
   options: QueueMetricsOptions = {},
 ): void {
-  const scanLimit = options.scanLimit ?? 10_000;
-  if (!Number.isInteger(scanLimit) || scanLimit < 1)
-    throw new RangeError(`scanLimit must be a whole number of at least 1 (got ${scanLimit})`);
+  const cacheMs = options.cacheMs ?? 1_000;
+  if (!Number.isInteger(cacheMs) || cacheMs < 0)
+    throw new RangeError(`cacheMs must be a whole number of ms, 0 or more (got ${cacheMs})`);
+  const reading = cached<Reading>(async () => {
+    const [counts, workers] = await Promise.all([queue.getJobCounts(...JOB_STATES), queue.getWorkersCount()]);
+    return { counts, workers };
+  }, cacheMs);
 
   new Gauge({
     name: 'bullmq_jobs',
-    help: 'Jobs in the queue, by state and job name.',
-    labelNames: ['queue', 'state', 'name'] as const,
+    help: 'Jobs in the queue, by state.',
+    labelNames: ['queue', 'state'] as const,
     registers: [registry],
     async collect() {
-      const totals = await queue.getJobCounts(...JOB_STATES);
-      const perState = await Promise.all(
-        JOB_STATES.map(
-          async (state) => [state, await countByName(queue, redis, state, totals[state] ?? 0, scanLimit)] as const,
-        ),
-      );
-      this.reset();
-      for (const [state, byName] of perState) {
-        for (const [name, count] of byName) this.set({ queue: queue.name, state, name }, count);
-      }
+      const { counts } = await reading();
+      for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
     },
   });
 
@@ -83,7 +86,7 @@ export function registerQueueMetrics(
     labelNames: ['queue'] as const,
     registers: [registry],
     async collect() {
-      this.set({ queue: queue.name }, await queue.getWorkersCount());
+      this.set({ queue: queue.name }, (await reading()).workers);
     },
   });
 }

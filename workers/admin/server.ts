@@ -1,7 +1,8 @@
 /**
  * The admin server (port 3000, DESIGN §6 and §9): the BullMQ dashboard
  * (bull-board) at /admin/queues behind basic auth, and the ops routes
- * /healthz, /readyz (Redis answers) and /metrics (jobs by state and name).
+ * /healthz, /readyz (Redis answers) and /metrics (jobs by state, a bounded
+ * cost per scrape: queue-metrics.ts).
  *
  * A process of its own, apart from the workers, so workers scale without
  * fighting over the port. It refuses to start without ADMIN_PASSWORD: there is
@@ -30,12 +31,12 @@ import { registerQueueMetrics } from './queue-metrics';
 export interface AdminOptions {
   /** Port to listen on; 0 picks a free one (tests). Default: ADMIN_PORT (3000). */
   port?: number;
-  /** Interface to listen on. Default: '0.0.0.0'. */
+  /** Interface to listen on. Default: config.http.host (HTTP_HOST, 127.0.0.1). */
   host?: string;
   /** Where the dashboard is served. Default: '/admin/queues'. */
   basePath?: string;
-  /** Jobs whose name /metrics reads per state and scrape at most. Default: 10_000. */
-  metricsScanLimit?: number;
+  /** How long one reading of the queue's counts serves /metrics scrapes, in ms. Default: 1_000. */
+  metricsCacheMs?: number;
   /** Longest wait for one shutdown step, in ms. Default: 5_000. */
   stopStepTimeoutMs?: number;
 }
@@ -52,7 +53,7 @@ export interface AdminServer {
   stop(): Promise<boolean>;
 }
 
-const DEFAULTS = { host: '0.0.0.0', basePath: '/admin/queues', metricsScanLimit: 10_000, stopStepTimeoutMs: 5_000 };
+const DEFAULTS = { basePath: '/admin/queues', metricsCacheMs: 1_000, stopStepTimeoutMs: 5_000 };
 
 function validate(options: Required<AdminOptions>): void {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)
@@ -76,7 +77,12 @@ const DASHBOARD_HELMET: HelmetOptions = {
 };
 
 export async function startAdmin(config: Config, log: Logger, options: AdminOptions = {}): Promise<AdminServer> {
-  const settings: Required<AdminOptions> = { ...DEFAULTS, port: config.workers.adminPort, ...options };
+  const settings: Required<AdminOptions> = {
+    ...DEFAULTS,
+    port: config.workers.adminPort,
+    host: config.http.host,
+    ...options,
+  };
   validate(settings);
   // First, before connecting anything: no password, no server.
   const auth = basicAuth({ user: config.workers.adminUser, password: config.workers.adminPassword });
@@ -88,7 +94,7 @@ export async function startAdmin(config: Config, log: Logger, options: AdminOpti
   queue.on('error', onQueueError);
   redis.on('ready', () => onQueueError.reset());
   const registry = createMetricsRegistry('workers-admin');
-  registerQueueMetrics(registry, queue, redis, { scanLimit: settings.metricsScanLimit });
+  registerQueueMetrics(registry, queue, { cacheMs: settings.metricsCacheMs });
 
   const board = new ExpressAdapter().setBasePath(settings.basePath);
   createBullBoard({
@@ -110,7 +116,7 @@ export async function startAdmin(config: Config, log: Logger, options: AdminOpti
   const shutdown = new Shutdown(log, { stepTimeoutMs: settings.stopStepTimeoutMs });
   let listening;
   try {
-    listening = await listen(app, settings.port, settings.host);
+    listening = await listen(app, { port: settings.port, http: config.http, host: settings.host });
   } catch (error) {
     await shutdown
       .add('queue', () => queue.close())
