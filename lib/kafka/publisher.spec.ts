@@ -417,11 +417,22 @@ describe('the publisher, for any mix of record sizes (property)', () => {
     maxBatchBytes: fc.integer({ min: 1_024, max: 30_000 }),
     lingerMs: fc.integer({ min: 0, max: 2 }),
   });
+  /** Which sends fail (a broker error): the n-th send fails when the n-th entry is true. */
+  const failures = fc.array(fc.boolean(), { maxLength: 20 });
 
   it('no send exceeds the byte or record bound, and every caller is answered exactly once', async () => {
     await fc.assert(
-      fc.asyncProperty(records, options, async (mix, settings) => {
-        const { fake, publisher } = await connected({ ...settings, maxPending: 10_000 });
+      fc.asyncProperty(records, options, failures, async (mix, settings, failing) => {
+        const { fake, publisher } = await connected({ ...settings, maxPending: 10_000, retryMaxWaitMs: 1 });
+        /** The index of every record in a send that the fake acknowledged. */
+        const acknowledged = new Set<number>();
+        let sendNumber = 0;
+        fake.behaviour = async (topicMessages) => {
+          if (failing[sendNumber++]) throw Object.assign(new Error('broker gone'), { retriable: true });
+          for (const { messages } of topicMessages)
+            for (const m of messages) acknowledged.add(Number(String(m.value).split(':')[0]));
+          return fake.acknowledge(topicMessages);
+        };
         const answers = mix.map(() => ({ resolved: 0, rejected: 0, error: undefined as unknown }));
         const pending: Promise<void>[] = [];
         for (let wave = 0; wave <= 3; wave++) {
@@ -442,6 +453,7 @@ describe('the publisher, for any mix of record sizes (property)', () => {
         }
         await Promise.all(pending);
         await publisher.flush();
+        // Refused at once while a failed producer is replaced: counted as rejected, never sent.
 
         for (const send of fake.sends) {
           expect(send.reduce((sum, { messages }) => sum + messages.length, 0)).toBeLessThanOrEqual(settings.maxBatch);
@@ -450,6 +462,11 @@ describe('the publisher, for any mix of record sizes (property)', () => {
             expect(bytes).toBeLessThanOrEqual(settings.maxBatchBytes);
           }
         }
+        const failedSend = (index: number) =>
+          fake.sends.some(
+            (send, n) =>
+              failing[n] && send.some(({ messages }) => messages.some((m) => String(m.value).startsWith(`${index}:`))),
+          );
         const sent = fake.sends
           .flat()
           .flatMap(({ messages }) => messages.map((m) => Number(String(m.value).split(':')[0])));
@@ -459,10 +476,13 @@ describe('the publisher, for any mix of record sizes (property)', () => {
           const fitsAlone =
             RECORD_BATCH_OVERHEAD + recordBytes({ key: spec.key, value: `${index}:${'v'.repeat(spec.size)}` }) <=
             settings.maxBatchBytes;
-          // The fake acknowledges every send: a record fails only when it cannot fit, and then it is never sent.
-          expect(answer.resolved).toBe(fitsAlone ? 1 : 0);
+          // Resolved exactly when its send was acknowledged; a record that cannot fit is refused and never sent.
+          expect(answer.resolved).toBe(acknowledged.has(index) ? 1 : 0);
           if (!fitsAlone) expect(answer.error).toBeInstanceOf(RecordTooLargeError);
-          expect(sent.filter((sentIndex) => sentIndex === index)).toHaveLength(fitsAlone ? 1 : 0);
+          else if (answer.rejected) expect(answer.error).toBeInstanceOf(PublishFailedError);
+          expect(sent.filter((sentIndex) => sentIndex === index)).toHaveLength(
+            fitsAlone ? (acknowledged.has(index) || failedSend(index) ? 1 : 0) : 0,
+          );
         });
         // Records of one key keep their order.
         for (const key of ['k1', 'k2', 'k3', 'k4'])
