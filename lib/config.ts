@@ -65,6 +65,7 @@ const EnvSchema = z.object({
   API_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:5000'),
   PUBLISH_LINGER_MS: int(5, 0, 1000),
   PUBLISH_MAX_BATCH: int(500, 1, 100_000),
+  PUBLISH_MAX_BATCH_BYTES: int(1_000_000, 1_024, 100 * 1024 * 1024),
   PUBLISH_MAX_PENDING: int(10_000, 1, 1_000_000),
   PUBLISH_TIMEOUT_MS: int(5_000, 100, 120_000),
   // How long an Idempotency-Key of /somedata is remembered (producers/idempotency.ts): 1 min to 7 days.
@@ -120,7 +121,7 @@ export interface Config {
   api: {
     port: number;
     url: string;
-    publish: { lingerMs: number; maxBatch: number; maxPending: number; timeoutMs: number };
+    publish: { lingerMs: number; maxBatch: number; maxBatchBytes: number; maxPending: number; timeoutMs: number };
     /** How long an Idempotency-Key is remembered from its first use, in seconds. */
     idempotencyTtlSec: number;
   };
@@ -205,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publish: {
         lingerMs: e.PUBLISH_LINGER_MS,
         maxBatch: e.PUBLISH_MAX_BATCH,
+        maxBatchBytes: e.PUBLISH_MAX_BATCH_BYTES,
         maxPending: e.PUBLISH_MAX_PENDING,
         timeoutMs: e.PUBLISH_TIMEOUT_MS,
       },

@@ -61,6 +61,17 @@ export class UnavailableError extends PipelineError {
   }
 }
 
+/** The input is larger than a limit it must fit in; another try cannot help. HTTP: 413 with `code`. */
+export class TooLargeError extends PipelineError {
+  constructor(
+    message: string,
+    readonly code: string,
+    context: Record<string, unknown> = {},
+  ) {
+    super(message, { retriable: false, context });
+  }
+}
+
 /** An upstream service answered wrongly or not at all, and there is nothing else to serve. HTTP: 502. */
 export class UpstreamError extends PipelineError {}
 

@@ -107,4 +107,10 @@ export const FootdataHeaders = z.object({
     .enum(['hit', 'miss', 'stale'])
     .meta({ description: 'hit: from the cache; miss: fetched now; stale: last good answer.' }),
   'x-data-source': z.enum(FOOTDATA_SOURCES),
+  'x-matches-rejected': z.string().meta({
+    description:
+      'How many matches of the upstream answer were left out (not served, not published) because they do ' +
+      'not fit the v4 schema; each is logged with its id and field, and counted in football_matches_rejected_total.',
+    example: '0',
+  }),
 });

@@ -44,6 +44,10 @@ const somedataResponses: Record<number, ResponseConfig> = {
     'Another request with this Idempotency-Key is being processed (`idempotency_key_in_use`); retry after it.',
     true,
   ),
+  413: error(
+    '`record_too_large`: the event is larger than the somedata topic takes in one record batch ' +
+      '(its max.message.bytes, less a margin, or PUBLISH_MAX_BATCH_BYTES); it is not stored, and trying again cannot help.',
+  ),
   422: error(
     'This Idempotency-Key was used with another request: method, path, data, number or origin headers ' +
       '(`idempotency_key_reused`).',
@@ -85,7 +89,10 @@ export function openApiDocument() {
       headers: OriginHeaders.extend(IdempotencyHeaders.shape),
       body: { required: true, content: json(SomedataBody) },
     },
-    responses: { ...somedataResponses, 413: error('The body is larger than the limit.') },
+    responses: {
+      ...somedataResponses,
+      413: error('`payload_too_large`: the body is larger than the limit; `record_too_large`: as for GET.'),
+    },
   });
   registry.registerPath({
     method: 'get',
@@ -94,10 +101,12 @@ export function openApiDocument() {
     description:
       'The upstream is called at most FOOTBALL_CALLS_PER_MINUTE times a minute and its answer cached for ' +
       'FOOTBALL_CACHE_TTL_SEC. When it is down or its budget is spent, the last good answer is served with ' +
-      '`stale: true` and `X-Cache: stale`.',
+      '`stale: true` and `X-Cache: stale`. Each match is checked on its own: one that does not fit the v4 schema ' +
+      'is left out and counted in `X-Matches-Rejected`, the others are served. An answer that is no list of ' +
+      'matches, or whose every match is left out, counts as a failure of the upstream.',
     responses: {
       200: { description: 'The matches.', headers: FootdataHeaders, content: json(FootdataResponse) },
-      502: error('The upstream failed and nothing is cached yet.', true),
+      502: error('The upstream failed (the message says how) and nothing is cached yet.', true),
     },
   });
   registry.registerPath({

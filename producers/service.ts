@@ -49,7 +49,13 @@ export interface RunningApi {
 export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}): Promise<RunningApi> {
   const registry = deps.registry ?? createMetricsRegistry(SERVICE);
   const kafka = deps.kafka ?? createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-producers` });
-  const publisher = new Publisher(kafka, { ...config.api.publish, registry, log });
+  // The somedata topic's max.message.bytes is read at connect(): batches stay below it.
+  const publisher = new Publisher(kafka, {
+    ...config.api.publish,
+    topics: [config.kafka.topics.somedata],
+    registry,
+    log,
+  });
   await retry(() => publisher.connect(), {
     retries: deps.connectRetries ?? Infinity,
     maxDelayMs: 5_000,

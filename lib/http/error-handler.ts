@@ -4,7 +4,7 @@
  * (stack, internal message, upstream detail) reaches the client.
  */
 import type { ErrorRequestHandler } from 'express';
-import { PipelineError, UnavailableError, UpstreamError, ValidationError } from '../errors';
+import { PipelineError, TooLargeError, UnavailableError, UpstreamError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
 import { sendError, type ErrorAnswer } from './error-response';
 
@@ -30,6 +30,9 @@ const BODY_ERRORS: Record<string, Omit<ErrorAnswer, 'status'>> = {
 export function toErrorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof ValidationError) {
     return { status: 400, code: 'invalid_request', message: error.message, field: error.field };
+  }
+  if (error instanceof TooLargeError) {
+    return { status: 413, code: error.code, message: error.message };
   }
   if (error instanceof UnavailableError) {
     return { status: 503, code: 'unavailable', message: error.message, retryAfterMs: error.retryAfterMs ?? 1_000 };

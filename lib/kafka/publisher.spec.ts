@@ -2,7 +2,15 @@ import type { Kafka, Message, PartitionerArgs, ProducerConfig, RecordMetadata, T
 import { Registry } from 'prom-client';
 import { ConfigError, UnavailableError } from '../errors';
 import { createEvent } from '../schemas';
-import { PublisherOverloadedError, Publisher, PublishFailedError, PublishTimeoutError } from './publisher';
+import fc from 'fast-check';
+import {
+  PublisherOverloadedError,
+  Publisher,
+  PublishFailedError,
+  PublishTimeoutError,
+  RecordTooLargeError,
+} from './publisher';
+import { RECORD_BATCH_OVERHEAD, recordBatchBudget, recordBytes } from './record-size';
 
 const PARTITIONS = [0, 1, 2].map((partitionId) => ({
   partitionId,
@@ -47,7 +55,29 @@ function fakeKafka() {
     behaviour: undefined as undefined | ((topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>),
     /** Runs before a connect succeeds; throw to make it fail. */
     connectBehaviour: undefined as undefined | (() => void),
+    /** What the admin's describeConfigs answers as each topic's max.message.bytes. */
+    maxMessageBytes: new Map<string, number>(),
+    /** describeConfigs calls made. */
+    describes: 0,
     kafka: {
+      admin() {
+        return {
+          connect: async () => undefined,
+          disconnect: async () => undefined,
+          describeConfigs: async ({ resources }: { resources: { name: string }[] }) => {
+            fake.describes++;
+            return {
+              resources: resources.map(({ name }) => ({
+                resourceName: name,
+                errorCode: 0,
+                configEntries: [
+                  { configName: 'max.message.bytes', configValue: String(fake.maxMessageBytes.get(name)) },
+                ],
+              })),
+            };
+          },
+        };
+      },
       producer(config: ProducerConfig) {
         fake.config = config;
         fake.producers++;
@@ -297,5 +327,182 @@ describe('the publisher', () => {
       /lingerMs must be an integer >= 0[\s\S]*timeoutMs/,
     );
     expect(new Publisher(kafka, { lingerMs: undefined }).options).toMatchObject({ lingerMs: 5, maxBatch: 500 });
+  });
+
+  describe('bounded by bytes', () => {
+    /** A record whose value is `size` bytes. */
+    const sized = (key: string, size: number) => ({ key, value: 'v'.repeat(size) });
+    /** The record-batch bytes of each topic in each send. */
+    const topicBytes = (sends: TopicMessages[][]) =>
+      sends.map((send) =>
+        send.map(({ messages }) => RECORD_BATCH_OVERHEAD + messages.reduce((sum, m) => sum + recordBytes(m), 0)),
+      );
+
+    it("never hands kafkajs more than maxBatchBytes of a topic's records in one send", async () => {
+      const { fake, publisher } = await connected({ maxBatchBytes: 10_000 });
+      // One key, so one partition: 40 records of 1 KB are 4 record batches' worth at least.
+      await Promise.all(Array.from({ length: 40 }, () => publisher.publish('t', sized('one-key', 1_000))));
+      expect(fake.sends.length).toBeGreaterThanOrEqual(5);
+      expect(Math.max(...topicBytes(fake.sends).flat())).toBeLessThanOrEqual(10_000);
+    });
+
+    it('refuses a record too large to fit alone with a 413 error, and still sends the others', async () => {
+      const { fake, publisher } = await connected({ maxBatchBytes: 10_000 });
+      const [small, big, other] = await Promise.allSettled([
+        publisher.publish('t', sized('a', 100)),
+        publisher.publish('t', sized('b', 10_000)),
+        publisher.publish('t', sized('c', 100)),
+      ]);
+      expect(small).toMatchObject({ status: 'fulfilled' });
+      expect(other).toMatchObject({ status: 'fulfilled' });
+      expect(big).toMatchObject({ status: 'rejected', reason: expect.any(RecordTooLargeError) });
+      expect((big as PromiseRejectedResult).reason).toMatchObject({
+        retriable: false,
+        code: 'record_too_large',
+        message: expect.stringMatching(/^the record is 100\d\d bytes, more than the 10000 bytes topic t takes/),
+      });
+      expect(fake.sends.flat().flatMap(({ messages }) => messages.map((m) => m.key))).toEqual(['a', 'c']);
+      expect(publisher.isReady()).toBe(true);
+    });
+
+    it("reads its topics' max.message.bytes at connect and keeps their batches below it, less a margin", async () => {
+      const fake = fakeKafka();
+      fake.maxMessageBytes.set('small', 20_000);
+      const publisher = new Publisher(fake.kafka, { topics: ['small'], maxBatchBytes: 1_000_000 });
+      await publisher.connect();
+      expect(publisher.budgetOf('small')).toBe(recordBatchBudget(20_000));
+      expect(publisher.budgetOf('other')).toBe(1_000_000);
+      await Promise.all(Array.from({ length: 30 }, () => publisher.publish('small', sized('k', 2_000))));
+      expect(Math.max(...topicBytes(fake.sends).flat())).toBeLessThanOrEqual(recordBatchBudget(20_000));
+      await expect(publisher.publish('small', sized('k', 19_500))).rejects.toBeInstanceOf(RecordTooLargeError);
+    });
+
+    it('when the broker still refuses a batch as too large, halves the budget so the callers can try again', async () => {
+      const { fake, publisher } = await connected({ maxBatchBytes: 100_000 });
+      const tooLarge = Object.assign(new Error('message too large'), { type: 'MESSAGE_TOO_LARGE', retriable: false });
+      fake.behaviour = async (topicMessages) => {
+        const bytes = topicBytes([topicMessages])[0]![0]!;
+        if (bytes > 45_000) throw Object.assign(new Error('wrapped'), { originalError: tooLarge });
+        return fake.acknowledge(topicMessages);
+      };
+      const first = await Promise.allSettled(
+        Array.from({ length: 40 }, () => publisher.publish('t', sized('k', 2_000))),
+      );
+      expect(first.every((outcome) => outcome.status === 'rejected')).toBe(true);
+      expect((first[0] as PromiseRejectedResult).reason).toBeInstanceOf(PublishFailedError); // retriable: 503
+      await until(publishes(publisher));
+      expect(publisher.budgetOf('t')).toBeLessThan(50_000);
+      const again = await Promise.allSettled(
+        Array.from({ length: 40 }, () => publisher.publish('t', sized('k', 2_000))),
+      );
+      expect(again.every((outcome) => outcome.status === 'fulfilled')).toBe(true);
+    });
+  });
+});
+
+describe('the publisher, for any mix of record sizes (property)', () => {
+  const records = fc.array(
+    fc.record({
+      topic: fc.constantFrom('a', 'b'),
+      key: fc.constantFrom('k1', 'k2', 'k3', 'k4'),
+      // Up to past the largest budget below: some records cannot fit even alone.
+      size: fc.oneof(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 40_000 })),
+      // Published after this many earlier publishes were answered, so batches form at different moments.
+      wave: fc.integer({ min: 0, max: 3 }),
+    }),
+    { maxLength: 120 },
+  );
+  const options = fc.record({
+    maxBatch: fc.integer({ min: 1, max: 50 }),
+    maxBatchBytes: fc.integer({ min: 1_024, max: 30_000 }),
+    lingerMs: fc.integer({ min: 0, max: 2 }),
+  });
+  /** Which sends fail (a broker error): the n-th send fails when the n-th entry is true. */
+  const failures = fc.array(fc.boolean(), { maxLength: 20 });
+
+  it('no send exceeds the byte or record bound, and every caller is answered exactly once', async () => {
+    await fc.assert(
+      fc.asyncProperty(records, options, failures, async (mix, settings, failing) => {
+        const { fake, publisher } = await connected({ ...settings, maxPending: 10_000, retryMaxWaitMs: 1 });
+        /** The index of every record in a send that the fake acknowledged. */
+        const acknowledged = new Set<number>();
+        let sendNumber = 0;
+        fake.behaviour = async (topicMessages) => {
+          if (failing[sendNumber++]) throw Object.assign(new Error('broker gone'), { retriable: true });
+          for (const { messages } of topicMessages)
+            for (const m of messages) acknowledged.add(Number(String(m.value).split(':')[0]));
+          return fake.acknowledge(topicMessages);
+        };
+        const answers = mix.map(() => ({ resolved: 0, rejected: 0, error: undefined as unknown }));
+        const pending: Promise<void>[] = [];
+        for (let wave = 0; wave <= 3; wave++) {
+          mix.forEach((spec, index) => {
+            if (spec.wave !== wave) return;
+            const value = `${index}:${'v'.repeat(spec.size)}`;
+            pending.push(
+              publisher.publish(spec.topic, { key: spec.key, value }).then(
+                () => void answers[index]!.resolved++,
+                (error: unknown) => {
+                  answers[index]!.rejected++;
+                  answers[index]!.error = error;
+                },
+              ),
+            );
+          });
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await Promise.all(pending);
+        await publisher.flush();
+        // Refused at once while a failed producer is replaced: counted as rejected, never sent.
+
+        for (const send of fake.sends) {
+          expect(send.reduce((sum, { messages }) => sum + messages.length, 0)).toBeLessThanOrEqual(settings.maxBatch);
+          for (const { messages } of send) {
+            const bytes = RECORD_BATCH_OVERHEAD + messages.reduce((sum, m) => sum + recordBytes(m), 0);
+            expect(bytes).toBeLessThanOrEqual(settings.maxBatchBytes);
+          }
+        }
+        const failedSend = (index: number) =>
+          fake.sends.some(
+            (send, n) =>
+              failing[n] && send.some(({ messages }) => messages.some((m) => String(m.value).startsWith(`${index}:`))),
+          );
+        const sent = fake.sends
+          .flat()
+          .flatMap(({ messages }) => messages.map((m) => Number(String(m.value).split(':')[0])));
+        mix.forEach((spec, index) => {
+          const answer = answers[index]!;
+          expect(answer.resolved + answer.rejected).toBe(1);
+          const fitsAlone =
+            RECORD_BATCH_OVERHEAD + recordBytes({ key: spec.key, value: `${index}:${'v'.repeat(spec.size)}` }) <=
+            settings.maxBatchBytes;
+          // Resolved exactly when its send was acknowledged; a record that cannot fit is refused and never sent.
+          expect(answer.resolved).toBe(acknowledged.has(index) ? 1 : 0);
+          if (!fitsAlone) expect(answer.error).toBeInstanceOf(RecordTooLargeError);
+          else if (answer.rejected) expect(answer.error).toBeInstanceOf(PublishFailedError);
+          expect(sent.filter((sentIndex) => sentIndex === index)).toHaveLength(
+            fitsAlone ? (acknowledged.has(index) || failedSend(index) ? 1 : 0) : 0,
+          );
+        });
+        // Records of one key keep their order.
+        for (const key of ['k1', 'k2', 'k3', 'k4'])
+          for (const topic of ['a', 'b']) {
+            const order = fake.sends
+              .flat()
+              .filter((tm) => tm.topic === topic)
+              .flatMap(({ messages }) => messages.filter((m) => m.key === key))
+              .map((m) => Number(String(m.value).split(':')[0]));
+            const expected = mix
+              .map((spec, index) => ({ spec, index }))
+              .filter(({ spec }) => spec.key === key && spec.topic === topic)
+              .sort((x, y) => x.spec.wave - y.spec.wave || x.index - y.index)
+              .map(({ index }) => index)
+              .filter((index) => order.includes(index));
+            expect(order).toEqual(expected);
+          }
+        await publisher.close();
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -18,14 +18,23 @@
  * Sends are serial (one `sendBatch` in flight): kafkajs idempotence allows
  * one in-flight request per broker anyway, and records that arrive during a
  * send form the next batch, so batches grow with load by themselves.
+ *
+ * Batches are bounded by bytes as well as by records: a partition's record
+ * batch over the topic's `max.message.bytes` is refused by the broker
+ * (MESSAGE_TOO_LARGE, not retriable) and fails the whole `sendBatch`. Each
+ * topic's records in one send stay within its byte budget (lib/kafka/record-size.ts),
+ * so every partition's record batch does too; a record that cannot fit even
+ * alone is refused at once with RecordTooLargeError (HTTP 413), never sent.
  */
 import { Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ConfigError, describeError, UnavailableError } from '../errors';
+import { ConfigError, describeError, TooLargeError, UnavailableError } from '../errors';
 import { createLogger, type Logger } from '../logger';
 import { boundLabels } from '../observability';
 import { retry } from '../retry';
 import { toKafkaMessage, type PipelineEvent } from '../schemas/envelope';
+import { RECORD_BATCH_OVERHEAD, recordBatchBudget, recordBytes } from './record-size';
+import { readMaxMessageBytes } from './topics';
 
 export interface PublisherOptions {
   /**
@@ -35,6 +44,20 @@ export interface PublisherOptions {
   lingerMs?: number;
   /** Records per `sendBatch` at most; a batch this full is sent at once. Default: 500. */
   maxBatch?: number;
+  /**
+   * Bytes of one topic's records per `sendBatch` at most, counted as the broker
+   * counts a record batch (header, framing, key, value, headers). A record
+   * larger than this alone is refused with RecordTooLargeError. Lowered, for
+   * each of `topics`, to what the topic's `max.message.bytes` allows (less a
+   * margin). Default: 1_000_000 (below Kafka's default 1 MiB).
+   */
+  maxBatchBytes?: number;
+  /**
+   * Topics whose `max.message.bytes` is read (admin describeConfigs) by
+   * `connect()`, so their batches stay below what the broker takes. Other
+   * topics get `maxBatchBytes`. Default: none.
+   */
+  topics?: string[];
   /**
    * Records held at most (waiting or in flight); beyond it `publish()` rejects at
    * once with PublisherOverloadedError rather than growing memory. Must be at
@@ -61,6 +84,8 @@ type ResolvedOptions = Required<Omit<PublisherOptions, 'registry' | 'log'>>;
 export const PUBLISHER_DEFAULTS: ResolvedOptions = {
   lingerMs: 5,
   maxBatch: 500,
+  maxBatchBytes: 1_000_000,
+  topics: [],
   maxPending: 10_000,
   timeoutMs: 5_000,
   retryMaxWaitMs: 1_000,
@@ -87,10 +112,22 @@ export class PublishTimeoutError extends UnavailableError {}
 export class PublisherOverloadedError extends UnavailableError {}
 /** The send failed, or the publisher is not connected or is closing. */
 export class PublishFailedError extends UnavailableError {}
+/** The record is larger than its topic takes: it is never sent, and another try cannot help. HTTP: 413. */
+export class RecordTooLargeError extends TooLargeError {
+  constructor(topic: string, bytes: number, budget: number) {
+    super(
+      `the record is ${bytes} bytes, more than the ${budget} bytes topic ${topic} takes in one record batch`,
+      'record_too_large',
+      { topic, bytes, budget },
+    );
+  }
+}
 
 interface PendingRecord {
   topic: string;
   message: Message;
+  /** What the record adds to its partition's record batch (record-size.ts), at most. */
+  bytes: number;
   deadline: number;
   startedAt: bigint;
   settled: boolean;
@@ -101,12 +138,15 @@ interface PendingRecord {
 /** Validate merged options; every problem names the setting and the way out. */
 function validateOptions(options: ResolvedOptions): void {
   const problems: string[] = [];
-  const intAtLeast = (name: keyof ResolvedOptions, min: number) => {
+  const intAtLeast = (name: Exclude<keyof ResolvedOptions, 'topics'>, min: number) => {
     const value = options[name];
     if (!Number.isInteger(value) || value < min) problems.push(`${name} must be an integer >= ${min} (got ${value})`);
   };
   intAtLeast('lingerMs', 0);
   intAtLeast('maxBatch', 1);
+  intAtLeast('maxBatchBytes', 1_024);
+  if (!Array.isArray(options.topics) || options.topics.some((topic) => typeof topic !== 'string' || topic === ''))
+    problems.push('topics must be a list of topic names');
   intAtLeast('maxPending', 1);
   intAtLeast('timeoutMs', 1);
   intAtLeast('retryMaxWaitMs', 1);
@@ -136,6 +176,12 @@ export class Publisher {
   private readonly metrics?: ReturnType<typeof createPublisherMetrics>;
 
   private queue: PendingRecord[] = [];
+  /** The bytes of the records in `queue`. */
+  private queuedBytes = 0;
+  /** Record-batch bytes allowed per topic, when lower than maxBatchBytes (read from the topic, or learnt). */
+  private readonly budgets = new Map<string, number>();
+  /** Whether the `topics`' max.message.bytes still needs reading (at the next connect). */
+  private limitsUnread = true;
   private inFlight: PendingRecord[] = [];
   private sending?: Promise<void>;
   private lingerTimer?: NodeJS.Timeout;
@@ -193,11 +239,38 @@ export class Publisher {
 
   /** Connect the producer (and fetch its producer id). Safe to call again after a failure. */
   connect(): Promise<void> {
-    this.connecting ??= this.producer.connect().catch((error: unknown) => {
+    this.connecting ??= (async () => {
+      await this.readTopicLimits();
+      await this.producer.connect();
+    })().catch((error: unknown) => {
       this.connecting = undefined;
       throw error;
     });
     return this.connecting;
+  }
+
+  /** The record-batch bytes allowed for `topic` in one send. */
+  budgetOf(topic: string): number {
+    return this.budgets.get(topic) ?? this.options.maxBatchBytes;
+  }
+
+  /** Read the `topics`' max.message.bytes (once, and again after the broker refused a batch as too large). */
+  private async readTopicLimits(): Promise<void> {
+    if (!this.limitsUnread || this.options.topics.length === 0) return;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const limits = await readMaxMessageBytes(admin, this.options.topics);
+      for (const [topic, maxMessageBytes] of limits) {
+        // Budgets only go down: one learnt from a refused batch stays until the process restarts.
+        const budget = Math.min(this.budgetOf(topic), recordBatchBudget(maxMessageBytes));
+        this.budgets.set(topic, budget);
+        this.log.info({ topic, maxMessageBytes, budget }, 'record batches of the topic bounded');
+      }
+      this.limitsUnread = false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /** Connected, not closing, and the last send went through: what /readyz reports. */
@@ -218,6 +291,17 @@ export class Publisher {
   publish(topic: string, record: OutgoingRecord): Promise<PublishResult> {
     if (this.closing) return Promise.reject(this.failure(PublishFailedError, 'the publisher is closing', topic));
     if (!this.connected) return Promise.reject(this.failure(PublishFailedError, 'not connected to Kafka', topic));
+    // A fresh object per record: kafkajs hands it back to the partitioner by identity.
+    const message: Message = {
+      key: record.key,
+      value: record.value,
+      ...(record.headers && { headers: record.headers }),
+    };
+    const bytes = recordBytes(message);
+    if (RECORD_BATCH_OVERHEAD + bytes > this.budgetOf(topic)) {
+      this.metrics?.records(topic, 'too_large').inc();
+      return Promise.reject(new RecordTooLargeError(topic, RECORD_BATCH_OVERHEAD + bytes, this.budgetOf(topic)));
+    }
     if (this.pending >= this.options.maxPending) {
       this.metrics?.records(topic, 'overloaded').inc();
       return Promise.reject(
@@ -227,8 +311,8 @@ export class Publisher {
     return new Promise<PublishResult>((resolve, reject) => {
       this.queue.push({
         topic,
-        // A fresh object per record: kafkajs hands it back to the partitioner by identity.
-        message: { key: record.key, value: record.value, ...(record.headers && { headers: record.headers }) },
+        message,
+        bytes,
         deadline: Date.now() + this.options.timeoutMs,
         startedAt: process.hrtime.bigint(),
         settled: false,
@@ -236,6 +320,7 @@ export class Publisher {
         reject,
       });
       this.unsettled++;
+      this.queuedBytes += bytes;
       this.armExpiry();
       this.schedule();
     });
@@ -272,7 +357,12 @@ export class Publisher {
   /** Send now when a batch is full (or `now`), else after the linger; never two sends at once. */
   private schedule(now = false): void {
     if (this.sending || this.queue.length === 0) return;
-    if (now || this.closing || this.queue.length >= this.options.maxBatch) {
+    if (
+      now ||
+      this.closing ||
+      this.queue.length >= this.options.maxBatch ||
+      this.queuedBytes >= this.options.maxBatchBytes
+    ) {
       clearTimeout(this.lingerTimer);
       this.lingerTimer = undefined;
       this.sendNext();
@@ -286,10 +376,11 @@ export class Publisher {
 
   private sendNext(): void {
     if (this.renewing) return; // sent once the new producer is connected
-    const batch = this.queue.splice(0, this.options.maxBatch).filter((record) => !record.settled);
+    const { batch, bytes } = this.takeBatch();
     if (batch.length === 0) return;
     this.inFlight = batch;
     this.metrics?.batchSize.observe(batch.length);
+    this.metrics?.batchBytes.observe(bytes);
     this.sending = this.send(batch).finally(() => {
       this.inFlight = [];
       this.sending = undefined;
@@ -297,6 +388,35 @@ export class Publisher {
       if (this.queue.length > 0) this.schedule(true);
       this.notifyIfIdle();
     });
+  }
+
+  /**
+   * The next batch, in arrival order: at most maxBatch records, and per topic
+   * at most its budget of record-batch bytes (a partition's records are some of
+   * its topic's, so each partition's record batch fits too). Stops at the first
+   * record that does not fit, so no record overtakes an earlier one. A record
+   * over its budget alone (the budget was lowered after it was queued) goes alone.
+   */
+  private takeBatch(): { batch: PendingRecord[]; bytes: number } {
+    const batch: PendingRecord[] = [];
+    const bytesOfTopic = new Map<string, number>();
+    let taken = 0;
+    let takenBytes = 0;
+    for (; taken < this.queue.length && batch.length < this.options.maxBatch; taken++) {
+      const record = this.queue[taken]!;
+      if (!record.settled) {
+        const used = bytesOfTopic.get(record.topic) ?? RECORD_BATCH_OVERHEAD;
+        if (batch.length > 0 && used + record.bytes > this.budgetOf(record.topic)) break;
+        bytesOfTopic.set(record.topic, used + record.bytes);
+        batch.push(record);
+      }
+      takenBytes += record.bytes;
+    }
+    this.queue.splice(0, taken);
+    this.queuedBytes -= takenBytes;
+    let bytes = 0;
+    for (const topicBytes of bytesOfTopic.values()) bytes += topicBytes;
+    return { batch, bytes };
   }
 
   /**
@@ -340,19 +460,44 @@ export class Publisher {
       });
     } catch (error) {
       this.markStalled({ err: error, batchSize: batch.length }, 'send failed');
+      const tooLarge = isMessageTooLarge(error);
+      if (tooLarge) this.shrinkBudgets(batch);
       this.renewing ??= this.renewProducer();
       for (const record of batch) {
-        this.settle(
-          record,
-          'failed',
-          this.failure(PublishFailedError, `send failed: ${describeError(error)}`, record.topic, error),
-        );
+        // Alone and still too large for the broker: another try cannot help.
+        const failure =
+          tooLarge && batch.length === 1
+            ? new RecordTooLargeError(record.topic, RECORD_BATCH_OVERHEAD + record.bytes, this.budgetOf(record.topic))
+            : this.failure(PublishFailedError, `send failed: ${describeError(error)}`, record.topic, error);
+        this.settle(record, failure instanceof RecordTooLargeError ? 'too_large' : 'failed', failure);
       }
       return undefined;
     }
     if (this.stalled) this.log.info({ batchSize: batch.length }, 'Kafka acknowledges again');
     this.stalled = false;
     return acknowledged;
+  }
+
+  /**
+   * The broker refused a record batch as too large although each topic's
+   * records were within budget: the topic's max.message.bytes was lowered since
+   * start-up, or the size estimate is off. Halve the budget of each topic of the
+   * batch and read the limits again with the new producer, so the records,
+   * tried again by their callers (a retriable 503), go in smaller batches.
+   */
+  private shrinkBudgets(batch: PendingRecord[]): void {
+    const bytesOfTopic = new Map<string, number>();
+    for (const record of batch)
+      bytesOfTopic.set(record.topic, (bytesOfTopic.get(record.topic) ?? RECORD_BATCH_OVERHEAD) + record.bytes);
+    for (const [topic, bytes] of bytesOfTopic) {
+      const budget = Math.max(RECORD_BATCH_OVERHEAD + 1, Math.min(this.budgetOf(topic), Math.floor(bytes / 2)));
+      this.budgets.set(topic, budget);
+      this.log.error(
+        { topic, batchBytes: bytes, budget },
+        'the broker refused a record batch as too large: budget lowered',
+      );
+    }
+    this.limitsUnread = true;
   }
 
   /** Settle the records whose partition was acknowledged; return the others, in order. */
@@ -422,7 +567,11 @@ export class Publisher {
   }
 
   /** Resolve or reject a record once; a record that already timed out is left alone. */
-  private settle(record: PendingRecord, outcome: 'acked' | 'failed' | 'timeout', result: PublishResult | Error): void {
+  private settle(
+    record: PendingRecord,
+    outcome: 'acked' | 'failed' | 'timeout' | 'too_large',
+    result: PublishResult | Error,
+  ): void {
     if (record.settled) return;
     record.settled = true;
     this.unsettled--;
@@ -454,7 +603,11 @@ export class Publisher {
     };
     for (const record of this.inFlight) if (!record.settled && record.deadline <= now) timeout(record);
     // Waiting records that expired are never sent: their callers were told they failed.
-    while (this.queue[0] && this.queue[0].deadline <= now) timeout(this.queue.shift()!);
+    while (this.queue[0] && this.queue[0].deadline <= now) {
+      const record = this.queue.shift()!;
+      this.queuedBytes -= record.bytes;
+      timeout(record);
+    }
     if (expired > 0)
       this.markStalled({ expired, pending: this.pending }, 'records expired before Kafka acknowledged them');
     this.armExpiry();
@@ -483,13 +636,30 @@ export class Publisher {
   }
 }
 
+/** Whether a kafkajs error (or one it wraps) is the broker's MESSAGE_TOO_LARGE. */
+function isMessageTooLarge(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const { type, cause, originalError, errors } = error as {
+    type?: unknown;
+    cause?: unknown;
+    originalError?: unknown;
+    errors?: unknown;
+  };
+  if (type === 'MESSAGE_TOO_LARGE') return true;
+  return (
+    isMessageTooLarge(cause, depth + 1) ||
+    isMessageTooLarge(originalError, depth + 1) ||
+    (Array.isArray(errors) && errors.some((inner) => isMessageTooLarge(inner, depth + 1)))
+  );
+}
+
 function createPublisherMetrics(registry: Registry, pending: () => number) {
   return {
     /** By topic and outcome, bound once each (counted per record). */
     records: boundLabels(
       new Counter({
         name: 'publisher_records_total',
-        help: 'Records by outcome: acked, failed, timeout, overloaded.',
+        help: 'Records by outcome: acked, failed, timeout, overloaded, too_large.',
         labelNames: ['topic', 'outcome'] as const,
         registers: [registry],
       }),
@@ -498,6 +668,12 @@ function createPublisherMetrics(registry: Registry, pending: () => number) {
       name: 'publisher_batch_size',
       help: 'Records per sendBatch.',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+      registers: [registry],
+    }),
+    batchBytes: new Histogram({
+      name: 'publisher_batch_bytes',
+      help: 'Record-batch bytes per sendBatch (an upper bound, summed over its topics).',
+      buckets: [1_000, 10_000, 100_000, 250_000, 500_000, 750_000, 1_000_000, 2_000_000, 5_000_000],
       registers: [registry],
     }),
     latency: new Histogram({

@@ -3,7 +3,7 @@
  * runs at start-up. Topics are never auto-created: their partitions,
  * replication and cleanup policy are decided here, once.
  */
-import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type ITopicConfig, type Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import { describeError, PipelineError } from '../errors';
 import type { Logger } from '../logger';
@@ -128,4 +128,32 @@ export async function ensurePipelineTopics(
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/**
+ * The `max.message.bytes` each of `topics` really has (its own setting, or the
+ * broker's `message.max.bytes` it inherits): the largest record batch a
+ * partition of it accepts. Fails, naming the topic, when a topic is missing or
+ * the value is not a positive integer.
+ */
+export async function readMaxMessageBytes(admin: Admin, topics: string[]): Promise<Map<string, number>> {
+  const limits = new Map<string, number>();
+  if (topics.length === 0) return limits;
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+  });
+  for (const topic of topics) {
+    const resource = resources.find((candidate) => candidate.resourceName === topic);
+    const raw = resource?.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue;
+    const value = Number(raw);
+    if (!resource || resource.errorCode !== 0 || !Number.isInteger(value) || value <= 0) {
+      throw new PipelineError(`cannot read max.message.bytes of topic ${topic} (got ${raw ?? 'nothing'})`, {
+        retriable: true,
+        context: { topic, errorCode: resource?.errorCode, errorMessage: resource?.errorMessage },
+      });
+    }
+    limits.set(topic, value);
+  }
+  return limits;
 }

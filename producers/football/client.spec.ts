@@ -2,7 +2,9 @@ import { Writable } from 'node:stream';
 import { UpstreamError } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
 import { startFakeFootballData, type FakeFootballData } from '../../test/support/fake-football-data';
+import { Registry } from 'prom-client';
 import { BudgetSpentError, FootballDataClient, parseRetryAfter } from './client';
+import { createFootballMetrics } from './metrics';
 import { RateBudget } from './rate-budget';
 
 let fake: FakeFootballData;
@@ -36,7 +38,8 @@ const client = (overrides: Partial<ConstructorParameters<typeof FootballDataClie
 
 describe('the football-data.org client', () => {
   it('sends the token as X-Auth-Token and returns the schema-checked matches', async () => {
-    const matches = await client().fetchMatches();
+    const { matches, rejected } = await client().fetchMatches();
+    expect(rejected).toEqual([]);
     expect(matches.map((match) => match.id)).toEqual([537_801, 538_112, 537_806]);
     expect(matches[0]).toHaveProperty('referees'); // upstream fields it does not model are kept
     expect(fake.tokensSeen).toEqual([fake.token]);
@@ -44,14 +47,14 @@ describe('the football-data.org client', () => {
 
   it('retries a 500 with backoff and succeeds when the upstream recovers', async () => {
     fake.setMode('fail', { times: 2 });
-    await expect(client().fetchMatches()).resolves.toHaveLength(3);
+    await expect(client().fetchMatches()).resolves.toMatchObject({ matches: { length: 3 } });
     expect(fake.calls).toBe(3);
   });
 
   it('waits out a short Retry-After on 429, then calls again', async () => {
     fake.setMode('rate-limit', { times: 1, retryAfterSec: 1 });
     const started = Date.now();
-    await expect(client({ maxRetryAfterMs: 1_500 }).fetchMatches()).resolves.toHaveLength(3);
+    await expect(client({ maxRetryAfterMs: 1_500 }).fetchMatches()).resolves.toMatchObject({ matches: { length: 3 } });
     expect(Date.now() - started).toBeGreaterThanOrEqual(990);
     expect(fake.calls).toBe(2);
   });
@@ -70,10 +73,47 @@ describe('the football-data.org client', () => {
 
   it('refuses malformed data without retrying', async () => {
     fake.setMode('malformed');
-    await expect(client().fetchMatches()).rejects.toThrow(/does not match the v4 schema/);
+    await expect(client().fetchMatches()).rejects.toThrow(
+      /^football-data\.org answered 1 match\(es\), none of which fits the v4 schema \(match x: id: /,
+    );
     fake.setMode('malformed', { body: '<html>oops</html>' });
     await expect(client().fetchMatches()).rejects.toBeInstanceOf(UpstreamError);
     expect(fake.calls).toBe(2);
+  });
+
+  it('leaves out the matches that do not fit the schema, naming each one and its field, and serves the others', async () => {
+    const registry = new Registry();
+    const metrics = createFootballMetrics(registry);
+    const [good, other] = fake.matches;
+    fake.matches = [
+      good!,
+      { ...other!, score: null },
+      { ...good!, id: 9, utcDate: 'soon' },
+      'not a match' as unknown as Record<string, unknown>,
+    ];
+    logLines.length = 0;
+    const { matches, rejected } = await client({ metrics }).fetchMatches();
+    expect(matches.map((match) => match.id)).toEqual([537_801]);
+    expect(rejected).toEqual([
+      { id: 538_112, field: 'score', problem: expect.stringMatching(/^score: /) },
+      { id: 9, field: 'utcDate', problem: expect.stringMatching(/^utcDate: /) },
+      { id: null, field: 'match', problem: expect.any(String) },
+    ]);
+    const warnings = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.msg.startsWith('match rejected'));
+    expect(warnings.map(({ matchId, field }) => ({ matchId, field }))).toEqual([
+      { matchId: 538_112, field: 'score' },
+      { matchId: 9, field: 'utcDate' },
+      { matchId: null, field: 'match' },
+    ]);
+    expect(await registry.metrics()).toMatch(/football_matches_rejected_total\{field="score"\} 1/);
+    expect(fake.calls).toBe(1);
+  });
+
+  it('fails, saying so, on an answer that is no list of matches', async () => {
+    fake.setMode('malformed', { body: JSON.stringify({ matches: 'none today' }) });
+    await expect(client().fetchMatches()).rejects.toThrow(
+      /^football-data\.org answered no list of matches \(matches: /,
+    );
   });
 
   it('does not retry a refused token', async () => {

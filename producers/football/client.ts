@@ -2,7 +2,9 @@
  * The football-data.org v4 client: `GET /matches` (today's matches) with the
  * token as `X-Auth-Token`, a timeout per call, retries with backoff on 5xx,
  * 429, timeouts and network errors (honouring `Retry-After`), every call
- * counted against a rate budget, and the answer checked against the schema.
+ * counted against a rate budget, and each match of the answer checked against
+ * the schema: the odd ones are left out and counted, the others served. An
+ * answer that is no list of matches, or whose every match is odd, fails.
  *
  * The token never reaches a log line or an error: failures are described by
  * status and code only, never by the axios error (whose config holds the headers).
@@ -11,10 +13,10 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { describeError, isRetriable, UpstreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { retry } from '../../lib/retry';
-import { MatchesResponse, type Match } from '../../lib/schemas';
+import { checkMatches, MatchList } from './match-check';
 import type { FootballMetrics, UpstreamOutcome } from './metrics';
 import type { RateBudget } from './rate-budget';
-import type { MatchSource } from './source';
+import type { FetchedMatches, MatchSource } from './source';
 
 export interface FootballClientOptions {
   /** Base URL of the API, e.g. https://api.football-data.org/v4. */
@@ -73,7 +75,7 @@ export class FootballDataClient implements MatchSource {
     });
   }
 
-  async fetchMatches(signal?: AbortSignal): Promise<Match[]> {
+  async fetchMatches(signal?: AbortSignal): Promise<FetchedMatches> {
     return retry(
       async (bail) => {
         if (this.config.budget && !this.config.budget.tryTake()) {
@@ -87,18 +89,36 @@ export class FootballDataClient implements MatchSource {
           );
         }
         const response = await this.call(signal);
-        const parsed = MatchesResponse.safeParse(response.data);
-        if (!parsed.success) {
+        const list = MatchList.safeParse(response.data);
+        if (!list.success) {
           this.count('invalid');
-          const issue = parsed.error.issues[0];
+          const issue = list.error.issues[0];
+          const path = issue?.path.join('.') || 'body';
           return bail(
-            new UpstreamError('football-data.org answered data that does not match the v4 schema', {
-              context: { path: issue?.path.join('.'), problem: issue?.message },
+            new UpstreamError(`football-data.org answered no list of matches (${path}: ${issue?.message})`, {
+              context: { path, problem: issue?.message },
             }),
           );
         }
+        const checked = checkMatches(list.data.matches);
+        for (const { id, field, problem } of checked.rejected) {
+          this.config.metrics?.rejectedMatches.inc({ field });
+          this.config.log?.warn({ matchId: id, field, problem }, 'match rejected: it does not fit the v4 schema');
+        }
+        const [first] = checked.rejected;
+        if (first && checked.matches.length === 0) {
+          // Nothing fits: more likely a change of the upstream's format than odd matches; the last good answer is better.
+          this.count('invalid');
+          return bail(
+            new UpstreamError(
+              `football-data.org answered ${checked.rejected.length} match(es), none of which fits the v4 schema ` +
+                `(match ${String(first.id)}: ${first.problem})`,
+              { context: { rejected: checked.rejected.length } },
+            ),
+          );
+        }
         this.count('ok');
-        return parsed.data.matches;
+        return checked;
       },
       {
         retries: this.options.retries,

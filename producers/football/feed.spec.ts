@@ -2,7 +2,7 @@ import { UpstreamError } from '../../lib/errors';
 import type { Match } from '../../lib/schemas';
 import { FootdataFeed } from './feed';
 import { simulateMatches } from './simulator';
-import type { MatchSource } from './source';
+import type { FetchedMatches, MatchSource } from './source';
 
 const matches = simulateMatches(Date.UTC(2026, 10, 24, 18)).slice(0, 2);
 
@@ -12,9 +12,9 @@ function scriptedSource() {
     name: 'football-data.org' as const,
     calls: 0,
     next: async (): Promise<Match[]> => matches,
-    fetchMatches: () => {
+    fetchMatches: async (): Promise<FetchedMatches> => {
       source.calls++;
-      return source.next();
+      return { matches: await source.next(), rejected: [] };
     },
   };
   return source satisfies MatchSource;
@@ -47,11 +47,25 @@ describe('the footdata feed', () => {
     expect(source.calls).toBe(1);
   });
 
+  it('counts the matches the source left out, in fresh and cached answers alike', async () => {
+    const source = scriptedSource();
+    source.fetchMatches = async () => ({
+      matches,
+      rejected: [{ id: 7, field: 'score', problem: 'score: expected object, received null' }],
+    });
+    const feed = new FootdataFeed({ source, cacheTtlSec: 60, now: clock });
+    expect(await feed.get()).toMatchObject({ cache: 'miss', rejected: 1, body: { count: 2 } });
+    expect(await feed.get()).toMatchObject({ cache: 'hit', rejected: 1 });
+  });
+
   it('serves the last good answer marked stale when the upstream fails, and 502 when it has none', async () => {
     const source = scriptedSource();
-    source.next = () => Promise.reject(new UpstreamError('down'));
+    source.next = () => Promise.reject(new UpstreamError('football-data.org answered 500'));
     const feed = new FootdataFeed({ source, cacheTtlSec: 1, now: clock });
-    await expect(feed.get()).rejects.toThrow(/football-data.org is unavailable and no earlier answer is cached/);
+    // The 502 says what the upstream did, not a guess.
+    await expect(feed.get()).rejects.toThrow(/^football-data.org answered 500 and no earlier answer is cached/);
+    source.next = () => Promise.reject(new TypeError('a bug'));
+    await expect(feed.get()).rejects.toThrow(/^football-data.org failed and no earlier answer is cached/);
 
     source.next = async () => matches;
     const fresh = await feed.get();

@@ -4,7 +4,9 @@
  * from the cache; concurrent callers share one in-flight upstream call; when the
  * upstream fails, asks us to wait (Retry-After) or its budget is spent, the last
  * good answer is served marked stale; an UpstreamError (502) only when there is
- * nothing to serve.
+ * nothing to serve, saying what the upstream did (its error's own message).
+ * Matches the source left out as not fitting the schema are counted in the
+ * answer (`X-Matches-Rejected`).
  */
 import { describeError, UpstreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -27,11 +29,22 @@ export interface FootdataAnswer {
   body: FootdataResponse;
   /** For the `X-Cache` header. */
   cache: Exclude<CacheStatus, 'none'>;
+  /** Matches of the upstream answer left out as not fitting the schema (`X-Matches-Rejected`). */
+  rejected: number;
 }
 
 interface Snapshot {
   matches: Match[];
+  rejected: number;
   fetchedAt: number;
+}
+
+/** What went wrong, in the words of the first UpstreamError of the chain (our own messages, never a secret). */
+function failureOf(error: unknown, source: string): string {
+  for (let current = error; typeof current === 'object' && current !== null; current = (current as Error).cause) {
+    if (current instanceof UpstreamError) return current.message;
+  }
+  return `${source} failed`;
 }
 
 /** The wait an error (or the error it wraps) asked for. */
@@ -75,8 +88,8 @@ export class FootdataFeed {
   private refresh(): Promise<Snapshot> {
     this.inFlight ??= this.options.source
       .fetchMatches()
-      .then((matches) => {
-        this.last = { matches, fetchedAt: this.now() };
+      .then(({ matches, rejected }) => {
+        this.last = { matches, rejected: rejected.length, fetchedAt: this.now() };
         return this.last;
       })
       .catch((error: unknown) => {
@@ -98,8 +111,9 @@ export class FootdataFeed {
   private fallback(error: unknown, retryAfterMs: number | undefined): FootdataAnswer {
     if (this.last) return this.answer(this.last, 'stale');
     this.options.metrics?.answers.inc({ cache: 'none' });
-    const why = error === undefined ? 'asked us to wait' : 'is unavailable';
-    throw new UpstreamError(`${this.options.source.name} ${why} and no earlier answer is cached; try again later`, {
+    const source = this.options.source.name;
+    const why = error === undefined ? `${source} asked us to wait` : failureOf(error, source);
+    throw new UpstreamError(`${why} and no earlier answer is cached; try again later`, {
       ...(retryAfterMs !== undefined && { retryAfterMs }),
       ...(error !== undefined && { cause: error }),
     });
@@ -109,6 +123,7 @@ export class FootdataFeed {
     this.options.metrics?.answers.inc({ cache });
     return {
       cache,
+      rejected: snapshot.rejected,
       body: {
         source: this.options.source.name,
         stale: cache === 'stale',

@@ -5,7 +5,7 @@
  * TIMED before kick-off, IN_PLAY, PAUSED at half-time, IN_PLAY, FINISHED.
  */
 import type { Match } from '../../lib/schemas';
-import type { MatchSource } from './source';
+import type { FetchedMatches, MatchSource } from './source';
 
 interface TeamInfo {
   id: number;
@@ -240,7 +240,7 @@ export class MatchSimulator implements MatchSource {
   /** `now` is injectable so tests can walk through a day. Default: Date.now. */
   constructor(private readonly now: () => number = Date.now) {}
 
-  async fetchMatches(): Promise<Match[]> {
-    return simulateMatches(this.now());
+  async fetchMatches(): Promise<FetchedMatches> {
+    return { matches: simulateMatches(this.now()), rejected: [] };
   }
 }

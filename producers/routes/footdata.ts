@@ -6,7 +6,12 @@ export function footdataRoutes(feed: FootdataFeed): Router {
   const router = Router();
   router.get('/footdata', async (_req, res) => {
     const answer = await feed.get();
-    res.set({ 'X-Cache': answer.cache, 'X-Data-Source': answer.body.source, 'Cache-Control': 'no-store' });
+    res.set({
+      'X-Cache': answer.cache,
+      'X-Data-Source': answer.body.source,
+      'X-Matches-Rejected': String(answer.rejected),
+      'Cache-Control': 'no-store',
+    });
     res.json(answer.body);
   });
   return router;
