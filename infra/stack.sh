@@ -30,7 +30,8 @@
 # Each start moves the old log to <svc>.log.1, so svc_healthy may grep $SVC_LOG
 # for a "ready" line. While a service's functions run: SVC_NAME, SVC_LOG, SVC_PIDFILE, SVC_DATA
 # (created for it), STACK_DIR, REPO_DIR, INFRA_DIR, and the stack_* helpers
-# below (stack_spawn, stack_port_open, stack_log_has, stack_need_cmd, stack_die).
+# below (stack_spawn, stack_port_open, stack_log_has, stack_need_cmd, stack_die,
+# stack_redis_env).
 set -euo pipefail
 
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -74,6 +75,15 @@ proc_identity() {
   read -ra fields <<<"${stat##*) }"
   boot="$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" || return 1
   echo "$boot ${fields[19]}"
+}
+
+# stack_redis_env: for a service that talks to the stack's Redis, export
+# REDIS_PASSWORD_FILE (lib/config.ts puts that password into REDIS_URL): the
+# file infra/services/20-redis.sh generates, unless one is set already or
+# REDIS_URL carries a password itself.
+stack_redis_env() {
+  [[ "${REDIS_URL:-}" == *@* ]] && return 0
+  export REDIS_PASSWORD_FILE="${REDIS_PASSWORD_FILE:-$STACK_DIR/redis-password}"
 }
 
 # stack_port_open HOST PORT: something accepts TCP connections there.

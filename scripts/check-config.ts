@@ -9,6 +9,7 @@ const config = loadConfigOrExit();
 const shown = {
   ...config,
   mongo: { ...config.mongo, url: redactUrl(config.mongo.url) },
+  redis: { url: config.redis.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:[redacted]@') }, // redis://:password@ too
   football: { ...config.football, token: config.football.token ? '[set]' : '[not set: simulator]' },
   workers: { ...config.workers, adminPassword: config.workers.adminPassword ? '[set]' : '[not set]' },
 };
