@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { freePort } from '../support/consumer';
-import { freshName } from '../support/env';
+import { eventually, freshName } from '../support/env';
 import { killServices, startService, waitUntilAnswers } from '../support/processes';
 import { REPO_DIR, STACK_DIR as SHARED_STACK_DIR } from '../support/stack';
 
@@ -87,9 +87,10 @@ it('the workers and the admin server (its dashboard included) reach it with the 
   await waitUntilAnswers(`http://127.0.0.1:${adminPort}/healthz`, admin);
   await waitUntilAnswers(`http://127.0.0.1:${workerPort}/healthz`, workers);
 
-  const readyz = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
-  expect(await readyz(adminPort)).toBe(200);
-  expect(await readyz(workerPort)).toBe(200);
+  // Ready = Redis answers (the worker's also waits for its Kafka producer, hence the polling).
+  const ready = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+  await eventually(ready(adminPort), 'the admin server ready');
+  await eventually(ready(workerPort), 'the workers ready');
   const authorization = `Basic ${Buffer.from('admin:dashboard-pass').toString('base64')}`;
   const dashboard = await fetch(`http://127.0.0.1:${adminPort}/admin/queues/api/queues`, {
     headers: { authorization },
