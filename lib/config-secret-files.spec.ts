@@ -54,6 +54,11 @@ describe('REDIS_PASSWORD_FILE', () => {
     expect(both).toThrow(/REDIS_PASSWORD_FILE: REDIS_URL already carries a password/);
     expect(both).not.toThrow(/inline-secret|file-secret/);
   });
+
+  it('never echoes the password of an invalid REDIS_URL', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://:hunter2@h:1' })).toThrow('REDIS_URL: must be a Redis URL');
+    expect(() => loadConfig({ REDIS_URL: 'http://:hunter2@h:1' })).not.toThrow(/hunter2/);
+  });
 });
 
 describe('ADMIN_PASSWORD_FILE', () => {

@@ -250,5 +250,8 @@ function withRedisPassword(redisUrl: string, password: string | undefined): stri
 
 const SECRET_NAMES = /TOKEN|PASSWORD|SECRET/;
 function redactIfSecret(name: string, value: unknown): unknown {
+  // A URL may carry a password (redis://:password@host): echo it without.
+  if (name.endsWith('_URL') && typeof value === 'string')
+    return value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:[redacted]@');
   return SECRET_NAMES.test(name) ? '[redacted]' : value;
 }
