@@ -10,6 +10,8 @@
 #
 # No svc names = every registered service. State lives under $STACK_DIR
 # (default <repo>/.stack): logs/<svc>.log, run/<svc>.pid, data/<svc>/.
+# run/<svc>.start records which process that pid is (its boot and start time):
+# `down` signals a pid only while it is still that process.
 #
 # Service contract. Each infra/services/NN-name.sh registers one service called
 # "name"; NN orders start-up (down runs in reverse). The file is sourced, so it
@@ -28,7 +30,8 @@
 # Each start moves the old log to <svc>.log.1, so svc_healthy may grep $SVC_LOG
 # for a "ready" line. While a service's functions run: SVC_NAME, SVC_LOG, SVC_PIDFILE, SVC_DATA
 # (created for it), STACK_DIR, REPO_DIR, INFRA_DIR, and the stack_* helpers
-# below (stack_spawn, stack_port_open, stack_log_has, stack_need_cmd, stack_die).
+# below (stack_spawn, stack_port_open, stack_log_has, stack_need_cmd, stack_die,
+# stack_redis_env).
 set -euo pipefail
 
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,11 +57,33 @@ stack_need_cmd() {
 
 # Start "$@" in its own session, so its pid is also its process-group id and
 # `down` can signal the whole group (children included). setsid also detaches
-# it from our terminal, so no nohup is needed.
+# it from our terminal, so no nohup is needed. (A background child of a
+# script leads no group, so setsid execs in place: $! is the service.)
 stack_spawn() {
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   setsid "$@" </dev/null >>"$SVC_LOG" 2>&1 &
   echo "$!" >"$SVC_PIDFILE"
+  proc_identity "$!" >"${SVC_PIDFILE%.pid}.start" || rm -f "${SVC_PIDFILE%.pid}.start"
+}
+
+# proc_identity PID: what tells that process from a later one with the same
+# number: the boot it runs in and its start time (clock ticks since boot,
+# field 22 of /proc/PID/stat; the command name before it may hold spaces).
+proc_identity() {
+  local stat fields boot
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" && [[ -n "$stat" ]] || return 1
+  read -ra fields <<<"${stat##*) }"
+  boot="$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" || return 1
+  echo "$boot ${fields[19]}"
+}
+
+# stack_redis_env: for a service that talks to the stack's Redis, export
+# REDIS_PASSWORD_FILE (lib/config.ts puts that password into REDIS_URL): the
+# file infra/services/20-redis.sh generates, unless one is set already or
+# REDIS_URL carries a password itself.
+stack_redis_env() {
+  [[ "${REDIS_URL:-}" == *@* ]] && return 0
+  export REDIS_PASSWORD_FILE="${REDIS_PASSWORD_FILE:-$STACK_DIR/redis-password}"
 }
 
 # stack_port_open HOST PORT: something accepts TCP connections there.
@@ -131,14 +156,36 @@ pid_of() {
   [[ -f "$f" ]] && cat "$f"
 }
 
-# running NAME: its recorded pid is alive and still leads its own group
-# (guards against a stale pid file whose number was reused).
+# ours NAME PID: PID is still the process stack.sh started for NAME. With
+# run/NAME.start (written with the pid file, so not older than it), its boot
+# and start time must be the recorded ones. Without (a pid file written by an
+# older stack.sh), it must have started no later than the pid file was
+# written: a process that took the number over after a reboot or a crash
+# started after that.
+ours() {
+  local record="$RUN_DIR/$1.start" identity btime hz started
+  identity="$(proc_identity "$2")" || return 1
+  if [[ -f "$record" && ! "$record" -ot "$RUN_DIR/$1.pid" ]]; then
+    [[ "$identity" == "$(cat "$record")" ]]
+    return
+  fi
+  btime="$(awk '$1 == "btime" { print $2 }' /proc/stat)"
+  hz="$(getconf CLK_TCK)"
+  started=$((btime + ${identity##* } / hz))
+  (( started <= $(stat -c %Y "$RUN_DIR/$1.pid") + 1 ))
+}
+
+# running NAME: its recorded pid is alive, is the process we started (see
+# ours) and still leads its own group.
 running() {
   local pid pgid stat
   pid="$(pid_of "$1")" || return 1
   read -r pgid stat < <(ps -o pgid=,stat= -p "$pid" 2>/dev/null) || return 1
-  [[ "$pgid" == "$pid" && "$stat" != Z* ]]
+  [[ "$pgid" == "$pid" && "$stat" != Z* ]] && ours "$1" "$pid"
 }
+
+# forget NAME: drop its pid file and its start record.
+forget() { rm -f "$RUN_DIR/$1.pid" "$RUN_DIR/$1.start"; }
 
 healthy() { ( load "$1"; svc_healthy ) >/dev/null 2>&1; }
 
@@ -239,7 +286,9 @@ cmd_up() {
 # ---------------------------------------------------------------- down
 
 # signal_group NAME SIG: signal its process group (and the pid itself, in case
-# it is not a group leader).
+# it is not a group leader). Called only once `running NAME` found the pid to
+# be ours: the group then exists until its last member exits, so its number
+# cannot be handed to another process while we wait for it.
 signal_group() {
   local pid
   pid="$(pid_of "$1")" || return 0
@@ -255,7 +304,10 @@ group_alive() {
   ps -o stat= -s "$pid" 2>/dev/null | grep -qv '^Z'
 }
 
-# wait_stopped NAME: bounded wait for SIGTERM to work, then SIGKILL.
+# wait_stopped NAME: bounded wait for SIGTERM to work, then SIGKILL, then a
+# bounded wait (10 s) for the group to end: a process stuck in the kernel is
+# reported (and `down` fails), never waited for forever.
+DOWN_FAILED=""
 wait_stopped() {
   local name="$1" t0 deadline
   [[ -f "$RUN_DIR/$name.pid" ]] || return 0
@@ -264,9 +316,15 @@ wait_stopped() {
   if group_alive "$name"; then
     say "  $(printf '%-18s' "$name") still alive after ${STOP_TIMEOUT}s: SIGKILL"
     signal_group "$name" KILL
-    while group_alive "$name"; do sleep 0.1; done
+    deadline=$((SECONDS + 10))
+    while group_alive "$name" && (( SECONDS < deadline )); do sleep 0.1; done
+    if group_alive "$name"; then
+      echo "stack: $name (process group $(pid_of "$name")) still alive 10s after SIGKILL" >&2
+      DOWN_FAILED=1
+      return 0
+    fi
   fi
-  rm -f "$RUN_DIR/$name.pid"
+  forget "$name"
   say "  $(printf '%-18s' "$name") stopped ($(elapsed "$t0"))"
 }
 
@@ -278,7 +336,7 @@ cmd_down() {
   names=("${SEL[@]}")
   for (( i = ${#names[@]} - 1; i >= 0; i-- )); do
     name="${names[i]}"
-    if ! running "$name"; then rm -f "$RUN_DIR/$name.pid"; continue; fi
+    if ! running "$name"; then forget "$name"; continue; fi
     for other in "${stopping[@]}"; do
       [[ " ${NEEDS[$other]} " == *" $name "* ]] && wait_stopped "$other"
     done
@@ -286,6 +344,7 @@ cmd_down() {
     stopping+=("$name")
   done
   for name in "${stopping[@]}"; do wait_stopped "$name"; done
+  [[ -z "$DOWN_FAILED" ]]
 }
 
 # ---------------------------------------------------------------- status, logs, prepare

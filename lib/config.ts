@@ -6,6 +6,7 @@
  * Every variable has a default that works with `make up` on one machine, except
  * secrets (FOOT_TOKEN, ADMIN_PASSWORD), which stay unset unless given.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { redactUrl } from './redact';
@@ -60,6 +61,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a Redis URL (redis://host:port)')
     .default('redis://127.0.0.1:6379'),
+  // A file holding Redis's password (requirepass): put into REDIS_URL at start-up.
+  REDIS_PASSWORD_FILE: z.string().min(1).optional(),
 
   API_PORT: port(5000),
   API_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:5000'),
@@ -90,6 +93,7 @@ const EnvSchema = z.object({
   ADMIN_PORT: port(3000),
   ADMIN_USER: z.string().min(1).default('admin'),
   ADMIN_PASSWORD: optionalSecret,
+  ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
   QUEUE_NAME: z.string().min(1).default('producer-jobs'),
   WORKER_CONCURRENCY: int(4, 1, 256),
   WORKER_PORT: port(3001),
@@ -186,8 +190,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
-    const problem = `HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (got ${e.HTTP_HEADERS_TIMEOUT_MS} > ${e.HTTP_REQUEST_TIMEOUT_MS}); the headers are part of the request`;
-    throw new ConfigError(`invalid configuration:\n  - ${problem}`, [problem]);
+    configProblem(
+      `HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (got ${e.HTTP_HEADERS_TIMEOUT_MS} > ${e.HTTP_REQUEST_TIMEOUT_MS}); the headers are part of the request`,
+    );
+  }
+  const adminPassword = e.ADMIN_PASSWORD ?? secretFromFile('ADMIN_PASSWORD_FILE', e.ADMIN_PASSWORD_FILE);
+  if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD_FILE) {
+    configProblem('ADMIN_PASSWORD_FILE: ADMIN_PASSWORD is set too; give the password in one place');
   }
   return {
     logLevel: e.LOG_LEVEL,
@@ -199,7 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       replicationFactor: e.TOPIC_REPLICATION_FACTOR,
     },
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB, ...(e.MONGO_PASSWORD_FILE && { passwordFile: e.MONGO_PASSWORD_FILE }) },
-    redis: { url: e.REDIS_URL },
+    redis: { url: withRedisPassword(e.REDIS_URL, secretFromFile('REDIS_PASSWORD_FILE', e.REDIS_PASSWORD_FILE)) },
     api: {
       port: e.API_PORT,
       url: e.API_URL.replace(/\/+$/, ''),
@@ -230,7 +239,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: {
       adminPort: e.ADMIN_PORT,
       adminUser: e.ADMIN_USER,
-      ...(e.ADMIN_PASSWORD && { adminPassword: e.ADMIN_PASSWORD }),
+      ...(adminPassword && { adminPassword }),
       queueName: e.QUEUE_NAME,
       concurrency: e.WORKER_CONCURRENCY,
       port: e.WORKER_PORT,
@@ -256,6 +265,32 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+}
+
+function configProblem(problem: string): never {
+  throw new ConfigError(`invalid configuration:\n  - ${problem}`, [problem]);
+}
+
+/** The secret in the file `variable` names (trimmed, as lib/mongo.ts reads MONGO_PASSWORD_FILE), if it names one. */
+function secretFromFile(variable: string, path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  let secret: string;
+  try {
+    secret = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    configProblem(`${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!secret) configProblem(`${variable}: ${path} is empty; write the password into it`);
+  return secret;
+}
+
+/** REDIS_URL with the password of REDIS_PASSWORD_FILE, percent-encoded (ioredis and redis-py decode it). */
+function withRedisPassword(redisUrl: string, password: string | undefined): string {
+  if (password === undefined) return redisUrl;
+  const url = new URL(redisUrl);
+  if (url.password) configProblem('REDIS_PASSWORD_FILE: REDIS_URL already carries a password; give it in one place');
+  url.password = encodeURIComponent(password);
+  return url.toString();
 }
 
 const SECRET_NAMES = /TOKEN|PASSWORD|SECRET/;

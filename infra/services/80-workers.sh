@@ -9,7 +9,7 @@ svc_needs="redis api"
 svc_timeout=60
 
 svc_start() {
-  (cd "$REPO_DIR" && stack_spawn node --import tsx workers/main.ts)
+  (cd "$REPO_DIR" && stack_redis_env && stack_spawn node --import tsx workers/main.ts)
 }
 
 svc_healthy() { curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$WORKERS_PORT/healthz"; }

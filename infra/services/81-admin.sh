@@ -23,6 +23,7 @@ svc_start() {
     cd "$REPO_DIR" || exit 1
     [[ -n "${ADMIN_PASSWORD:-}" ]] || ADMIN_PASSWORD="$(<"$file")"
     export ADMIN_PASSWORD
+    stack_redis_env
     stack_spawn node --import tsx workers/admin-main.ts
   )
   echo "  admin: dashboard http://127.0.0.1:$ADMIN_HTTP_PORT/admin/queues (user ${ADMIN_USER:-admin}, password: $where)"

@@ -18,7 +18,7 @@
  * healthchecks pass, and that the stack moves data end to end.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
@@ -51,6 +51,7 @@ interface Service {
   volumes?: { type: string; source?: string; target: string; read_only?: boolean }[];
   profiles?: string[];
   restart?: string;
+  user?: string;
   deploy?: { replicas?: number };
 }
 interface Project {
@@ -155,6 +156,18 @@ function nodeCommand(service: Service) {
   return { program, flags, entry, rest };
 }
 
+/** Each *_FILE variable of a service's environment pointed at a stand-in file holding "stand-in secret". */
+function standIns(serviceEnv: Record<string, string>): Record<string, string> {
+  const files = Object.entries(serviceEnv).filter(([variable]) => variable.endsWith('_FILE'));
+  return Object.fromEntries(
+    files.map(([variable]) => {
+      const path = join(workDir, `stand-in-${variable}`);
+      writeFileSync(path, 'stand-in secret\n');
+      return [variable, path];
+    }),
+  );
+}
+
 const hostPorts = (service: Service) => (service.ports ?? []).filter((port) => port.published !== undefined);
 
 /** Keys and values of a Kafka .properties template; placeholders (@NAME@) left out. */
@@ -189,17 +202,37 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
         'mongo',
         'mongo-express',
         'redis',
+        'secrets-init',
         'workers',
       ].sort(),
     );
     expect(read('docker-compose.yaml')).not.toMatch(/^version:/m);
   });
 
-  it('refuses to start without ADMIN_PASSWORD and AIRFLOW_ADMIN_PASSWORD, naming them', () => {
-    const { project: loaded, stderr } = compose({}, { envFiles: ['.env.example'] });
-    expect(loaded).toBeUndefined();
-    expect(stderr).toContain('required variable ADMIN_PASSWORD is missing');
-    expect(stderr).toContain('required variable AIRFLOW_ADMIN_PASSWORD is missing');
+  it("comes up with nothing but db/password.txt (the README's one-liner): no .env, every interpolation resolves", () => {
+    const { project: bare, stderr } = compose();
+    expect(stderr).toBe('');
+    // The only file it needs that git does not hold is db/password.txt; every other one it mounts is in the repository.
+    const secretFiles = Object.values(bare!.secrets ?? {}).map((secret) => secret.file);
+    expect(secretFiles).toEqual([join(REPO, 'db', 'password.txt')]);
+    for (const [name, service] of Object.entries(bare!.services)) {
+      for (const volume of service.volumes ?? []) {
+        if (volume.type !== 'bind') continue;
+        expect({ name, source: volume.source, exists: existsSync(volume.source!) }).toEqual({
+          name,
+          source: volume.source,
+          exists: true,
+        });
+      }
+    }
+    // And no password has a value written into the file: each is a file, or optional from .env (empty here).
+    for (const [name, service] of Object.entries(bare!.services)) {
+      for (const [variable, value] of Object.entries(env(service))) {
+        if (/PASSWORD|TOKEN|SECRET/.test(variable) && !variable.endsWith('_FILE')) {
+          expect({ name, variable, value }).toEqual({ name, variable, value: '' });
+        }
+      }
+    }
   });
 
   it('gives the containers the documented defaults when .env is a copy of .env.example', () => {
@@ -209,7 +242,7 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
     for (const name of ['FOOT_TOKEN', 'FILTER_FOOT_COMPETITIONS', 'FILTER_FOOT_AREAS']) {
       expect({ [name]: api[name] }).toEqual({ [name]: '' });
     }
-    expect(env(project().services.admin!).ADMIN_PASSWORD).toBe(DUMMY.ADMIN_PASSWORD);
+    expect(env(project().services['secrets-init']!).ADMIN_PASSWORD).toBe(DUMMY.ADMIN_PASSWORD);
   });
 
   it('pins every image to a version (a tag with a version number, never latest)', () => {
@@ -265,8 +298,9 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
 
   it('has a healthcheck on every long-running service, and starts each service once what it needs is healthy', () => {
     const services = project().services;
+    const oneShot = ['kafka-init', 'secrets-init'];
     for (const [name, service] of Object.entries(services)) {
-      if (name === 'kafka-init') {
+      if (oneShot.includes(name)) {
         expect(service.restart).toBe('no'); // one-shot
         continue;
       }
@@ -275,7 +309,7 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
     }
     for (const [name, service] of Object.entries(services)) {
       for (const [target, { condition }] of Object.entries(service.depends_on ?? {})) {
-        const expected = target === 'kafka-init' ? 'service_completed_successfully' : 'service_healthy';
+        const expected = oneShot.includes(target) ? 'service_completed_successfully' : 'service_healthy';
         expect({ name, target, condition }).toEqual({ name, target, condition: expected });
       }
     }
@@ -301,23 +335,18 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
 // ---------------------------------------------------------------- secrets
 
 describe('secrets', () => {
-  it('writes no password inline: each comes from a Docker secret or a ${VAR} of .env with no default', () => {
+  it('writes no password inline: each comes from a file or an optional ${VAR} of .env with no default', () => {
     const raw = rawProject();
     for (const [name, service] of Object.entries(raw.services)) {
       for (const [variable, value] of Object.entries(env(service))) {
         if (!/PASSWORD|TOKEN|SECRET/.test(variable)) continue;
         if (variable.endsWith('_FILE')) {
-          // A path: the Docker secret, or the file Airflow's auth manager reads (written from .env at start).
+          // A path: a secret's volume or the Docker secret, or the file Airflow's auth manager reads.
           const path = /^\/(run\/secrets|opt\/airflow\/state)\//;
           expect({ name, variable, value }).toEqual({ name, variable, value: expect.stringMatching(path) });
-        } else if (variable === 'FOOT_TOKEN') {
-          expect({ name, variable, value }).toEqual({ name, variable, value: '${FOOT_TOKEN:-}' }); // optional
         } else {
-          expect({ name, variable, value }).toEqual({
-            name,
-            variable,
-            value: expect.stringMatching(/^\$\{[A-Z_]+:\?/),
-          });
+          // Optional: unset, the password is generated on the first start (or, FOOT_TOKEN, the simulator serves).
+          expect({ name, variable, value }).toEqual({ name, variable, value: `\${${variable}:-}` });
         }
       }
     }
@@ -329,33 +358,84 @@ describe('secrets', () => {
         .filter(([, value]) => Object.values(DUMMY).includes(value))
         .map(([variable]) => `${name}.${variable}`),
     );
-    expect(placed.sort()).toEqual([
-      'admin.ADMIN_PASSWORD',
-      'airflow.AIRFLOW_ADMIN_PASSWORD',
-      'kafka-ui.SPRING_SECURITY_USER_PASSWORD',
-      'mongo-express.ME_CONFIG_BASICAUTH_PASSWORD',
-    ]);
+    expect(placed.sort()).toEqual(['airflow.AIRFLOW_ADMIN_PASSWORD', 'secrets-init.ADMIN_PASSWORD']);
   });
 
-  it('takes the MongoDB password from the secret db/password.txt, which git and the image build never see', () => {
-    const loaded = project();
-    expect(loaded.secrets?.mongo_password?.file).toBe(join(REPO, 'db', 'password.txt'));
-    expect(read('.gitignore').split('\n')).toContain('db/password.txt');
-    expect(read('.dockerignore').split('\n')).toContain('*'); // an allow-list: db/ and .env stay out
-    expect(read('.dockerignore')).not.toMatch(/^!(db|\.env)/m);
-    expect(existsSync(join(REPO, 'db', 'password.txt.example'))).toBe(true);
-    for (const [name, service] of Object.entries(loaded.services)) {
-      const file = env(service).MONGO_PASSWORD_FILE ?? env(service).MONGO_APP_PASSWORD_FILE;
-      if (!file) continue;
-      const mounted = (service.secrets ?? []).map((secret) => secret.target ?? `/run/secrets/${secret.source}`);
-      expect({ name, mounted: mounted.includes(file) }).toEqual({ name, mounted: true });
+  /** Which services mount each secret's volume (db/secrets-init.sh writes them). */
+  function holders(): Record<string, string[]> {
+    const byVolume: Record<string, string[]> = {};
+    for (const [name, service] of Object.entries(project().services)) {
+      for (const volume of service.volumes ?? []) {
+        if (volume.type !== 'volume' || !volume.source?.endsWith('-secret')) continue;
+        (byVolume[volume.source] ??= []).push(name);
+        if (name !== 'secrets-init')
+          expect({ name, volume: volume.source, readOnly: volume.read_only }).toEqual({
+            name,
+            volume: volume.source,
+            readOnly: true,
+          });
+      }
+    }
+    return Object.fromEntries(Object.entries(byVolume).map(([volume, names]) => [volume, names.sort()]));
+  }
+
+  it('gives each service only the secrets it uses: MongoDB root only to mongo, the app user to its clients', () => {
+    expect(holders()).toEqual({
+      'mongo-root-secret': ['mongo', 'secrets-init'],
+      'mongo-app-secret': ['airflow', 'consumer', 'mongo', 'mongo-express', 'secrets-init'],
+      'redis-secret': ['admin', 'airflow', 'redis', 'secrets-init', 'workers'],
+      'admin-secret': ['admin', 'kafka-ui', 'mongo-express', 'secrets-init'],
+    });
+    // db/password.txt (the Docker secret) is read by secrets-init alone, as root: mode 600 on the host works.
+    const services = project().services;
+    const withDockerSecrets = Object.entries(services).filter(([, service]) => (service.secrets ?? []).length > 0);
+    expect(withDockerSecrets.map(([name]) => name)).toEqual(['secrets-init']);
+    expect(services['secrets-init']!.user ?? 'root').toBe('root');
+    // The password file each service is told about lies in a volume it mounts.
+    for (const [name, service] of Object.entries(services)) {
+      const targets = (service.volumes ?? []).map((volume) => volume.target);
+      for (const [variable, file] of Object.entries(env(service))) {
+        if (!variable.endsWith('PASSWORD_FILE') || file.startsWith('/opt/airflow/state/')) continue;
+        const mounted = targets.some((target) => file.startsWith(`${target}/`));
+        const secret = (service.secrets ?? []).some((s) => file === `/run/secrets/${s.source}`);
+        expect({ name, variable, mounted: mounted || secret }).toEqual({ name, variable, mounted: true });
+      }
     }
   });
 
-  it('runs MongoDB with authentication: root password from the secret file, never a plain variable', () => {
+  it('FOOT_TOKEN goes only to the API, the one service that calls football-data.org', () => {
+    const withToken = Object.entries(project().services).filter(([, service]) => 'FOOT_TOKEN' in env(service));
+    expect(withToken.map(([name]) => name)).toEqual(['api']);
+  });
+
+  it('runs Redis with a password (from a file, never a command line) that the workers, the admin server and Airflow use', () => {
+    const services = project().services;
+    const redis = services.redis!;
+    expect(redis.command?.[0]).toBe('redis-server');
+    expect(redis.command?.[1]).toBe('/run/secrets/redis/redis.conf'); // requirepass, written by db/secrets-init.sh
+    expect((redis.healthcheck?.test ?? []).join(' ')).toContain('REDISCLI_AUTH="$(cat /run/secrets/redis/password)"');
+    const passwordFile = join(workDir, 'redis_password');
+    writeFileSync(passwordFile, 'dummy redis password\n');
+    for (const name of ['workers', 'admin']) {
+      const serviceEnv = env(services[name]!);
+      expect(serviceEnv.REDIS_PASSWORD_FILE).toBe('/run/secrets/redis/password');
+      const url = new URL(loadConfig({ ...serviceEnv, ...standIns(serviceEnv) }).redis.url);
+      expect([url.hostname, decodeURIComponent(url.password)]).toEqual(['redis', 'stand-in secret']);
+    }
+    // Airflow: the connection redis_default is REDIS_URL plus that password, put together at start.
+    const airflow = services.airflow!;
+    expect(env(airflow).REDIS_PASSWORD_FILE).toBe('/run/secrets/redis/password');
+    expect(Object.keys(env(airflow))).not.toContain('AIRFLOW_CONN_REDIS_DEFAULT');
+    const script = (airflow.command ?? []).join(' ');
+    expect(script).toContain('open(os.environ["REDIS_PASSWORD_FILE"])');
+    expect(script).toContain('AIRFLOW_CONN_REDIS_DEFAULT="$(cat /opt/airflow/state/redis-conn)"');
+  });
+
+  it('runs MongoDB with authentication: root and the app user with separate passwords from files, never a plain variable', () => {
     const mongo = env(project().services.mongo!);
     expect(mongo.MONGO_INITDB_ROOT_USERNAME).toBe('root');
-    expect(mongo.MONGO_INITDB_ROOT_PASSWORD_FILE).toBe('/run/secrets/mongo_password');
+    expect(mongo.MONGO_INITDB_ROOT_PASSWORD_FILE).toBe('/run/secrets/mongo-root/password');
+    expect(mongo.MONGO_APP_PASSWORD_FILE).toBe('/run/secrets/mongo-app/password');
     expect(mongo.MONGO_INITDB_ROOT_PASSWORD).toBeUndefined();
     expect(project().services.mongo!.volumes).toEqual(
       expect.arrayContaining([
@@ -364,15 +444,80 @@ describe('secrets', () => {
     );
   });
 
-  it('sets the Airflow admin password from configuration (.env), written to the auth manager at start', () => {
+  it('takes the app user password from db/password.txt, which git and the image build never see', () => {
+    const loaded = project();
+    expect(loaded.secrets?.mongo_app_password?.file).toBe(join(REPO, 'db', 'password.txt'));
+    expect(read('.gitignore').split('\n')).toContain('db/password.txt');
+    expect(read('.dockerignore').split('\n')).toContain('*'); // an allow-list: db/ and .env stay out
+    expect(read('.dockerignore')).not.toMatch(/^!(db|\.env)/m);
+    expect(existsSync(join(REPO, 'db', 'password.txt.example'))).toBe(true);
+    // The advice the README gives about the file works (see above) and keeps it from other users.
+    expect(read('README.md')).not.toMatch(/mode 644/);
+    expect(read('README.md')).toContain('umask 077');
+  });
+
+  it('sets the Airflow admin password from .env when given, else generates one on the first start and keeps it', () => {
     const airflow = rawProject().services.airflow!;
-    expect(env(airflow).AIRFLOW_ADMIN_PASSWORD).toMatch(/^\$\{AIRFLOW_ADMIN_PASSWORD:\?/);
+    expect(env(airflow).AIRFLOW_ADMIN_PASSWORD).toBe('${AIRFLOW_ADMIN_PASSWORD:-}');
     expect(env(project().services.airflow!).AIRFLOW_ADMIN_PASSWORD).toBe(DUMMY.AIRFLOW_ADMIN_PASSWORD);
     const script = (airflow.command ?? []).join(' ');
     expect(script).toContain('AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE');
-    expect(script).toContain('os.environ["AIRFLOW_ADMIN_PASSWORD"]');
+    expect(script).toContain('os.environ.get("AIRFLOW_ADMIN_PASSWORD") or kept or secrets.token_urlsafe(16)');
     expect(script).toMatch(/exec airflow standalone\s*$/);
     expect(env(airflow).AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS).toBe('admin:admin');
+  });
+});
+
+describe('db/secrets-init.sh (the passwords, before anything starts)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(workDir, 'secrets-init-'));
+    writeFileSync(join(dir, 'password.txt'), '  my app password \n');
+  });
+  const secretsInit = (extra: Record<string, string> = {}) =>
+    spawnSync('sh', [join(REPO, 'db', 'secrets-init.sh')], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '',
+        VOLUMES_DIR: join(dir, 'out'),
+        MONGO_APP_PASSWORD_FILE: join(dir, 'password.txt'),
+        ...extra,
+      },
+    });
+  const secret = (path: string) => readFileSync(join(dir, 'out', path), 'utf8');
+
+  it('generates what is missing, takes the app password from db/password.txt, and writes redis.conf', () => {
+    const first = secretsInit();
+    expect(first.status).toBe(0);
+    expect(secret('mongo-app/password')).toBe('my app password');
+    for (const name of ['mongo-root', 'redis', 'admin'])
+      expect(secret(`${name}/password`)).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(new Set(['mongo-root', 'redis', 'admin'].map((name) => secret(`${name}/password`))).size).toBe(3);
+    expect(secret('redis/redis.conf')).toBe(`requirepass "${secret('redis/password')}"\n`);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['admin', 'mongo-app', 'mongo-root', 'redis']);
+    expect(statSync(join(dir, 'out', 'redis', 'password')).mode & 0o777).toBe(0o444);
+    // Where to read the generated ones is printed; the passwords themselves never are.
+    expect(first.stdout).toContain('docker compose exec admin cat /run/secrets/admin/password');
+    for (const name of ['mongo-root', 'redis', 'admin'])
+      expect(first.stdout + first.stderr).not.toContain(secret(`${name}/password`));
+  });
+
+  it('keeps generated passwords across starts, and takes ADMIN_PASSWORD from .env when given', () => {
+    secretsInit();
+    const before = ['mongo-root', 'redis', 'admin'].map((name) => secret(`${name}/password`));
+    expect(secretsInit().status).toBe(0);
+    expect(['mongo-root', 'redis', 'admin'].map((name) => secret(`${name}/password`))).toEqual(before);
+    expect(secretsInit({ ADMIN_PASSWORD: 'from .env' }).status).toBe(0);
+    expect(secret('admin/password')).toBe('from .env');
+  });
+
+  it('refuses a missing or empty db/password.txt, or the example password, saying what to do', () => {
+    expect(secretsInit({ MONGO_APP_PASSWORD_FILE: join(dir, 'nope') }).stderr).toContain('create db/password.txt');
+    writeFileSync(join(dir, 'password.txt'), ' \n');
+    expect(secretsInit().stderr).toContain('db/password.txt is empty');
+    writeFileSync(join(dir, 'password.txt'), readFileSync(join(REPO, 'db', 'password.txt.example')));
+    const example = secretsInit();
+    expect([example.status, example.stderr]).toEqual([1, expect.stringContaining('example password')]);
   });
 });
 
@@ -388,8 +533,6 @@ describe('the Node services', () => {
 
   it('get an environment lib/config.ts accepts, pointing at compose services, not localhost', () => {
     const services = project().services;
-    const passwordFile = join(workDir, 'mongo_password');
-    writeFileSync(passwordFile, 'dummy mongo password\n');
     for (const name of APP_IMAGE_SERVICES) {
       const serviceEnv = env(services[name]!);
       // Only names lib/config.ts knows (and the image's HEALTHCHECK_URL): a typo would otherwise be ignored silently.
@@ -397,7 +540,7 @@ describe('the Node services', () => {
       const unknown = Object.keys(serviceEnv).filter((variable) => !known.includes(variable));
       expect({ name, unknown }).toEqual({ name, unknown: [] });
 
-      const config = loadConfig(serviceEnv);
+      const config = loadConfig({ ...serviceEnv, ...standIns(serviceEnv) });
       const brokerHosts = config.kafka.brokers.map((broker) => broker.split(':')[0]);
       expect(brokerHosts).toEqual(['kafka-broker-1', 'kafka-broker-2']);
       const mongoUrl = new URL(config.mongo.url);
@@ -409,10 +552,14 @@ describe('the Node services', () => {
       expect(new URL(config.redis.url).hostname).toBe('redis');
       expect(new URL(config.api.url).host).toBe(`api:${loadConfig(env(services.api!)).api.port}`);
 
-      // The secret is mounted where MONGO_PASSWORD_FILE says; with a stand-in file the URL resolves.
-      expect(config.mongo.passwordFile).toBe('/run/secrets/mongo_password');
-      const resolved = new URL(resolveMongoUrl({ ...config.mongo, passwordFile }));
-      expect(decodeURIComponent(resolved.password)).toBe('dummy mongo password');
+      // Only the consumer uses MongoDB, so only it gets the app user's password file; with a stand-in the URL resolves.
+      if (name !== 'consumer') {
+        expect({ name, passwordFile: serviceEnv.MONGO_PASSWORD_FILE }).toEqual({ name, passwordFile: undefined });
+        continue;
+      }
+      expect(serviceEnv.MONGO_PASSWORD_FILE).toBe('/run/secrets/mongo-app/password');
+      const resolved = new URL(resolveMongoUrl(config.mongo));
+      expect(decodeURIComponent(resolved.password)).toBe('stand-in secret');
     }
   });
 
@@ -431,8 +578,9 @@ describe('the Node services', () => {
       const service = services[name]!;
       expect((service.healthcheck?.test ?? []).join(' ')).toContain('fetch(process.env.HEALTHCHECK_URL)');
       const url = env(service).HEALTHCHECK_URL;
-      expect({ name, url }).toEqual({ name, url: `http://127.0.0.1:${port(loadConfig(env(service)))}/healthz` });
-      for (const published of hostPorts(service)) expect(published.target).toBe(port(loadConfig(env(service))));
+      const config = loadConfig({ ...env(service), ...standIns(env(service)) });
+      expect({ name, url }).toEqual({ name, url: `http://127.0.0.1:${port(config)}/healthz` });
+      for (const published of hostPorts(service)) expect(published.target).toBe(port(config));
     }
     // The image's own HEALTHCHECK reads the same variable.
     const runtime = dockerfile('Dockerfile').stages.at(-1)!;
@@ -581,7 +729,7 @@ describe('the images', () => {
     const mounts = Object.fromEntries((airflow.volumes ?? []).map((volume) => [volume.target, volume.source]));
     expect(mounts['/opt/airflow/dags']).toBe(join(REPO, 'airflow', 'dags'));
     expect(mounts['/opt/airflow/plugins']).toBe(join(REPO, 'airflow', 'plugins'));
-    expect(Object.keys(env(airflow)).filter((name) => name.startsWith('AIRFLOW_CONN_'))).not.toEqual([]);
+    expect(env(airflow).REDIS_PASSWORD_FILE).toBeDefined(); // redis_default is built from it at start
   });
 });
 
@@ -607,9 +755,9 @@ describe('db/init (mongosh scripts run once on a fresh MongoDB volume)', () => {
     const environment = {
       MONGO_DB: 'pipeline',
       MONGO_APP_USER: 'app',
-      MONGO_APP_PASSWORD_FILE: '/run/secrets/mongo_password',
+      MONGO_APP_PASSWORD_FILE: '/run/secrets/mongo-app/password',
     };
-    const files = { '/run/secrets/mongo_password': `${password}\n` } as Record<string, string>;
+    const files = { '/run/secrets/mongo-app/password': `${password}\n` } as Record<string, string>;
     for (const script of ['db/init/10-app-user.js', 'db/init/20-indexes.js']) {
       runInNewContext(read(script), {
         db: database('test'),
@@ -642,6 +790,6 @@ describe('db/init (mongosh scripts run once on a fresh MongoDB volume)', () => {
     const mongo = env(project().services.mongo!);
     expect(mongo.MONGO_APP_USER).toBe(new URL(loadConfig(env(project().services.api!)).mongo.url).username);
     expect(mongo.MONGO_DB).toBe(loadConfig(env(project().services.api!)).mongo.db);
-    expect(mongo.MONGO_APP_PASSWORD_FILE).toBe('/run/secrets/mongo_password');
+    expect(mongo.MONGO_APP_PASSWORD_FILE).toBe('/run/secrets/mongo-app/password');
   });
 });

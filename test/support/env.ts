@@ -4,10 +4,13 @@
  * that read outcomes back from the real services.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, type KafkaMessage } from 'kafkajs';
 import { loadConfig, type Config } from '../../lib/config';
 import { createKafka } from '../../lib/kafka/client';
 import { createLogger, type Logger } from '../../lib/logger';
+import { STACK_DIR } from './stack';
 
 /** A short random suffix for names that must not collide across tests and runs. */
 export function freshName(prefix: string): string {
@@ -20,6 +23,16 @@ export function testLogger(service = 'test'): Logger {
 }
 
 /**
+ * The password of the stack's Redis (infra/services/20-redis.sh generates it),
+ * unless the environment or the overrides point at another Redis.
+ */
+function stackRedisPassword(env: Record<string, string | undefined>): Record<string, string> {
+  const file = join(STACK_DIR, 'redis-password');
+  if (env.REDIS_URL || env.REDIS_PASSWORD_FILE || !existsSync(file)) return {};
+  return { REDIS_PASSWORD_FILE: file };
+}
+
+/**
  * The config of the local stack with every name made fresh for this test file.
  * Overrides are environment variables, exactly as a service would receive them.
  */
@@ -27,6 +40,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   const id = freshName('t');
   return loadConfig({
     ...process.env,
+    ...stackRedisPassword({ ...process.env, ...overrides }),
     TOPIC_SOMEDATA: `${id}.somedata`,
     TOPIC_FOOTDATA: `${id}.footdata`,
     TOPIC_DLQ: `${id}.dlq`,
