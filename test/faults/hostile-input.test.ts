@@ -442,7 +442,7 @@ it('the worst records (10,000 deep, 1 MiB strings, 100k keys, number edges, bad 
       doubled: (byFate['stored+dlq'] ?? []).length + [...reasonsOf.values()].filter((r) => r.length > 1).length,
     },
     recovery: `consumer pid ${pid} ${alive ? 'alive' : `exited (${consumer.child.exitCode ?? consumer.child.signalCode})`}, ${crashesLogged} crash(es) logged, healthz ${healthz}; offsets ${committed.join(' / ')} ${seconds(drainMs)} after the first send`,
-    notes: `${blockers.length > 0 ? `stuck at: ${blockers.join(', ')}; ` : ''}${troubles.length > 0 ? `consumer said: ${troubles.join(' / ')}; ` : ''}not where expected: ${unexpected.length === 0 ? 'none' : unexpected.join('; ')}`,
+    notes: `${blockers.length > 0 ? `partitions left waiting at${alive ? '' : ' (all: the process is gone)'}: ${blockers.join(', ')}; ` : ''}${troubles.length > 0 ? `consumer said: ${troubles.join(' / ')}; ` : ''}not where expected: ${unexpected.length === 0 ? 'none' : unexpected.join('; ')}`,
   });
   if (unexpected.length > 0) console.log(`hostile corpus, every fate: ${JSON.stringify(byFate)}`);
 
