@@ -192,7 +192,7 @@ it(`${CHAOS_SECONDS} s at ~${RATE} events/s under random faults (seed ${SEED}): 
     .map(({ fault }) => fault.kind);
   const line = [
     `[chaos] seed ${SEED}`,
-    `load: ${RATE} req/s target × ${seconds(figures.durationMs)}, ${figures.acknowledgedPerSec}/s acknowledged (${formatStatuses(figures.statuses, figures.errors)}); ${JOBS} somedata jobs every ${JOB_INTERVAL_SEC} s`,
+    `load: ${RATE} req/s target × ${seconds(figures.durationMs)}, ${figures.acknowledgedPerSec}/s acknowledged (${formatStatuses(figures.statuses, figures.errors)}), longest wait between 200s ${seconds(figures.longestGapMs)}; ${JOBS} somedata jobs every ${JOB_INTERVAL_SEC} s`,
     `faults: ${injected.length === 0 ? 'none fitted' : injected.map(describeInjected).join(', ')}`,
     `acknowledged ${count.acknowledged}`,
     `stored ${count.stored}`,
