@@ -13,6 +13,8 @@ module.exports = {
     { ...common, displayName: 'compose', testMatch: ['<rootDir>/test/compose/**/*.test.ts'] },
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
     { ...common, displayName: 'stack', testMatch: ['<rootDir>/test/stack/**/*.test.ts'] },
+    // Load under a seeded schedule of random faults (make test-chaos, CHAOS_SECONDS, CHAOS_SEED).
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.test.ts'] },
   ],
   testTimeout: 60_000,
 };

@@ -29,6 +29,9 @@ step "start the stack" check stack-up env KAFKA_PIPELINE_SCHEDULE="${KAFKA_PIPEL
 step "integration" jest integration
 step "airflow (pytest)" env PYTEST_JUNIT="$PWD/$results/airflow.xml" bash airflow/test.sh
 step "faults" jest faults
+# 60 s of load under random faults (make test-chaos runs 5 minutes; CHAOS_SEED replays one).
+chaos() { CHAOS_SECONDS="${CHAOS_SECONDS:-60}" jest chaos; }
+step "chaos (60 s of random faults under load)" chaos
 step "stack (stops and restarts services)" jest stack
 
 echo

@@ -11,6 +11,13 @@
  *   other topic's events, tombstones) around good ones: every bad one is in
  *   the DLQ topic with its reason, the good ones around them are stored, and
  *   the consumer never stops.
+ * - The corpus of the worst records (hostile.ts, `hostileCorpus`): 10,000
+ *   levels of nesting, a 1 MiB string, 100k tiny keys, every JSON number
+ *   edge, bytes that are not UTF-8, a valid envelope around the other topic's
+ *   payload, into a consumer process of its own with a 4 MiB record limit (so
+ *   each reaches decoding, validation and the store): every one is stored or
+ *   dead-lettered with its reason, and that process is never restarted (same
+ *   pid, alive, no crash logged).
  *
  * FAULTS_SEED replays a run (the seed is in the scenario line).
  */
@@ -21,13 +28,32 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { COLLECTIONS } from '../../lib/mongo';
 import type { ConsumerService } from '../../consumer/service';
 import type { RunningApi } from '../../producers/service';
-import { endOffsetTotal, header, produce, waitForCommitted } from '../support/consumer';
+import { ConfigResourceTypes } from 'kafkajs';
+import {
+  committedOffsets,
+  consumerEnv,
+  endOffsetTotal,
+  freePort,
+  header,
+  produce,
+  waitForCommitted,
+} from '../support/consumer';
 import { readTopic } from '../support/env';
 import { outcome, reportScenario, seconds } from '../support/faults';
 import type { Acknowledged } from '../support/load';
+import { killServices, startService, waitUntilAnswers } from '../support/processes';
 import { readEvents, startTestApi } from '../support/producers';
 import { useSink } from '../support/sink';
-import { API_ROUTES, hostileRequest, injectedRecord, rawRequest, type HostileRequest } from './hostile';
+import {
+  API_ROUTES,
+  hostileCorpus,
+  hostileRequest,
+  injectedRecord,
+  MIB,
+  rawRequest,
+  type CorpusRecord,
+  type HostileRequest,
+} from './hostile';
 
 jest.setTimeout(180_000);
 
@@ -49,7 +75,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await api?.stop();
+  await killServices();
 });
+
+/** The corpus's own topics, database and consumer process: records up to 4 MiB reach decoding and the store. */
+const CORPUS_MAX_BYTES = 4 * MIB;
+const corpus = useSink({ FOOT_TOKEN: '', CONSUMER_MAX_RECORD_BYTES: String(CORPUS_MAX_BYTES) });
 
 interface Answer {
   status: number;
@@ -276,4 +307,153 @@ it('2,000 Kafka records, two thirds malformed: every bad one dead-lettered with 
   expect(storedNow - storedBefore).toBe(goodSomedata.length);
   expect(crashes).toEqual([]);
   expect(sink.ready()).toBe(true);
+});
+
+/** Where a corpus record ended: stored, dead-lettered (with which reason), both, or nowhere. */
+type Fate = 'stored' | `dlq:${string}` | 'stored+dlq' | 'nowhere';
+
+const fits = (record: CorpusRecord, fate: Fate) =>
+  record.expected === 'either'
+    ? fate === 'stored' || (fate.startsWith('dlq:') && DLQ_REASONS.includes(fate.slice(4)))
+    : record.expected === 'stored'
+      ? fate === 'stored'
+      : fate === `dlq:${record.expected}`;
+
+it('the worst records (10,000 deep, 1 MiB strings, 100k keys, number edges, bad UTF-8, the other payload) each end stored or dead-lettered, and the consumer never restarts', async () => {
+  const { kafka, admin, db, config } = corpus;
+  const { somedata, footdata, dlq } = config.kafka.topics;
+  // Kafka's own limit is 1 MiB a record: these topics take the 1 MiB strings and their envelope.
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [somedata, footdata, dlq].map((name) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name,
+      configEntries: [{ name: 'max.message.bytes', value: String(CORPUS_MAX_BYTES + 64 * 1024) }],
+    })),
+  });
+
+  const port = await freePort();
+  const ops = `http://127.0.0.1:${port}`;
+  const consumer = startService('consumer/main.ts', consumerEnv(config, port));
+  await waitUntilAnswers(`${ops}/readyz`, consumer);
+  const pid = consumer.child.pid;
+
+  const records = hostileCorpus();
+  const sent = (topic: 'somedata' | 'footdata') => records.filter((record) => record.topic === topic).length;
+  const started = Date.now();
+  // One send per record, to know where each one is.
+  const positions = new Map<string, { partition: number; offset: number }>();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  for (const record of records) {
+    const [metadata] = await producer.send({
+      topic: config.kafka.topics[record.topic],
+      acks: -1,
+      messages: [{ ...record.message, headers: { ...record.message.headers, 'fault-id': record.name } }],
+    });
+    positions.set(record.name, { partition: metadata!.partition, offset: Number(metadata!.baseOffset) });
+  }
+  await producer.disconnect();
+  const where = (record: CorpusRecord) =>
+    `${record.topic} ${positions.get(record.name)!.partition}/${positions.get(record.name)!.offset}`;
+  // A record that can never end (a crash, a batch retried for ever) leaves its partition uncommitted.
+  const committed = await Promise.all(
+    [somedata, footdata].map((topic) =>
+      waitForCommitted(admin, config.consumer.groupId, topic, 90_000).then(
+        () => 'committed',
+        (error: Error) => error.message,
+      ),
+    ),
+  );
+  const drainMs = Date.now() - started;
+
+  const letters = await readTopic(kafka, dlq, { count: await endOffsetTotal(admin, dlq), timeoutMs: 30_000 });
+  const reasonsOf = new Map<string, string[]>();
+  for (const letter of letters) {
+    const name = String(header(letter, 'fault-id'));
+    reasonsOf.set(name, [...(reasonsOf.get(name) ?? []), String(header(letter, 'dlq-reason'))]);
+  }
+  const storedIds = new Set([
+    ...(await db.collection(COLLECTIONS.somedata).distinct('_id')).map(String),
+    ...(await db.collection(COLLECTIONS.footdata).distinct('_id')).map(String),
+  ]);
+  const fates = records.map((record) => {
+    const stored = record.storedId !== undefined && storedIds.has(String(record.storedId));
+    const reasons = reasonsOf.get(record.name) ?? [];
+    const fate: Fate =
+      stored && reasons.length > 0
+        ? 'stored+dlq'
+        : stored
+          ? 'stored'
+          : reasons.length > 0
+            ? `dlq:${reasons.join('+')}`
+            : 'nowhere';
+    return { record, fate };
+  });
+  const byFate: Record<string, string[]> = {};
+  for (const { record, fate } of fates) (byFate[fate] ??= []).push(record.name);
+  // A record that never ends holds back the records after it in its partition: name the one at each stuck commit.
+  const committedAt = {
+    somedata: await committedOffsets(admin, config.consumer.groupId, somedata),
+    footdata: await committedOffsets(admin, config.consumer.groupId, footdata),
+  };
+  const blockers = fates
+    .filter(({ record, fate }) => {
+      const { partition, offset } = positions.get(record.name)!;
+      return fate === 'nowhere' && offset === Math.max(0, committedAt[record.topic].get(partition) ?? 0);
+    })
+    .map(({ record }) => `${record.name} (at ${where(record)})`);
+  const unexpected = fates
+    .filter(({ record, fate }) => !fits(record, fate))
+    .map(({ record, fate }) => `${record.name}: ${fate} (expected ${record.expected}, at ${where(record)})`);
+
+  const alive = consumer.child.exitCode === null && consumer.child.signalCode === null;
+  const crashesLogged = consumer.output().split('consumer crashed').length - 1;
+  // Why it crashed or what it keeps retrying (its pino lines), for the report.
+  const troubles = [
+    ...new Set(
+      consumer
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('consumer crashed') || line.includes('batch failed, will try again'))
+        .map((line) => {
+          try {
+            const entry = JSON.parse(line) as { msg: string; reason?: string; err?: { message?: string } };
+            return `${entry.msg}: ${(entry.reason ?? entry.err?.message ?? '').slice(0, 200)}`;
+          } catch {
+            return line.slice(0, 200);
+          }
+        }),
+    ),
+  ].slice(0, 3);
+  const healthz = await fetch(`${ops}/healthz`).then(
+    (response) => response.status,
+    () => 0,
+  );
+  const storedCount = (byFate.stored ?? []).length;
+  reportScenario({
+    scenario: 'hostile corpus',
+    load: `${records.length} records (${sent('somedata')} somedata, ${sent('footdata')} footdata) into a consumer process with CONSUMER_MAX_RECORD_BYTES ${CORPUS_MAX_BYTES}`,
+    fault: `depth 10,000, 1 MiB strings, 100k keys, number edges, invalid UTF-8, the other topic's payload; ends ${JSON.stringify(Object.fromEntries(Object.entries(byFate).map(([fate, names]) => [fate, names.length])))}`,
+    tally: {
+      acknowledged: records.length,
+      stored: storedCount,
+      lost: (byFate.nowhere ?? []).length,
+      doubled: (byFate['stored+dlq'] ?? []).length + [...reasonsOf.values()].filter((r) => r.length > 1).length,
+    },
+    recovery: `consumer pid ${pid} ${alive ? 'alive' : `exited (${consumer.child.exitCode ?? consumer.child.signalCode})`}, ${crashesLogged} crash(es) logged, healthz ${healthz}; offsets ${committed.join(' / ')} ${seconds(drainMs)} after the first send`,
+    notes: `${blockers.length > 0 ? `partitions left waiting at${alive ? '' : ' (all: the process is gone)'}: ${blockers.join(', ')}; ` : ''}${troubles.length > 0 ? `consumer said: ${troubles.join(' / ')}; ` : ''}not where expected: ${unexpected.length === 0 ? 'none' : unexpected.join('; ')}`,
+  });
+  if (unexpected.length > 0) console.log(`hostile corpus, every fate: ${JSON.stringify(byFate)}`);
+
+  for (const letter of letters) {
+    expect(DLQ_REASONS).toContain(header(letter, 'dlq-reason'));
+    expect(header(letter, 'dlq-error-message')).toBeTruthy();
+  }
+  expect(unexpected).toEqual([]);
+  expect(committed).toEqual(['committed', 'committed']);
+  expect(crashesLogged).toBe(0);
+  expect(alive).toBe(true);
+  expect(healthz).toBe(200);
+  expect(await consumer.stop('SIGTERM')).toBe(0);
 });

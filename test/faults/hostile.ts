@@ -354,3 +354,242 @@ export function injectedRecord(type: 'somedata' | 'footdata', hugeBytes: number)
     },
   );
 }
+
+// ------------------------------------------------------------------ the corpus of the worst records
+
+/** What must become of a corpus record: stored, dead-lettered for that reason, or either (the store decides). */
+export type CorpusExpectation = 'stored' | 'decode' | 'schema' | 'either';
+
+export interface CorpusRecord {
+  /** Unique; sent as the `fault-id` header, which a dead letter keeps. */
+  name: string;
+  /** The topic it is sent to. */
+  topic: 'somedata' | 'footdata';
+  message: Message;
+  /** Its `_id` once stored: the event id (somedata) or the match id (footdata); none when it cannot be stored. */
+  storedId?: string | number;
+  expected: CorpusExpectation;
+}
+
+export const DEPTH = 10_000;
+export const MIB = 1024 * 1024;
+export const TINY_KEYS = 100_000;
+
+/** Raw JSON text that JSON.stringify cannot write (1e400, -0, 2^63 exactly, 10,000 levels) goes where the marker is. */
+const RAW = (slot: number) => `\u0000raw-${slot}\u0000`;
+
+/**
+ * `value` as JSON text, each `RAW(i)` string in it replaced by `raw[i]`
+ * (text, or bytes that are not UTF-8): JSON.stringify writes -0 as 0 and
+ * 2^63 as 9223372036854776000, and recurses too deep for 10,000 levels.
+ */
+export function rawJson(value: unknown, raw: (string | Buffer)[]): Buffer {
+  let text = JSON.stringify(value);
+  const parts: Buffer[] = [];
+  raw.forEach((piece, slot) => {
+    // The marker as a whole JSON value (quotes included), or inside a longer string.
+    let marker = JSON.stringify(RAW(slot));
+    if (!text.includes(marker)) marker = marker.slice(1, -1);
+    const at = text.indexOf(marker);
+    if (at < 0) throw new Error(`raw slot ${slot} not found in the value`);
+    parts.push(Buffer.from(text.slice(0, at)), Buffer.isBuffer(piece) ? piece : Buffer.from(piece));
+    text = text.slice(at + marker.length);
+  });
+  parts.push(Buffer.from(text));
+  return Buffer.concat(parts);
+}
+
+/** Inside a JSON string: `"car` + bytes + `car"` (the marker sits inside the string, the quotes stay). */
+const inString = (slot: number) => `car${RAW(slot)}car`;
+const stringRaw = (bytes: number[]) => Buffer.from(bytes);
+
+const deepObject = (depth: number) => `${'{"x":'.repeat(depth)}1${'}'.repeat(depth)}`;
+const deepArray = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+const tinyKeys = (count: number) =>
+  `{${Array.from({ length: count }, (_, index) => `"${index.toString(36)}":0`).join(',')}}`;
+
+/**
+ * The records the issue lists, one concern each, into either topic: 10,000
+ * levels of nesting, a 1 MiB string, 100k tiny keys, every JSON number edge,
+ * bytes that are not UTF-8, a valid envelope around the other topic's payload
+ * (and a good record of each topic as a control). Each says what must become
+ * of it; `either` where the store decides (MongoDB and FerretDB may take or
+ * refuse a deep or odd document, and either is fine as long as it ends somewhere).
+ * Fresh event ids and match ids on every call.
+ */
+export function hostileCorpus(): CorpusRecord[] {
+  const records: CorpusRecord[] = [];
+  const somedata = (
+    name: string,
+    expected: CorpusExpectation,
+    change: (event: Record<string, unknown>) => { value: unknown; raw?: (string | Buffer)[] },
+    message: Partial<Message> = {},
+  ) => {
+    const event = somedataEvent('car', 1) as unknown as Record<string, unknown>;
+    const { value, raw = [] } = change(event);
+    records.push({
+      name: `somedata/${name}`,
+      topic: 'somedata',
+      message: { key: 'car', value: rawJson(value, raw), ...message },
+      storedId: String(event.eventId),
+      expected,
+    });
+  };
+  const footdata = (
+    name: string,
+    expected: CorpusExpectation,
+    change: (
+      event: Record<string, unknown>,
+      match: Record<string, unknown>,
+    ) => {
+      value: unknown;
+      raw?: (string | Buffer)[];
+    },
+  ) => {
+    const event = footdataEvent(aMatch()) as unknown as Record<string, unknown>;
+    const match = event.payload as Record<string, unknown>;
+    const { value, raw = [] } = change(event, match);
+    records.push({
+      name: `footdata/${name}`,
+      topic: 'footdata',
+      message: { key: String(match.id), value: rawJson(value, raw) },
+      storedId: Number(match.id),
+      expected,
+    });
+  };
+  const withPayload = (event: Record<string, unknown>, fields: Record<string, unknown>) => ({
+    ...event,
+    payload: { ...(event.payload as object), ...fields },
+  });
+
+  // Controls: a good record of each topic is stored.
+  somedata('good', 'stored', (e) => ({ value: e }));
+  footdata('good', 'stored', (e) => ({ value: e }));
+
+  // 10,000 levels of nesting.
+  somedata('depth-10000-value-root', 'schema', () => ({ value: RAW(0), raw: [deepArray(DEPTH)] }));
+  somedata('depth-10000-envelope-field', 'schema', (e) => ({
+    value: { ...e, extra: RAW(0) },
+    raw: [deepObject(DEPTH)],
+  }));
+  somedata('depth-10000-items', 'schema', (e) => ({
+    value: withPayload(e, { items: { 0: RAW(0) } }),
+    raw: [deepObject(DEPTH)],
+  }));
+  footdata('depth-10000-objects', 'either', (e) => ({
+    value: withPayload(e, { deep: RAW(0) }),
+    raw: [deepObject(DEPTH)],
+  }));
+  footdata('depth-10000-arrays', 'either', (e) => ({
+    value: withPayload(e, { deep: RAW(0) }),
+    raw: [deepArray(DEPTH)],
+  }));
+  footdata('depth-10000-in-team', 'schema', (e, m) => ({
+    value: withPayload(e, { homeTeam: { ...(m.homeTeam as object), crest: RAW(0) } }),
+    raw: [deepObject(DEPTH)],
+  }));
+
+  // One string of 1 MiB.
+  somedata('string-1mib-data', 'schema', (e) => ({ value: withPayload(e, { data: 'x'.repeat(MIB) }) }));
+  somedata('string-1mib-event-id', 'schema', (e) => ({ value: { ...e, eventId: 'x'.repeat(MIB) } }));
+  // A key of 64 KiB, around a good value and a bad one (kafkajs takes minutes to send a 1 MiB key: its cost grows faster than the key).
+  somedata('key-64kib', 'stored', (e) => ({ value: e }), { key: 'k'.repeat(64 * 1024) });
+  somedata('key-64kib-bad-value', 'schema', (e) => ({ value: withPayload(e, { number: 0 }) }), {
+    key: 'k'.repeat(64 * 1024),
+  });
+  footdata('string-1mib-field', 'either', (e) => ({ value: withPayload(e, { commentary: 'x'.repeat(MIB) }) }));
+  footdata('string-1mib-team-name', 'either', (e, m) => ({
+    value: withPayload(e, { homeTeam: { ...(m.homeTeam as object), name: 'x'.repeat(MIB) } }),
+  }));
+
+  // 100k tiny keys.
+  somedata('keys-100k-envelope', 'schema', (e) => ({ value: { ...e, extra: RAW(0) }, raw: [tinyKeys(TINY_KEYS)] }));
+  somedata('keys-100k-items', 'schema', (e) => ({
+    value: withPayload(e, { items: RAW(0) }),
+    raw: [tinyKeys(TINY_KEYS)],
+  }));
+  footdata('keys-100k-field', 'either', (e) => ({
+    value: withPayload(e, { extra: RAW(0) }),
+    raw: [tinyKeys(TINY_KEYS)],
+  }));
+
+  // Every JSON number edge: where the schema checks the number it refuses it; where the payload
+  // keeps unknown fields, the store takes it or refuses it.
+  const edges: [string, string][] = [
+    ['1e400', '1e400'],
+    ['minus-1e400', '-1e400'],
+    ['10-pow-400-as-integer', `1${'0'.repeat(400)}`],
+    ['minus-0', '-0'],
+    ['minus-0.0', '-0.0'],
+    ['2-pow-63', '9223372036854775808'],
+    ['minus-2-pow-63-minus-1', '-9223372036854775809'],
+    ['2-pow-64', '18446744073709551616'],
+    ['2-pow-53-plus-1', '9007199254740993'],
+    ['max-double', '1.7976931348623157e308'],
+    ['denormal', '5e-324'],
+    ['underflow-1e-400', '1e-400'],
+    ['long-fraction', `0.${'1'.repeat(1_000)}`],
+  ];
+  for (const [name, text] of edges) {
+    somedata(`number-${name}`, 'schema', (e) => ({ value: withPayload(e, { number: RAW(0) }), raw: [text] }));
+    footdata(`unknown-field-${name}`, 'either', (e) => ({ value: withPayload(e, { odds: RAW(0) }), raw: [text] }));
+  }
+  footdata('match-id-2-pow-63', 'schema', (e) => ({
+    value: withPayload(e, { id: RAW(0) }),
+    raw: ['9223372036854775808'],
+  }));
+  footdata('match-id-1e400', 'schema', (e) => ({ value: withPayload(e, { id: RAW(0) }), raw: ['1e400'] }));
+  footdata('match-id-minus-0', 'schema', (e) => ({ value: withPayload(e, { id: RAW(0) }), raw: ['-0'] }));
+  footdata('minute-minus-0', 'stored', (e) => ({ value: withPayload(e, { minute: RAW(0) }), raw: ['-0'] }));
+  footdata('goals-1e400', 'schema', (e, m) => ({
+    value: withPayload(e, { score: { ...(m.score as object), fullTime: { home: RAW(0), away: 0 } } }),
+    raw: ['1e400'],
+  }));
+  // The same number written differently is the same number: these are valid.
+  somedata('number-1.0', 'stored', (e) => ({ value: withPayload(e, { number: RAW(0) }), raw: ['1.0'] }));
+  somedata('number-1e0', 'stored', (e) => ({ value: withPayload(e, { number: RAW(0) }), raw: ['1e0'] }));
+
+  // Bytes that are not UTF-8 (the consumer decodes strictly).
+  const notUtf8: [string, number[]][] = [
+    ['ff-fe', [0xff, 0xfe]],
+    ['overlong-slash', [0xc0, 0xaf]],
+    ['surrogate-half', [0xed, 0xa0, 0x80]],
+    ['truncated-euro', [0xe2, 0x82]],
+    ['five-byte-form', [0xf8, 0x88, 0x80, 0x80, 0x80]],
+    ['continuation-alone', [0x80]],
+    ['above-u10ffff', [0xf4, 0x90, 0x80, 0x80]],
+  ];
+  for (const [name, bytes] of notUtf8) {
+    somedata(`utf8-${name}-in-data`, 'decode', (e) => ({
+      value: withPayload(e, { data: inString(0) }),
+      raw: [stringRaw(bytes)],
+    }));
+    footdata(`utf8-${name}-in-unknown-field`, 'decode', (e) => ({
+      value: withPayload(e, { note: inString(0) }),
+      raw: [stringRaw(bytes)],
+    }));
+  }
+  somedata('utf8-latin1-value', 'decode', (e) => ({
+    value: withPayload(e, { data: inString(0) }),
+    raw: [Buffer.from('é', 'latin1')],
+  }));
+  // Valid UTF-8 text, odd strings: an escaped lone surrogate and a NUL are valid JSON.
+  footdata('escaped-lone-surrogate', 'either', (e) => ({
+    value: withPayload(e, { note: RAW(0) }),
+    raw: ['"\\ud800"'],
+  }));
+  footdata('escaped-nul', 'either', (e) => ({ value: withPayload(e, { note: RAW(0) }), raw: ['"a\\u0000b"'] }));
+  // Not the value: a key and a header that are not UTF-8 around a good value (the sink reads neither).
+  somedata('utf8-invalid-key', 'stored', (e) => ({ value: e }), { key: Buffer.from([0xff, 0xfe, 0x00]) });
+  somedata('utf8-invalid-header', 'stored', (e) => ({ value: e }), { headers: { 'x-odd': Buffer.from([0xc0, 0xaf]) } });
+
+  // A valid envelope around the other topic's payload, and the other topic's whole event.
+  somedata('envelope-with-match-payload', 'schema', (e) => ({ value: { ...e, payload: aMatch() } }));
+  footdata('envelope-with-somedata-payload', 'schema', (e) => ({
+    value: { ...e, payload: { data: 'car', number: 1, items: { 0: 'car' } } },
+  }));
+  somedata('footdata-event', 'schema', () => ({ value: footdataEvent(aMatch()) }));
+  footdata('somedata-event', 'schema', () => ({ value: somedataEvent('car', 1) }));
+
+  return records;
+}
