@@ -1,42 +1,86 @@
 /**
  * Send dead letters back to the topic they came from, after the fix that
  * makes them acceptable (a schema change, a larger CONSUMER_MAX_RECORD_BYTES,
- * a store that takes the document). Reads the DLQ topic from its start up to
- * its end offsets as they were when the replay began, so it always ends, and
- * replays only the reasons asked for. The sink's writes are idempotent, so a
- * record replayed twice is still stored once.
+ * a store that takes the document).
+ *
+ * Resumable, and each letter at most once unless asked again:
+ *
+ *  - where the replay of each reason has got to is the committed offset of a
+ *    consumer group per reason, `<CONSUMER_GROUP>.dlq-replay.<reason>`; a run
+ *    reads, reason by reason, from that position up to the DLQ's end offsets
+ *    as they were when it began (so it always ends), and commits after every
+ *    acknowledged send, so a run stopped half way (killed, `limit`, SIGTERM)
+ *    goes on from there next time;
+ *  - a replayed record carries `replayed-from` and `replayed-reason`, which the
+ *    sink keeps when it dead-letters it again: a letter back for the reason it
+ *    was replayed for is not sent again (it is its original's second copy),
+ *    so running the replay again does not double what is still bad;
+ *  - `again` reads every reason from the DLQ's start and re-sends every
+ *    original (not their returned copies while the original is still there).
+ *
+ * Only acknowledged sends (acks=all) are counted and committed. A run killed
+ * between a send's acknowledgement and its commit sends those letters again
+ * on resume (one send, at most 512 KiB); the sink's writes are idempotent, so
+ * a record replayed twice is still stored once.
  */
-import { randomBytes } from 'node:crypto';
-import type { Kafka, KafkaMessage, Message } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Message, TopicMessages } from 'kafkajs';
 import type { Config } from '../lib/config';
 import { PipelineError } from '../lib/errors';
 import { createKafka } from '../lib/kafka/client';
 import type { Logger } from '../lib/logger';
-import { chunkBySize, DLQ_HEADERS, headerText, originalHeaders, type DeadLetterReason } from './dead-letters';
+import { DEAD_LETTER_REASONS, DLQ_HEADERS, headerText, originalHeaders, type DeadLetterReason } from './dead-letters';
 
 export interface ReplayOptions {
   /** Replay only dead letters with one of these reasons. Default: every reason. */
   reasons?: DeadLetterReason[];
-  /** Count what would be replayed and send nothing. Default: false. */
+  /** Count what would be replayed; send nothing, commit nothing. Default: false. */
   dryRun?: boolean;
-  /** Give up when the DLQ has not been read to its end offsets after this long, in ms. Default: 120_000. */
+  /** Read from the DLQ's start and send letters replayed before once more. Default: false. */
+  again?: boolean;
+  /** Send at most this many letters in this run, then stop (the next run goes on). Default: no limit. */
+  limit?: number;
+  /** Stop after the send in flight (committed) when aborted. Default: none. */
+  signal?: AbortSignal;
+  /** Give up when a reason's pass has not read the DLQ to its end offsets after this long, in ms. Default: 120_000. */
   timeoutMs?: number;
+  /** Most bytes of records in one send (and so between two commits). Default: 512 KiB. */
+  maxSendBytes?: number;
   /** A kafkajs client to use. Default: one built from config. */
   kafka?: Kafka;
 }
 
 export interface ReplayReport {
-  /** Dead letters read (every one up to the end offsets). */
+  /** Dead letters read (each once, however many reasons were replayed). */
   read: number;
-  /** Replayed (or, with dryRun, that would be), by original topic. */
+  /** Sent and acknowledged (or, with dryRun, that would be), by original topic. */
   replayed: Record<string, number>;
-  /** Left alone, by why: `reason` (not asked for), `unknown-topic` (origin is not a sink topic), `value-omitted`. */
+  /**
+   * Left alone, by why: `reason` (not asked for), `replayed-before` (behind the reason's position),
+   * `returned` (back for the reason it was replayed for), `unknown-topic` (origin is not a sink topic),
+   * `value-omitted`.
+   */
   skipped: Record<string, number>;
   dryRun: boolean;
+  again: boolean;
+  /** False when the run stopped before the end offsets (limit reached, aborted): the next run goes on. */
+  complete: boolean;
 }
 
 /** Header naming the DLQ record a replayed record came from (`<dlq topic>/<partition>/<offset>`). */
 export const REPLAYED_FROM_HEADER = 'replayed-from';
+/** Header naming the reason a replayed record was dead-lettered for before its replay. */
+export const REPLAYED_REASON_HEADER = 'replayed-reason';
+
+/** The consumer group whose committed offsets on the DLQ say how far the replay of `reason` has got. */
+export function replayGroupId(config: Config, reason: DeadLetterReason): string {
+  return `${config.consumer.groupId}.dlq-replay.${reason}`;
+}
+
+interface Pass {
+  reason: DeadLetterReason;
+  /** Per partition: first offset to read, and the end offset (exclusive) when the run began. */
+  ranges: Map<number, { from: bigint; end: bigint }>;
+}
 
 export async function replayDeadLetters(
   config: Config,
@@ -45,82 +89,208 @@ export async function replayDeadLetters(
 ): Promise<ReplayReport> {
   const { dlq } = config.kafka.topics;
   const sinkTopics = new Set([config.kafka.topics.somedata, config.kafka.topics.footdata]);
-  const reasons = options.reasons && options.reasons.length > 0 ? new Set<string>(options.reasons) : undefined;
-  const report: ReplayReport = { read: 0, replayed: {}, skipped: {}, dryRun: options.dryRun ?? false };
+  const wanted: DeadLetterReason[] =
+    options.reasons && options.reasons.length > 0 ? [...new Set(options.reasons)] : [...DEAD_LETTER_REASONS];
+  const again = options.again ?? false;
+  const dryRun = options.dryRun ?? false;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const maxSendBytes = options.maxSendBytes ?? 512 * 1024;
+  const limit = options.limit ?? Infinity;
+  if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 0)))
+    throw new PipelineError(`limit must be a whole number ≥ 0 (got ${limit})`);
+  const report: ReplayReport = { read: 0, replayed: {}, skipped: {}, dryRun, again, complete: true };
+  const seen = new Set<string>();
+  let sent = 0;
+  // Where the DLQ starts and ends now: the replay stops at the end, whatever arrives meanwhile.
+  const low = new Map<number, bigint>();
+  const high = new Map<number, bigint>();
   const kafka = options.kafka ?? createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-dlq-replay` });
 
   const admin = kafka.admin();
   await admin.connect();
-  const groupId = `${config.consumer.groupId}.dlq-replay.${randomBytes(4).toString('hex')}`;
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
+  let producerConnected = false;
   try {
-    // Where the DLQ ends now: the replay stops there, whatever arrives meanwhile.
-    const remaining = new Map<number, bigint>();
-    for (const { partition, high, low } of await admin.fetchTopicOffsets(dlq))
-      if (BigInt(high) > BigInt(low)) remaining.set(partition, BigInt(high));
-    log.info(
-      { dlq, partitions: Object.fromEntries(remaining), reasons: options.reasons, dryRun: report.dryRun },
-      'replay starts',
-    );
-    if (remaining.size === 0) return report;
+    for (const offsets of await admin.fetchTopicOffsets(dlq)) {
+      low.set(offsets.partition, BigInt(offsets.low));
+      high.set(offsets.partition, BigInt(offsets.high));
+    }
+    log.info({ dlq, end: Object.fromEntries(high), reasons: wanted, dryRun, again }, 'replay starts');
 
-    await Promise.all([consumer.connect(), producer.connect()]);
-    await consumer.subscribe({ topic: dlq, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new PipelineError(`the DLQ was not read to its end within ${options.timeoutMs ?? 120_000} ms`)),
-        options.timeoutMs ?? 120_000,
-      );
-      consumer
-        .run({
-          eachBatch: async ({ batch }) => {
-            const end = remaining.get(batch.partition);
-            if (end === undefined) return;
-            const wanted = batch.messages.filter((message) => BigInt(message.offset) < end);
-            report.read += wanted.length;
-            await send(wanted.map((message) => pick(message, batch.partition)).filter((m) => m !== undefined));
-            if (BigInt(batch.lastOffset()) + 1n >= end) remaining.delete(batch.partition);
-            if (remaining.size === 0) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
+    for (const reason of wanted) {
+      if (sent >= limit || options.signal?.aborted) {
+        report.complete = false;
+        break;
+      }
+      const pass = await planPass(admin, reason);
+      if (pass.ranges.size === 0) continue;
+      if (!dryRun && !producerConnected) {
+        await producer.connect();
+        producerConnected = true;
+      }
+      await runPass(pass);
+    }
   } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await admin.deleteGroups([groupId]).catch(() => undefined);
+    if (producerConnected) await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
   }
   log.info(report, 'replay done');
   return report;
 
-  function pick(message: KafkaMessage, partition: number): { topic: string; message: Message } | undefined {
+  /** From each partition's position for `reason` (the DLQ's start with `again`) to its end; partitions with nothing left out. */
+  async function planPass(admin: Admin, reason: DeadLetterReason): Promise<Pass> {
+    const [committed] = await admin.fetchOffsets({ groupId: replayGroupId(config, reason), topics: [dlq] });
+    const position = new Map((committed?.partitions ?? []).map(({ partition, offset }) => [partition, BigInt(offset)]));
+    const ranges = new Map<number, { from: bigint; end: bigint }>();
+    for (const [partition, end] of high) {
+      const start = low.get(partition) ?? 0n;
+      const at = position.get(partition) ?? -1n;
+      const from = again || at < start ? start : at;
+      if (from < end) ranges.set(partition, { from, end });
+    }
+    return { reason, ranges };
+  }
+
+  async function runPass({ reason, ranges }: Pass): Promise<void> {
+    const groupId = replayGroupId(config, reason);
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
+    const remaining = new Map([...ranges].map(([partition, { end }]) => [partition, end]));
+    log.info({ reason, groupId, from: Object.fromEntries([...ranges].map(([p, r]) => [p, r.from])) }, 'replay pass');
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: dlq, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const finish = (error?: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', onAbort);
+          if (error) reject(error);
+          else resolve();
+        };
+        const onAbort = () => {
+          report.complete = false;
+          finish();
+        };
+        const timer = setTimeout(
+          () =>
+            finish(
+              new PipelineError(`the DLQ was not read to its end within ${timeoutMs} ms`, { context: { reason } }),
+            ),
+          timeoutMs,
+        );
+        options.signal?.addEventListener('abort', onAbort);
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatchAutoResolve: false,
+            eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, uncommittedOffsets, isRunning }) => {
+              const end = remaining.get(batch.partition);
+              if (end === undefined || settled) return;
+              const from = ranges.get(batch.partition)!.from;
+              const letters = batch.messages.filter((m) => BigInt(m.offset) >= from && BigInt(m.offset) < end);
+              // Consecutive letters, in sends of at most maxSendBytes; each committed once acknowledged.
+              let chunk: { topic: string; message: Message }[] = [];
+              let chunkBytes = 0;
+              let last: string | undefined;
+              const flush = async () => {
+                await send(chunk);
+                if (last !== undefined) {
+                  resolveOffset(last);
+                  if (!dryRun) await commitOffsetsIfNecessary(uncommittedOffsets());
+                }
+                chunk = [];
+                chunkBytes = 0;
+              };
+              for (const message of letters) {
+                if (settled || !isRunning()) return;
+                if (sent >= limit || options.signal?.aborted) {
+                  await flush();
+                  report.complete = false;
+                  return finish();
+                }
+                const record = pick(message, batch.partition, reason);
+                if (record) {
+                  const size = Buffer.byteLength(record.message.value ?? '') + 1024;
+                  if (chunk.length > 0 && chunkBytes + size > maxSendBytes) await flush();
+                  chunk.push(record);
+                  chunkBytes += size;
+                  sent += 1;
+                }
+                last = message.offset;
+              }
+              await flush();
+              if (BigInt(batch.lastOffset()) + 1n >= end) remaining.delete(batch.partition);
+              if (remaining.size === 0) finish();
+            },
+          })
+          .catch(finish);
+        if (again)
+          for (const [partition, { from }] of ranges) consumer.seek({ topic: dlq, partition, offset: String(from) });
+      });
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** The record to send for this letter in the pass of `reason`, or undefined (counted as skipped when it is the letter's own pass). */
+  function pick(message: KafkaMessage, partition: number, reason: DeadLetterReason) {
     const header = (name: string) => headerText(message.headers, name);
-    const skip = (why: string) => {
-      report.skipped[why] = (report.skipped[why] ?? 0) + 1;
+    const id = `${partition}/${message.offset}`;
+    const first = !seen.has(id);
+    if (first) {
+      seen.add(id);
+      report.read += 1;
+    }
+    const letterReason = header(DLQ_HEADERS.reason) ?? '';
+    if (letterReason !== reason) {
+      if (first && !(wanted as string[]).includes(letterReason)) skip('reason');
       return undefined;
-    };
-    if (reasons && !reasons.has(header(DLQ_HEADERS.reason) ?? '')) return skip('reason');
+    }
+    if (returnedCopy(message)) return skip('returned');
     const topic = header(DLQ_HEADERS.topic);
     if (!topic || !sinkTopics.has(topic)) return skip('unknown-topic');
     if (header(DLQ_HEADERS.valueOmitted) !== undefined) return skip('value-omitted');
-    report.replayed[topic] = (report.replayed[topic] ?? 0) + 1;
     const headers = {
       ...originalHeaders(message.headers),
       [REPLAYED_FROM_HEADER]: `${dlq}/${partition}/${message.offset}`,
+      [REPLAYED_REASON_HEADER]: reason,
     };
     return { topic, message: { key: message.key, value: message.value, headers } };
   }
 
+  /**
+   * A letter back in the DLQ for the very reason it was replayed for is a second copy of its original:
+   * not sent again, unless `again` and its original is gone from the DLQ (then it is the only copy left).
+   */
+  function returnedCopy(message: KafkaMessage): boolean {
+    const from = headerText(message.headers, REPLAYED_FROM_HEADER);
+    if (
+      !from ||
+      headerText(message.headers, REPLAYED_REASON_HEADER) !== headerText(message.headers, DLQ_HEADERS.reason)
+    )
+      return false;
+    if (!again) return true;
+    const [topic, partition, offset] = from.split('/');
+    const start = low.get(Number(partition));
+    return topic === dlq && start !== undefined && /^\d+$/.test(offset ?? '') && BigInt(offset!) >= start;
+  }
+
+  function skip(why: string): undefined {
+    report.skipped[why] = (report.skipped[why] ?? 0) + 1;
+    return undefined;
+  }
+
+  /** Send with acks=all; count only once acknowledged. */
   async function send(records: { topic: string; message: Message }[]): Promise<void> {
-    if (report.dryRun || records.length === 0) return;
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, message } of records) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
-    for (const [topic, messages] of byTopic)
-      for (const chunk of chunkBySize(messages, 512 * 1024)) await producer.send({ topic, acks: -1, messages: chunk });
+    if (records.length === 0) return;
+    if (!dryRun) {
+      const byTopic = new Map<string, Message[]>();
+      for (const { topic, message } of records) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+      const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+      await producer.sendBatch({ acks: -1, topicMessages });
+    }
+    for (const { topic } of records) report.replayed[topic] = (report.replayed[topic] ?? 0) + 1;
   }
 }

@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
     expect(config.kafka.topics).toEqual({ somedata: 'somedata', footdata: 'footdata', dlq: 'pipeline.dlq' });
-    expect(config.mongo).toEqual({ url: 'mongodb://127.0.0.1:27017', db: 'pipeline' });
+    expect(config.mongo).toEqual({ url: 'mongodb://127.0.0.1:27017', db: 'pipeline', operationTimeoutMs: 10_000 });
     expect(config.api.port).toBe(5000);
     expect(config.consumer.port).toBe(1111);
     expect(config.workers.adminPort).toBe(3000);
@@ -25,6 +25,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ CONSUMER_SESSION_TIMEOUT_MS: '10000' }).consumer.sessionTimeoutMs).toBe(10_000);
     expect(() => loadConfig({ CONSUMER_SESSION_TIMEOUT_MS: '6000' })).toThrow(/CONSUMER_SESSION_TIMEOUT_MS: .*6000/);
     expect(() => loadConfig({ CONSUMER_CONCURRENCY: '0' })).toThrow(/CONSUMER_CONCURRENCY/);
+  });
+
+  it('bounds the store operation timeout: long enough for a bulk write, short enough for a shutdown', () => {
+    expect(loadConfig({}).mongo.operationTimeoutMs).toBe(10_000);
+    expect(loadConfig({ MONGO_OPERATION_TIMEOUT_MS: '2000' }).mongo.operationTimeoutMs).toBe(2_000);
+    for (const bad of ['999', '120001', '0', '1.5', 'soon'])
+      expect(() => loadConfig({ MONGO_OPERATION_TIMEOUT_MS: bad })).toThrow(/MONGO_OPERATION_TIMEOUT_MS: /);
   });
 
   it('names every invalid variable in one error, with how to fix it', () => {

@@ -56,6 +56,9 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name (letters, digits, _ -)')
     .default('pipeline'),
   MONGO_PASSWORD_FILE: z.string().min(1).optional(),
+  // Longer than the slowest bulk write (a few seconds on FerretDB), shorter than CONSUMER_SESSION_TIMEOUT_MS's
+  // default so that a consumer stopping with the store paused still finishes its shutdown steps.
+  MONGO_OPERATION_TIMEOUT_MS: int(10_000, 1_000, 120_000),
 
   REDIS_URL: z
     .string()
@@ -120,7 +123,13 @@ export interface Config {
     partitions: number;
     replicationFactor: number;
   };
-  mongo: { url: string; db: string; passwordFile?: string };
+  mongo: {
+    url: string;
+    db: string;
+    passwordFile?: string;
+    /** Longest wait for a connection from the pool, and for each answer on it, in ms. */
+    operationTimeoutMs?: number;
+  };
   redis: { url: string };
   api: {
     port: number;
@@ -207,7 +216,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       partitions: e.TOPIC_PARTITIONS,
       replicationFactor: e.TOPIC_REPLICATION_FACTOR,
     },
-    mongo: { url: e.MONGO_URL, db: e.MONGO_DB, ...(e.MONGO_PASSWORD_FILE && { passwordFile: e.MONGO_PASSWORD_FILE }) },
+    mongo: {
+      url: e.MONGO_URL,
+      db: e.MONGO_DB,
+      ...(e.MONGO_PASSWORD_FILE && { passwordFile: e.MONGO_PASSWORD_FILE }),
+      operationTimeoutMs: e.MONGO_OPERATION_TIMEOUT_MS,
+    },
     redis: { url: withRedisPassword(e.REDIS_URL, secretFromFile('REDIS_PASSWORD_FILE', e.REDIS_PASSWORD_FILE)) },
     api: {
       port: e.API_PORT,

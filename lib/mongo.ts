@@ -33,12 +33,35 @@ export function resolveMongoUrl(config: Config['mongo']): string {
   return url.toString();
 }
 
+/** MONGO_OPERATION_TIMEOUT_MS's default (lib/config.ts). */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
+
+/**
+ * A client on which every operation ends within about the operation timeout
+ * (MONGO_OPERATION_TIMEOUT_MS), even against a store that accepts connections
+ * and never answers (a paused process, a black-holed network): each stage is
+ * bounded on its own, since mongodb 7.8 made the one-for-all `timeoutMS` a
+ * no-op (it could leave a pooled connection out of step with its answers).
+ *
+ *  - finding the server (serverSelectionTimeoutMS) and opening a connection
+ *    (connectTimeoutMS): 5 s, or the operation timeout when shorter;
+ *  - waiting for a pooled connection (waitQueueTimeoutMS): the operation timeout;
+ *  - each answer on a connection (socketTimeoutMS): the operation timeout; the
+ *    connection is then closed, never reused.
+ *
+ * A timeout is a driver error (MongoNetworkTimeoutError, WaitQueueTimeoutError,
+ * MongoServerSelectionError; inside a bulk write a MongoBulkWriteError without
+ * write errors): callers treat it as "store unavailable" and retry with backoff.
+ * The operation may still complete on the server; the pipeline's writes are idempotent.
+ */
 export function createMongoClient(config: Config['mongo'], options: MongoClientOptions = {}): MongoClient {
+  const operationTimeoutMs = config.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
   return new MongoClient(resolveMongoUrl(config), {
     appName: 'kafka-pipeline',
-    // Fail fast when the store is away; callers retry with backoff rather than hang.
-    serverSelectionTimeoutMS: 5_000,
-    connectTimeoutMS: 5_000,
+    serverSelectionTimeoutMS: Math.min(5_000, operationTimeoutMs),
+    connectTimeoutMS: Math.min(5_000, operationTimeoutMs),
+    waitQueueTimeoutMS: operationTimeoutMs,
+    socketTimeoutMS: operationTimeoutMs,
     ...options,
   });
 }

@@ -28,6 +28,8 @@ export interface PrivateStore {
   kill(): Promise<void>;
   /** Kill it and delete its data. */
   remove(): Promise<void>;
+  /** Its process id while it runs (to pause it with SIGSTOP). */
+  pid(): number | undefined;
 }
 
 export async function privateFerretDb(): Promise<PrivateStore> {
@@ -63,6 +65,7 @@ export async function privateFerretDb(): Promise<PrivateStore> {
       await store.kill();
       rmSync(dataDir, { recursive: true, force: true });
     },
+    pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
   };
   return store;
 }
