@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO_DIR
+from conftest import REPO_DIR, need
 from support import stack
 
 PROBE_DAGS = REPO_DIR / "airflow" / "tests" / "dags"
@@ -41,7 +41,7 @@ def test_with_workers_stopped_the_task_fails_after_its_wait_saying_no_worker_ser
 
 def test_with_a_worker_the_probe_dag_succeeds(cli_home, redis_url, queue_name):
     if not shutil.which("node") or not (REPO_DIR / "node_modules" / "bullmq").is_dir():
-        pytest.skip("node and node_modules/bullmq are needed (npm ci)")
+        need(False, "node and node_modules/bullmq are needed (npm ci)")
     worker = subprocess.Popen(
         ["node", str(REPO_DIR / "airflow/tests/support/node_worker.mjs"), redis_url, queue_name, "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -58,8 +58,7 @@ def test_with_a_worker_the_probe_dag_succeeds(cli_home, redis_url, queue_name):
 
 def test_kafka_pipeline_runs_end_to_end_and_mongodb_holds_the_runs_events(cli_home, monkeypatch):
     reason = stack.skip_reason_for_pipeline()
-    if reason:
-        pytest.skip(reason)
+    need(reason is None, reason or "")
     conf = {
         "producers": ["somedata", "footdata"],
         "somedata_duration_sec": 5,

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 import sink_check
-from conftest import port_open
+from conftest import MONGO_TEST_URL, need, port_open
 from sink_check import SinkChecker, SinkCheckFailed
 
 RUN = "manual__2026-11-24T10:00:00+00:00"
@@ -23,11 +23,16 @@ OTHER = "scheduled__2026-11-24T09:55:00+00:00"
 
 @pytest.fixture
 def db():
-    if not port_open("127.0.0.1", 27017):
-        pytest.skip("MongoDB/FerretDB is not running on :27017: start it with `bash infra/stack.sh up ferretdb`")
+    from urllib.parse import urlsplit
+
     from pymongo import MongoClient
 
-    client = MongoClient("mongodb://127.0.0.1:27017", serverSelectionTimeoutMS=5000)
+    where = urlsplit(MONGO_TEST_URL)
+    need(
+        port_open(where.hostname or "127.0.0.1", where.port or 27017),
+        f"MongoDB/FerretDB is not running at {MONGO_TEST_URL}: start it with `bash infra/stack.sh up ferretdb`",
+    )
+    client = MongoClient(MONGO_TEST_URL, serverSelectionTimeoutMS=5000)
     name = f"airflow_test_{uuid.uuid4().hex[:10]}"
     yield client[name]
     client.drop_database(name)
