@@ -94,6 +94,34 @@ describe('createProcessor', () => {
     expect(result).toMatchObject({ published: 41, failed: 1 });
   });
 
+  it("reports the highest offset of each partition over all attempts, for verify_sink's consumption check", async () => {
+    const { job } = fakeJob({
+      attemptsMade: 1,
+      progress: {
+        published: 40,
+        failed: 0,
+        lastOffsets: [
+          { partition: 0, offset: '9007199254740993' },
+          { partition: 1, offset: '3' },
+          { partition: 'x', offset: '1' },
+        ],
+      },
+    });
+    const result = await processorWith(async () => ({
+      published: 2,
+      failed: 0,
+      topic,
+      lastOffsets: [
+        { partition: 1, offset: '5' },
+        { partition: 0, offset: '9007199254740992' },
+      ],
+    }))(job);
+    expect(result.lastOffsets).toEqual([
+      { partition: 0, offset: '9007199254740993' },
+      { partition: 1, offset: '5' },
+    ]);
+  });
+
   it('does not complete a job whose attempt was interrupted: it fails the attempt (to retry) saying so', async () => {
     const abort = new AbortController();
     abort.abort(new Error('shutdown'));

@@ -16,6 +16,7 @@ import { describeError, UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { defaultShouldRetry } from '../lib/retry';
 import { Source } from '../lib/schemas';
+import { mergeLastOffsets, type RecordPosition } from '../producers/routines/routine';
 import { parseJobData, type Carried, type JobHandlers } from './jobs';
 import { failedShare } from './jobs/failure-share';
 import type { WorkerMetrics } from './metrics';
@@ -41,12 +42,28 @@ export function carriedFrom(job: Pick<ProducerJob, 'attemptsMade' | 'attemptsSta
   const progress = job.progress as Partial<Record<keyof Carried, unknown>> | number | undefined;
   if (!earlier || typeof progress !== 'object' || progress === null) return { published: 0, failed: 0 };
   const count = (value: unknown) => (typeof value === 'number' && value >= 0 ? value : 0);
-  return { published: count(progress.published), failed: count(progress.failed) };
+  const lastOffsets = Array.isArray(progress.lastOffsets) ? progress.lastOffsets.filter(isPosition) : [];
+  return {
+    published: count(progress.published),
+    failed: count(progress.failed),
+    ...(lastOffsets.length > 0 && { lastOffsets: mergeLastOffsets(lastOffsets) }),
+  };
 }
 
-/** This attempt's counts plus those of earlier attempts. */
+function isPosition(value: unknown): value is RecordPosition {
+  const { partition, offset } = (value ?? {}) as Partial<RecordPosition>;
+  return Number.isInteger(partition) && typeof offset === 'string' && /^\d{1,19}$/.test(offset);
+}
+
+/** This attempt's counts plus those of earlier attempts (and the highest offsets of both). */
 export function withCarried<T extends Carried>(own: T, carried: Carried): T {
-  return { ...own, published: own.published + carried.published, failed: own.failed + carried.failed };
+  const lastOffsets = mergeLastOffsets(own.lastOffsets, carried.lastOffsets);
+  return {
+    ...own,
+    published: own.published + carried.published,
+    failed: own.failed + carried.failed,
+    ...(lastOffsets.length > 0 && { lastOffsets }),
+  };
 }
 
 /** An error to hand to BullMQ: unrecoverable unless the handler's error is worth another attempt. */
