@@ -2,7 +2,10 @@
 BullMQJobOperator: adds one job to a BullMQ queue, stamped with the Airflow
 run id, then defers to BullMQJobTrigger, which waits for the job in the
 triggerer (no worker slot held). The task ends with the job's return value
-(its XCom), or fails with the job's `failedReason`.
+(its XCom), or fails with the job's `failedReason`: a job interrupted by a
+worker's shutdown is retried by BullMQ (the task keeps waiting) and fails
+with "interrupted ..." once its attempts are spent; a job whose failed
+records pass its maxFailedShare fails unrecoverable, and so does the task.
 
 Exactly one job per series of tries: the job id is derived from the dag, the
 task, the run id and the first try of the task's current series
@@ -187,6 +190,13 @@ class BullMQJobOperator(BaseOperator):
 
     def _completed(self, job: dict[str, Any]) -> Any:
         result = job.get("result")
+        if isinstance(result, dict) and result.get("interrupted"):
+            # Workers before workers/processor.ts refused to complete interrupted jobs did so.
+            raise AirflowFailException(
+                f"BullMQ job {job.get('job_id')} ('{self.job_name}') completed although it was interrupted: "
+                f"its {result.get('published')} record(s) are part of what it was asked for; "
+                "clear this task to produce again"
+            )
         self.log.info("job %s completed after %s attempt(s): %s", job.get("job_id"), job.get("attempts_made"), result)
         if isinstance(result, dict) and result.get("failed"):
             self.log.warning("job %s reports %s event(s) it could not publish", job.get("job_id"), result["failed"])

@@ -250,6 +250,24 @@ def test_an_unrecoverable_job_failure_is_not_retried_by_airflow(redis_url, redis
     assert "durationSec must be at most 3600" in str(error.value) and "unrecoverable" in str(error.value)
 
 
+def test_a_job_that_lost_too_many_records_or_completed_interrupted_fails_the_task_for_good(
+    redis_url, redis_conn, queue_name
+):
+    from bullmq import UnrecoverableError
+
+    async def lossy(job, token):
+        raise UnrecoverableError("10 of 100 record(s) failed (10%), more than the 5% a job may lose (maxFailedShare)")
+
+    op = make_operator(queue_name)
+    events = asyncio.run(run_trigger_with_worker(execute_until_deferred(op), redis_url, queue_name, lossy))
+    with pytest.raises(AirflowFailException, match=r"failed \(10%\), more than the 5% a job may lose"):
+        op.execute_complete(context(), events[0].payload)
+    # An older worker completed interrupted jobs: the task does not pass them off as done.
+    interrupted = {"status": "completed", "job": {"job_id": "j", "result": {"published": 2, "interrupted": True}}}
+    with pytest.raises(AirflowFailException, match="completed although it was interrupted"):
+        op.execute_complete(context(), interrupted)
+
+
 def test_with_no_worker_the_wait_ends_with_a_clear_message_and_leaves_no_job(redis_url, redis_conn, queue_name):
     op = make_operator(queue_name, wait_timeout_sec=1, poll_interval=0.2)
     trigger = execute_until_deferred(op)
