@@ -9,6 +9,7 @@ private AIRFLOW_HOME:
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -54,6 +55,29 @@ def test_with_a_worker_the_probe_dag_succeeds(cli_home, redis_url, queue_name):
         worker.communicate()
     assert code == 0, output[-3000:]
     assert "'published': 3" in output and run_id and run_id.startswith("manual__")
+
+
+def test_an_automatic_retry_waits_for_the_job_of_its_earlier_try_and_adds_no_second_one(cli_home, redis_url, queue_name):
+    need(shutil.which("node") is not None and (REPO_DIR / "node_modules" / "bullmq").is_dir(), "node and node_modules/bullmq are needed (npm ci)")
+    # The job runs 8 s; each try waits 2 s for it, then fails, and Airflow retries the task.
+    worker = subprocess.Popen(
+        ["node", str(REPO_DIR / "airflow/tests/support/node_worker.mjs"), redis_url, queue_name, "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NODE_WORKER_DELAY_MS": "8000"},
+    )
+    try:
+        env = {
+            **os.environ, "AIRFLOW_CONN_REDIS_DEFAULT": redis_url, "PROBE_QUEUE": queue_name,
+            "PROBE_WAIT_SEC": "2", "PROBE_RETRIES": "6", "PROBE_RETRY_DELAY_SEC": "1",
+        }
+        code, output, run_id = stack.dags_test(cli_home, "bullmq_probe", PROBE_DAGS, env, timeout=180)
+    finally:
+        worker.kill()
+        out, _ = worker.communicate()
+    assert code == 0, output[-3000:]
+    assert "did not finish within 2.0s: it is active" in output  # a try gave up while the job ran
+    assert "already exists (an earlier attempt of this task added it)" in output
+    handled = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert len(handled) == 1, f"the worker ran {len(handled)} jobs: {handled}"  # exactly once
 
 
 def test_kafka_pipeline_runs_end_to_end_and_mongodb_holds_the_runs_events(cli_home, monkeypatch):
