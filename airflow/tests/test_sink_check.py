@@ -192,6 +192,14 @@ def test_somedata_with_every_document_but_the_sink_behind_on_one_partition_fails
         checker(db, committed=sink_committed({0: 8, 2: -1})).verify({"somedata": result})
 
 
+def test_a_result_from_an_older_worker_is_checked_on_its_single_lastOffset(db):
+    somedata_events(db, RUN, 3)
+    older = {"published": 3, "failed": 0, "topic": "t", "lastOffset": {"partition": 2, "offset": "12"}}
+    with pytest.raises(SinkCheckFailed, match="partition 2 committed 12, this run's last offset 12"):
+        checker(db, committed=sink_committed({2: 12})).verify({"somedata": older})
+    assert checker(db, committed=sink_committed({2: 13})).verify({"somedata": older})["checked"]["somedata"]["committed"] == {"2": 13}
+
+
 def test_a_result_without_offsets_fails_at_once_for_consumption_cannot_be_proven(db):
     somedata_events(db, RUN, 3)
     with pytest.raises(SinkCheckFailed, match=r"names no Kafka offsets \(lastOffsets\)"):
