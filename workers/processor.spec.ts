@@ -45,7 +45,11 @@ describe('createProcessor', () => {
       context.onProgress({ published: 1, failed: 0, percent: 33 });
       return { published: 3, failed: 0, topic };
     })(job);
-    expect(seen).toEqual([{ runId: 'run-1', maxEvents: 3, intervalSec: 0, durationSec: 120 }, 'job:7', 'run-1']);
+    expect(seen).toEqual([
+      { runId: 'run-1', maxEvents: 3, intervalSec: 0, durationSec: 120, maxFailedShare: 0.05 },
+      'job:7',
+      'run-1',
+    ]);
     expect(result).toEqual({ published: 3, failed: 0, topic });
     expect(progress.at(-1)).toEqual({ published: 3, failed: 0, topic });
   });
@@ -80,25 +84,80 @@ describe('createProcessor', () => {
   });
 
   it('goes on from the counts earlier attempts saved', async () => {
-    const { job } = fakeJob({ attemptsMade: 1, progress: { published: 2, failed: 1, percent: 50 } });
+    const { job } = fakeJob({ attemptsMade: 1, progress: { published: 40, failed: 1, percent: 50 } });
     const carried: unknown[] = [];
     const result = await processorWith(async (_data, context) => {
       carried.push(context.carried);
       return { published: 1, failed: 0, topic };
     })(job);
-    expect(carried).toEqual([{ published: 2, failed: 1 }]);
-    expect(result).toMatchObject({ published: 3, failed: 1 });
+    expect(carried).toEqual([{ published: 40, failed: 1 }]);
+    expect(result).toMatchObject({ published: 41, failed: 1 });
   });
 
-  it('marks a result returned after the abort signal as interrupted', async () => {
+  it("reports the highest offset of each partition over all attempts, for verify_sink's consumption check", async () => {
+    const { job } = fakeJob({
+      attemptsMade: 1,
+      progress: {
+        published: 40,
+        failed: 0,
+        lastOffsets: [
+          { partition: 0, offset: '9007199254740993' },
+          { partition: 1, offset: '3' },
+          { partition: 'x', offset: '1' },
+        ],
+      },
+    });
+    const result = await processorWith(async () => ({
+      published: 2,
+      failed: 0,
+      topic,
+      lastOffsets: [
+        { partition: 1, offset: '5' },
+        { partition: 0, offset: '9007199254740992' },
+      ],
+    }))(job);
+    expect(result.lastOffsets).toEqual([
+      { partition: 0, offset: '9007199254740993' },
+      { partition: 1, offset: '5' },
+    ]);
+  });
+
+  it('does not complete a job whose attempt was interrupted: it fails the attempt (to retry) saying so', async () => {
     const abort = new AbortController();
-    abort.abort('shutdown');
-    const result = await processorWith(async () => ({ published: 2, failed: 0, topic }))(
-      fakeJob().job,
+    abort.abort(new Error('shutdown'));
+    const { job, progress } = fakeJob();
+    const attempt = processorWith(async () => ({ published: 2, failed: 0, topic, interrupted: true }))(
+      job,
       'token',
       abort.signal,
     );
-    expect(result).toEqual({ published: 2, failed: 0, topic, interrupted: true });
+    await expect(attempt).rejects.toThrow(UnavailableError);
+    await expect(attempt).rejects.toThrow(/interrupted \(shutdown\) after 2 record\(s\): not complete/);
+    // What it published is saved, so the retry goes on from there.
+    expect(progress.at(-1)).toMatchObject({ published: 2, failed: 0 });
+  });
+
+  it('fails, without retries, a job whose failures pass its maxFailedShare (default 5%)', async () => {
+    const partial = processorWith(async () => ({ published: 90, failed: 10, topic }))(fakeJob().job);
+    await expect(partial).rejects.toThrow(UnrecoverableError);
+    await expect(partial).rejects.toThrow(
+      /10 of 100 record\(s\) failed \(10%\), more than the 5% a job may lose \(maxFailedShare\)/,
+    );
+    const within = processorWith(async () => ({ published: 96, failed: 4, topic }))(fakeJob().job);
+    await expect(within).resolves.toMatchObject({ published: 96, failed: 4 });
+    const strict = fakeJob({ data: { maxEvents: 3, intervalSec: 0, maxFailedShare: 0 } as never }).job;
+    await expect(processorWith(async () => ({ published: 99, failed: 1, topic }))(strict)).rejects.toThrow(
+      /1 of 100 record\(s\) failed \(1%\), more than the 0%/,
+    );
+  });
+
+  it('counts earlier attempts in the share, but not the failures of an attempt that failed whole', async () => {
+    // The attempt where all 3 failed is retried; its failures are not carried (the retry sends them again).
+    const { job, progress } = fakeJob({ attemptsMade: 1, progress: { published: 5, failed: 0, percent: 50 } });
+    await expect(processorWith(async () => ({ published: 0, failed: 3, topic }))(job)).rejects.toThrow(
+      /nothing published/,
+    );
+    expect(progress.at(-1)).toMatchObject({ published: 5, failed: 0 });
   });
 });
 

@@ -4,16 +4,21 @@
  * rate budget (or wait in `delayed`) → run the handler with progress and an
  * abort signal → add what earlier attempts published → return the result.
  * A failure the handler says is not retriable fails the job at once; any other
- * failure, or an attempt where every record failed (the API or Kafka is down),
- * spends one of the job's attempts (BullMQ retries with backoff.ts). A retry
- * goes on from the counts the earlier attempts saved in the job's progress.
+ * failure, an attempt where every record failed (the API or Kafka is down), or
+ * an attempt cut short by its abort signal (shutdown, lost lock) spends one of
+ * the job's attempts (BullMQ retries with backoff.ts): an interrupted job is
+ * never completed. A retry goes on from the counts the earlier attempts saved
+ * in the job's progress. A job whose failures, all attempts counted, pass its
+ * `maxFailedShare` (jobs/failure-share.ts, default 5%) fails, unrecoverable.
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { describeError, UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { defaultShouldRetry } from '../lib/retry';
 import { Source } from '../lib/schemas';
+import { mergeLastOffsets, type RecordPosition } from '../producers/routines/routine';
 import { parseJobData, type Carried, type JobHandlers } from './jobs';
+import { failedShare } from './jobs/failure-share';
 import type { WorkerMetrics } from './metrics';
 import { ProgressReporter } from './progress';
 import { isJobName, JOB_NAMES, type JobData, type JobName, type JobResult } from './queue';
@@ -37,12 +42,28 @@ export function carriedFrom(job: Pick<ProducerJob, 'attemptsMade' | 'attemptsSta
   const progress = job.progress as Partial<Record<keyof Carried, unknown>> | number | undefined;
   if (!earlier || typeof progress !== 'object' || progress === null) return { published: 0, failed: 0 };
   const count = (value: unknown) => (typeof value === 'number' && value >= 0 ? value : 0);
-  return { published: count(progress.published), failed: count(progress.failed) };
+  const lastOffsets = Array.isArray(progress.lastOffsets) ? progress.lastOffsets.filter(isPosition) : [];
+  return {
+    published: count(progress.published),
+    failed: count(progress.failed),
+    ...(lastOffsets.length > 0 && { lastOffsets: mergeLastOffsets(lastOffsets) }),
+  };
 }
 
-/** This attempt's counts plus those of earlier attempts. */
+function isPosition(value: unknown): value is RecordPosition {
+  const { partition, offset } = (value ?? {}) as Partial<RecordPosition>;
+  return Number.isInteger(partition) && typeof offset === 'string' && /^\d{1,19}$/.test(offset);
+}
+
+/** This attempt's counts plus those of earlier attempts (and the highest offsets of both). */
 export function withCarried<T extends Carried>(own: T, carried: Carried): T {
-  return { ...own, published: own.published + carried.published, failed: own.failed + carried.failed };
+  const lastOffsets = mergeLastOffsets(own.lastOffsets, carried.lastOffsets);
+  return {
+    ...own,
+    published: own.published + carried.published,
+    failed: own.failed + carried.failed,
+    ...(lastOffsets.length > 0 && { lastOffsets }),
+  };
 }
 
 /** An error to hand to BullMQ: unrecoverable unless the handler's error is worth another attempt. */
@@ -54,6 +75,11 @@ function toJobError(error: unknown): Error {
 }
 
 const NEVER = new AbortController().signal;
+
+/** 0.0512 -> "5.1%", 0.05 -> "5%". */
+function percent(share: number): string {
+  return `${Number((share * 100).toFixed(1))}%`;
+}
 
 export function createProcessor(options: ProcessorOptions) {
   const { handlers, metrics, budgets = {} } = options;
@@ -106,16 +132,38 @@ export function createProcessor(options: ProcessorOptions) {
         onProgress: (attempt) => progress.report(withCarried(attempt, carried)),
         log,
       });
-      const result: JobResult = { ...withCarried(own, carried), ...(abort.aborted && { interrupted: true as const }) };
-      progress.report({ ...result });
+      const { interrupted: _interrupted, ...counts } = own;
+      const result: JobResult = withCarried(counts, carried);
       metrics?.events.inc({ name, result: 'published' }, own.published);
       metrics?.events.inc({ name, result: 'failed' }, own.failed);
-      if (own.published === 0 && own.failed > 0 && !abort.aborted) {
+      const interrupted = abort.aborted || own.interrupted === true;
+      if (own.published === 0 && own.failed > 0 && !interrupted) {
         // The routines count failed requests and records and go on; when nothing at all got
-        // through, the API or Kafka is down: a transient failure, worth another attempt.
+        // through, the API or Kafka is down: a transient failure, worth another attempt, which
+        // sends these records again (so they are not carried as failures).
+        progress.report({ ...carried });
         throw new UnavailableError(`nothing published: all ${own.failed} of this attempt's records failed`, {
           context: { jobId: job.id, failed: own.failed },
         });
+      }
+      progress.report({ ...result });
+      if (interrupted) {
+        // Shutdown past the drain time, or the lock lost to another worker: the job is not done.
+        // A retriable failure: BullMQ retries it (on any worker), going on from the saved counts;
+        // once its attempts are spent it fails with this reason.
+        const reason = abort.reason instanceof Error ? abort.reason.message : String(abort.reason ?? 'aborted');
+        throw new UnavailableError(
+          `interrupted (${reason}) after ${result.published} record(s): not complete; ` +
+            'a retry of the job goes on from there',
+          { context: { jobId: job.id, published: result.published, failed: result.failed } },
+        );
+      }
+      const share = failedShare(result);
+      if (share > data.maxFailedShare) {
+        throw new UnrecoverableError(
+          `${result.failed} of ${result.published + result.failed} record(s) failed (${percent(share)}), ` +
+            `more than the ${percent(data.maxFailedShare)} a job may lose (maxFailedShare)`,
+        );
       }
       await progress.flush();
       observe('completed');

@@ -34,11 +34,14 @@ export type JobData = JobDataByName[JobName];
 
 /**
  * A job's return value (DESIGN §6): the producer routine's result —
- * `{ published, failed, topic, firstOffset?, lastOffset? }`, offsets as
+ * `{ published, failed, topic, firstOffset?, lastOffset?, lastOffsets? }`, offsets as
  * `{ partition, offset }` — counting every attempt of the job.
  */
 export type JobResult = RoutineResult & {
-  /** Set when the job was cut short (shutdown): the counts are what it published until then. */
+  /**
+   * Set by a handler cut short by its abort signal (shutdown, lost lock): the counts are what it
+   * published until then. The processor never completes such a job: it fails the attempt, to retry.
+   */
   interrupted?: true;
   /** footdata: the matches published, `{ id, lastUpdated }`, so verify_sink can check each one. */
   matches?: FootdataRoutineResult['matches'];

@@ -16,19 +16,25 @@ produce_footdata ─┘
 - **produce_footdata** adds a `footdata` job: one poll of today's matches,
   one Kafka record per match.
 - Both wait for their job in the triggerer (no worker slot held) and return
-  the job's result `{published, failed, topic, ...}`. Every event carries this
-  run's id as `runId`; the job id is derived from it, so a retried task never
-  adds a second job.
-- **verify_sink** runs when no producer failed and at least one ran: MongoDB
-  holds every event of this run that the jobs published (somedata: one
-  document per event; footdata: see `plugins/sink_check.py` for why matches are
-  checked by state rather than by run id), within `verify_timeout_sec`.
+  the job's result `{published, failed, topic, lastOffsets, ...}`. Every event
+  carries this run's id as `runId`. The job id is derived from it and from the
+  task's current series of tries: an automatic retry never adds a second job,
+  a user's clear runs a new one (it produces again). A job interrupted by a
+  worker's shutdown is retried, never completed; one that lost more than its
+  `maxFailedShare` (5%) of its records fails the task.
+- **verify_sink** runs when no producer failed and at least one ran: each
+  producer that ran published something, the sink's consumer group
+  (`mongo-sink`) committed past this run's last offsets on every partition,
+  and MongoDB holds the events (somedata: one document per event; footdata:
+  see `plugins/sink_check.py` for why matches are checked by state rather than
+  by run id), within `verify_timeout_sec`.
 
 A producer left out of `producers` is skipped. The schedule comes from
 `KAFKA_PIPELINE_SCHEDULE` (cron or preset; `none` for manual runs only;
 default every 5 minutes). Connections: `redis_default` and `mongo_default`
 (`AIRFLOW_CONN_REDIS_DEFAULT`, `AIRFLOW_CONN_MONGO_DEFAULT`), falling back to
-`REDIS_URL` and `MONGO_URL`/`MONGO_DB`. The queue: `QUEUE_NAME` (default `producer-jobs`).
+`REDIS_URL` and `MONGO_URL`/`MONGO_DB`; Kafka: `KAFKA_BROKERS`, `CONSUMER_GROUP`.
+The queue: `QUEUE_NAME` (default `producer-jobs`).
 """
 
 from __future__ import annotations
@@ -120,7 +126,7 @@ def kafka_pipeline():
 
     @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS, retries=1, execution_timeout=timedelta(hours=1))
     def verify_sink(somedata: dict | None, footdata: dict | None, params=None, run_id=None) -> dict:
-        """MongoDB holds every event of this run that the jobs published (bounded wait)."""
+        """The sink consumed every record this run's jobs published, and MongoDB holds them (bounded wait)."""
         from airflow.sdk.exceptions import AirflowException
         from sink_check import SinkCheckFailed, verify_run
 

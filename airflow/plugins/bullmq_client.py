@@ -135,17 +135,39 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
-def derive_job_id(dag_id: str, task_id: str, run_id: str, map_index: int = -1) -> str:
+def derive_job_id(dag_id: str, task_id: str, run_id: str, map_index: int = -1, first_try: int = 1) -> str:
     """
-    The job id of one task in one DAG run: `<dag>-<task>[-<map index>]-<sha1(run id)[:16]>`,
-    e.g. `kafka_pipeline-produce_somedata-3f2a9c0d1e2b4a5f`. Stable across the
-    task's retries (so a retry finds the job rather than adding a second one),
-    and only [A-Za-z0-9._-] (BullMQ ids may not contain ':').
+    The job id of one task in one DAG run: `<dag>-<task>[-<map index>][-t<first try>]-<sha1(run id)[:16]>`,
+    e.g. `kafka_pipeline-produce_somedata-3f2a9c0d1e2b4a5f`, only [A-Za-z0-9._-]
+    (BullMQ ids may not contain ':').
+
+    `first_try` is the first try number of the task's current series of tries
+    (see `first_try_of_series`): the same for a task and its automatic retries,
+    so a retry finds the job of its earlier try rather than adding a second one;
+    new when a user clears the task, so a clear produces again. The first series
+    (1) adds nothing to the id.
     """
     digest = hashlib.sha1(run_id.encode("utf-8")).hexdigest()[:16]
     name = f"{dag_id}-{task_id}" + (f"-{map_index}" if map_index is not None and map_index >= 0 else "")
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)[:180]
-    return f"{name}-{digest}"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)[:170]
+    series = f"-t{first_try}" if first_try > 1 else ""
+    return f"{name}{series}-{digest}"
+
+
+def first_try_of_series(try_number: int | None, max_tries: int | None, retries: int | None) -> int:
+    """
+    The try number that began the task instance's current series of tries,
+    from what Airflow records: a task starts with max_tries = retries; a clear
+    sets max_tries = try_number + retries (airflow/models/taskinstance.py
+    clear_task_instances) and the next try is try_number + 1. So the first try
+    of a series is always max_tries - retries + 1, which automatic retries keep
+    and a clear moves on (Airflow's own task runner computes the same for
+    reschedules). 1 when Airflow gives nothing to go on.
+    """
+    if try_number is None or max_tries is None or max_tries < 0:
+        return 1
+    first = max_tries - (retries or 0) + 1
+    return max(1, min(first, try_number))
 
 
 def default_job_options() -> dict[str, Any]:

@@ -2,14 +2,21 @@
 BullMQJobOperator: adds one job to a BullMQ queue, stamped with the Airflow
 run id, then defers to BullMQJobTrigger, which waits for the job in the
 triggerer (no worker slot held). The task ends with the job's return value
-(its XCom), or fails with the job's `failedReason`.
+(its XCom), or fails with the job's `failedReason`: a job interrupted by a
+worker's shutdown is retried by BullMQ (the task keeps waiting) and fails
+with "interrupted ..." once its attempts are spent; a job whose failed
+records pass its maxFailedShare fails unrecoverable, and so does the task.
 
-Exactly one job per task and run: the job id is derived from the dag, the
-task and the run id (bullmq_client.derive_job_id), so a retried task finds the
-job of its earlier attempt instead of adding a second one:
+Exactly one job per series of tries: the job id is derived from the dag, the
+task, the run id and the first try of the task's current series
+(bullmq_client.derive_job_id, first_try_of_series), so an automatic retry
+finds the job of its earlier try instead of adding a second one:
   - still waiting or running: wait for it again;
   - completed: return its result at once;
   - failed (its BullMQ attempts spent): retry that same job, attempts reset.
+A user's clear (UI or POST .../clearTaskInstances) starts a new series of
+tries (Airflow raises max_tries past the try number), hence a new job id: the
+cleared task produces again rather than returning the old job's result.
 
 Timeouts: `wait_timeout_sec` bounds the wait in the trigger (it then fails the
 task with what the job was doing and how many workers serve the queue); the
@@ -98,9 +105,14 @@ class BullMQJobOperator(BaseOperator):
         except bullmq_client.BullMQClientError as error:
             raise AirflowFailException(str(error)) from error
         ti = context.get("ti")
-        job_id = bullmq_client.derive_job_id(
-            self.dag_id, self.task_id, run_id, getattr(ti, "map_index", -1) if ti is not None else -1
+        first_try = bullmq_client.first_try_of_series(
+            getattr(ti, "try_number", None), getattr(ti, "max_tries", None), self.retries
         )
+        job_id = bullmq_client.derive_job_id(
+            self.dag_id, self.task_id, run_id, getattr(ti, "map_index", -1) if ti is not None else -1, first_try
+        )
+        if first_try > 1:
+            self.log.info("this task was cleared (its tries start again at try %s): it runs a new job", first_try)
         data = self._job_data(run_id)
         options = {**bullmq_client.default_job_options(), **self.job_options}
         timeout_sec = float(self.wait_timeout_sec)
@@ -178,6 +190,13 @@ class BullMQJobOperator(BaseOperator):
 
     def _completed(self, job: dict[str, Any]) -> Any:
         result = job.get("result")
+        if isinstance(result, dict) and result.get("interrupted"):
+            # Workers before workers/processor.ts refused to complete interrupted jobs did so.
+            raise AirflowFailException(
+                f"BullMQ job {job.get('job_id')} ('{self.job_name}') completed although it was interrupted: "
+                f"its {result.get('published')} record(s) are part of what it was asked for; "
+                "clear this task to produce again"
+            )
         self.log.info("job %s completed after %s attempt(s): %s", job.get("job_id"), job.get("attempts_made"), result)
         if isinstance(result, dict) and result.get("failed"):
             self.log.warning("job %s reports %s event(s) it could not publish", job.get("job_id"), result["failed"])

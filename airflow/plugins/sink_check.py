@@ -1,6 +1,19 @@
 """
-The sink check of a DAG run (`verify_sink`): MongoDB holds what the producer
-jobs of this run reported as published, within a bounded wait.
+The sink check of a DAG run (`verify_sink`): the sink consumed what the
+producer jobs of this run published, and MongoDB holds it, within a bounded
+wait. For each producer that ran:
+
+  it published something: a job that was asked to run and published nothing
+            fails the run at once (nothing reached Kafka, so a green run would
+            prove nothing).
+  consumed  the sink's consumer group (CONSUMER_GROUP, default `mongo-sink`)
+            has committed, on every partition the job wrote to, an offset past
+            the last one the job published there (`lastOffsets` in the job's
+            result). The sink commits only after the write (or the dead letter),
+            so this proves the records were taken in, even when they changed no
+            document. The offsets are read from Kafka (plugins/kafka_offsets.py).
+            A result without offsets fails at once: consumption cannot be proven.
+  stored    the documents, by collection:
 
   somedata  one document per event (`_id` = eventId), each stamped with its
             `runId`. Passes when the documents with this run's id are at least
@@ -140,6 +153,9 @@ class SinkChecker:
     :param filters_active: the sink filters footdata (FILTER_FOOT_* set), so the
         collection may hold fewer matches than were published. Default: read
         from the environment.
+    :param committed: (topic, partitions) -> {partition: committed offset, -1
+        for none} of the sink's group. Default: kafka_offsets.committed_offsets.
+    :param group: the sink's consumer group, for messages. Default: CONSUMER_GROUP or mongo-sink.
     """
 
     def __init__(
@@ -154,7 +170,13 @@ class SinkChecker:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] = log.info,
+        committed: Callable[[str, list[int]], dict[int, int]] | None = None,
+        group: str | None = None,
     ):
+        import kafka_offsets
+
+        self.committed = committed or kafka_offsets.committed_offsets
+        self.group = group or kafka_offsets.group_from_env()
         self.db = db
         self.run_id = run_id
         self.timeout_sec = timeout_sec
@@ -183,8 +205,7 @@ class SinkChecker:
         while True:
             for name, check in checks.items():
                 if not check.ok:
-                    rule = self._somedata if name == "somedata" else self._footdata
-                    rule(check, results[name] or {})
+                    self._check(name, check, results[name] or {})
             waited = self.clock() - started
             if all(c.ok for c in checks.values()):
                 break
@@ -199,6 +220,45 @@ class SinkChecker:
             "waitedSec": round(self.clock() - started, 1),
             "checked": {name: {"published": c.published, **c.counts} for name, c in checks.items()},
         }
+
+    def _check(self, name: str, check: CollectionCheck, result: Mapping[str, Any]) -> None:
+        """One look: published something, consumed past its offsets, stored."""
+        from kafka_offsets import KafkaOffsetsError
+
+        if check.published <= 0:
+            check.ok, check.final = False, True
+            check.summary = (
+                f"{name}: the producer was asked to run and published nothing "
+                f"({int(result.get('failed') or 0)} record(s) failed): nothing reached Kafka, so nothing can be verified"
+            )
+            return
+        positions = last_offsets(result)
+        if not positions:
+            check.ok, check.final = False, True
+            check.summary = (
+                f"{name}: the job's result names no Kafka offsets (lastOffsets), so the sink's consumption "
+                "cannot be proven (a worker older than this check?)"
+            )
+            return
+        topic = str(result.get("topic") or name)
+        try:
+            committed = self.committed(topic, sorted(positions))
+        except KafkaOffsetsError as error:
+            check.ok, check.final = False, not error.retriable
+            check.summary = f"{name}: cannot read the committed offsets of group {self.group}: {error}"
+            return
+        (self._somedata if name == "somedata" else self._footdata)(check, result)
+        behind = {p: committed.get(p, -1) for p, last in positions.items() if committed.get(p, -1) <= last}
+        check.counts["committed"] = {str(p): committed.get(p, -1) for p in sorted(positions)}
+        if behind:
+            check.ok = False
+            check.summary = (
+                f"{name}: the sink (group {self.group}) has not consumed this run's records on {topic}: "
+                + ", ".join(f"partition {p} committed {c}, this run's last offset {positions[p]}" for p, c in behind.items())
+                + f" (documents: {check.summary})"
+            )
+        elif check.ok:
+            check.summary += f"; the sink (group {self.group}) committed past this run's last offsets on {topic}"
 
     def _somedata(self, check: CollectionCheck, result: Mapping[str, Any]) -> None:
         stored = self.db["somedata"].count_documents({"runId": self.run_id})
@@ -267,6 +327,21 @@ class SinkChecker:
                 f"footdata: of {len(wanted)} published match(es), {len(missing)} missing "
                 f"(e.g. {missing[:5]}) and {len(older)} stored older than published (e.g. {older[:5]})"
             )
+
+
+def last_offsets(result: Mapping[str, Any]) -> dict[int, int]:
+    """{partition: highest offset published} from a job result's lastOffsets (or its single lastOffset)."""
+    positions = result.get("lastOffsets")
+    if not isinstance(positions, list):
+        positions = [result["lastOffset"]] if isinstance(result.get("lastOffset"), Mapping) else []
+    found: dict[int, int] = {}
+    for position in positions:
+        try:
+            partition, offset = int(position["partition"]), int(position["offset"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        found[partition] = max(offset, found.get(partition, -1))
+    return found
 
 
 def verify_run(

@@ -5,8 +5,11 @@ Shared fixtures of the Airflow tests. Run them with the Airflow venv's python:
 
 The plugins and dags folders go on sys.path as Airflow puts them. Unit tests
 get their own throw-away AIRFLOW_HOME; the end-to-end tests use the stack's
-(`.stack/airflow`, see infra/services/90-airflow.sh). Tests that need a service
-skip, saying which and how to start it, when it is not up.
+(`.stack/airflow`, see infra/services/90-airflow.sh). A test that needs a
+service (Redis, MongoDB, Airflow, the pipeline) or a tool (node) that is not
+there FAILS, saying which and how to start it: pytest exits 0 on skips, and a
+suite that skipped its service tests must not look green. Outside CI,
+AIRFLOW_TESTS_ALLOW_SKIP=1 turns those failures into skips (`need()`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,24 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(PLUGINS)
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379"
+MONGO_TEST_URL = os.environ.get("AIRFLOW_TEST_MONGO_URL") or "mongodb://127.0.0.1:27017"
+ALLOW_SKIP_VARIABLE = "AIRFLOW_TESTS_ALLOW_SKIP"
+
+
+def skips_allowed() -> bool:
+    return os.environ.get(ALLOW_SKIP_VARIABLE, "").strip().lower() in ("1", "true", "yes")
+
+
+def need(ok: bool, reason: str) -> None:
+    """
+    A test's precondition: when `ok` is false the test fails with `reason`
+    (how to start what is missing), or skips when AIRFLOW_TESTS_ALLOW_SKIP=1.
+    """
+    if ok:
+        return
+    if skips_allowed():
+        pytest.skip(reason)
+    pytest.fail(f"{reason} (or set {ALLOW_SKIP_VARIABLE}=1 to skip such tests outside CI)", pytrace=False)
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -52,8 +73,10 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     parts = urlsplit(REDIS_URL)
-    if not port_open(parts.hostname or "127.0.0.1", parts.port or 6379):
-        pytest.skip(f"Redis is not running at {REDIS_URL}: start it with `bash infra/stack.sh up redis`")
+    need(
+        port_open(parts.hostname or "127.0.0.1", parts.port or 6379),
+        f"Redis is not running at {REDIS_URL}: start it with `bash infra/stack.sh up redis`",
+    )
     return REDIS_URL
 
 

@@ -32,13 +32,14 @@ def make_operator(queue_name: str, **kwargs) -> BullMQJobOperator:
         )
 
 
-def context(run_id: str = RUN_ID) -> dict:
-    return {"run_id": run_id, "ti": SimpleNamespace(map_index=-1)}
+def context(run_id: str = RUN_ID, try_number: int = 1, max_tries: int = 0) -> dict:
+    """What Airflow gives a task: a first try has max_tries = retries (0 for make_operator's default)."""
+    return {"run_id": run_id, "ti": SimpleNamespace(map_index=-1, try_number=try_number, max_tries=max_tries)}
 
 
-def execute_until_deferred(op: BullMQJobOperator, run_id: str = RUN_ID) -> BullMQJobTrigger:
+def execute_until_deferred(op: BullMQJobOperator, run_id: str = RUN_ID, **tries) -> BullMQJobTrigger:
     with pytest.raises(TaskDeferred) as deferred:
-        op.execute(context(run_id))
+        op.execute(context(run_id, **tries))
     assert deferred.value.method_name == "execute_complete"
     return deferred.value.trigger
 
@@ -89,6 +90,21 @@ def test_job_id_is_stable_per_task_and_run_and_has_no_colon():
     assert a != bullmq_client.derive_job_id("kafka_pipeline", "produce_footdata", RUN_ID)
     odd = bullmq_client.derive_job_id("dag with spaces:and:colons", "t@sk", "r", map_index=3)
     assert bullmq_client.JOB_ID_PATTERN.match(odd) and "-3-" in odd
+
+
+def test_the_first_try_of_a_series_is_kept_by_retries_and_moved_by_a_clear():
+    first = bullmq_client.first_try_of_series
+    # retries=2: tries 1, 2, 3 are one series (max_tries stays 2).
+    assert [first(t, 2, 2) for t in (1, 2, 3)] == [1, 1, 1]
+    # Cleared after try 3: max_tries = 3 + 2, the next tries are 4, 5, 6.
+    assert [first(t, 5, 2) for t in (4, 5, 6)] == [4, 4, 4]
+    # Cleared again after try 4 (it succeeded): max_tries = 4 + 2.
+    assert first(5, 6, 2) == 5
+    # Nothing recorded (a hand-made context), or retries raised since the task started: the first series.
+    assert first(None, None, 2) == 1 and first(1, 0, 3) == 1
+    assert bullmq_client.derive_job_id("d", "t", RUN_ID, -1, 1) == bullmq_client.derive_job_id("d", "t", RUN_ID)
+    cleared = bullmq_client.derive_job_id("d", "t", RUN_ID, -1, 4)
+    assert "-t4-" in cleared and bullmq_client.JOB_ID_PATTERN.match(cleared)
 
 
 @pytest.mark.parametrize(
@@ -234,6 +250,24 @@ def test_an_unrecoverable_job_failure_is_not_retried_by_airflow(redis_url, redis
     assert "durationSec must be at most 3600" in str(error.value) and "unrecoverable" in str(error.value)
 
 
+def test_a_job_that_lost_too_many_records_or_completed_interrupted_fails_the_task_for_good(
+    redis_url, redis_conn, queue_name
+):
+    from bullmq import UnrecoverableError
+
+    async def lossy(job, token):
+        raise UnrecoverableError("10 of 100 record(s) failed (10%), more than the 5% a job may lose (maxFailedShare)")
+
+    op = make_operator(queue_name)
+    events = asyncio.run(run_trigger_with_worker(execute_until_deferred(op), redis_url, queue_name, lossy))
+    with pytest.raises(AirflowFailException, match=r"failed \(10%\), more than the 5% a job may lose"):
+        op.execute_complete(context(), events[0].payload)
+    # An older worker completed interrupted jobs: the task does not pass them off as done.
+    interrupted = {"status": "completed", "job": {"job_id": "j", "result": {"published": 2, "interrupted": True}}}
+    with pytest.raises(AirflowFailException, match="completed although it was interrupted"):
+        op.execute_complete(context(), interrupted)
+
+
 def test_with_no_worker_the_wait_ends_with_a_clear_message_and_leaves_no_job(redis_url, redis_conn, queue_name):
     op = make_operator(queue_name, wait_timeout_sec=1, poll_interval=0.2)
     trigger = execute_until_deferred(op)
@@ -274,3 +308,31 @@ def test_the_trigger_serializes_to_what_recreates_it():
     assert classpath == "bullmq_trigger.BullMQJobTrigger"
     again = BullMQJobTrigger(**kwargs)
     assert again.serialize() == (classpath, kwargs)
+
+
+def test_an_automatic_retry_finds_the_completed_job_and_a_users_clear_produces_again(redis_url, redis_conn, queue_name):
+    runs = []
+
+    async def processor(job, token):
+        runs.append(job.id)
+        return {"published": len(runs), "failed": 0, "topic": "somedata"}
+
+    op = make_operator(queue_name, retries=2)
+    # Try 1 of 3 (max_tries = retries = 2): adds the job; a worker completes it.
+    trigger = execute_until_deferred(op, try_number=1, max_tries=2)
+    events = asyncio.run(run_trigger_with_worker(trigger, redis_url, queue_name, processor))
+    assert op.execute_complete(context(), events[0].payload) == {"published": 1, "failed": 0, "topic": "somedata"}
+
+    # Try 2, an automatic retry (say verify failed over a lost XCom): the same job, its result, nothing produced.
+    assert make_operator(queue_name, retries=2).execute(context(try_number=2, max_tries=2))["published"] == 1
+    assert runs == [trigger.job_id]
+
+    # The user clears the task after try 2: Airflow sets max_tries = 2 + 2; try 3 must produce again.
+    cleared = execute_until_deferred(make_operator(queue_name, retries=2), try_number=3, max_tries=4)
+    assert cleared.job_id != trigger.job_id
+    events = asyncio.run(run_trigger_with_worker(cleared, redis_url, queue_name, processor))
+    assert op.execute_complete(context(), events[0].payload)["published"] == 2
+    # ...and its own retry (try 4, same series) finds that second job.
+    assert make_operator(queue_name, retries=2).execute(context(try_number=4, max_tries=4))["published"] == 2
+    assert runs == [trigger.job_id, cleared.job_id]
+    assert sorted(asyncio.run(job_ids(redis_url, queue_name))) == sorted([trigger.job_id, cleared.job_id])

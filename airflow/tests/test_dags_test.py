@@ -9,13 +9,14 @@ private AIRFLOW_HOME:
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import REPO_DIR
+from conftest import REPO_DIR, need
 from support import stack
 
 PROBE_DAGS = REPO_DIR / "airflow" / "tests" / "dags"
@@ -41,7 +42,7 @@ def test_with_workers_stopped_the_task_fails_after_its_wait_saying_no_worker_ser
 
 def test_with_a_worker_the_probe_dag_succeeds(cli_home, redis_url, queue_name):
     if not shutil.which("node") or not (REPO_DIR / "node_modules" / "bullmq").is_dir():
-        pytest.skip("node and node_modules/bullmq are needed (npm ci)")
+        need(False, "node and node_modules/bullmq are needed (npm ci)")
     worker = subprocess.Popen(
         ["node", str(REPO_DIR / "airflow/tests/support/node_worker.mjs"), redis_url, queue_name, "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -56,10 +57,32 @@ def test_with_a_worker_the_probe_dag_succeeds(cli_home, redis_url, queue_name):
     assert "'published': 3" in output and run_id and run_id.startswith("manual__")
 
 
+def test_an_automatic_retry_waits_for_the_job_of_its_earlier_try_and_adds_no_second_one(cli_home, redis_url, queue_name):
+    need(shutil.which("node") is not None and (REPO_DIR / "node_modules" / "bullmq").is_dir(), "node and node_modules/bullmq are needed (npm ci)")
+    # The job runs 8 s; each try waits 2 s for it, then fails, and Airflow retries the task.
+    worker = subprocess.Popen(
+        ["node", str(REPO_DIR / "airflow/tests/support/node_worker.mjs"), redis_url, queue_name, "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NODE_WORKER_DELAY_MS": "8000"},
+    )
+    try:
+        env = {
+            **os.environ, "AIRFLOW_CONN_REDIS_DEFAULT": redis_url, "PROBE_QUEUE": queue_name,
+            "PROBE_WAIT_SEC": "2", "PROBE_RETRIES": "6", "PROBE_RETRY_DELAY_SEC": "1",
+        }
+        code, output, run_id = stack.dags_test(cli_home, "bullmq_probe", PROBE_DAGS, env, timeout=180)
+    finally:
+        worker.kill()
+        out, _ = worker.communicate()
+    assert code == 0, output[-3000:]
+    assert "did not finish within 2.0s: it is active" in output  # a try gave up while the job ran
+    assert "already exists (an earlier attempt of this task added it)" in output
+    handled = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert len(handled) == 1, f"the worker ran {len(handled)} jobs: {handled}"  # exactly once
+
+
 def test_kafka_pipeline_runs_end_to_end_and_mongodb_holds_the_runs_events(cli_home, monkeypatch):
     reason = stack.skip_reason_for_pipeline()
-    if reason:
-        pytest.skip(reason)
+    need(reason is None, reason or "")
     conf = {
         "producers": ["somedata", "footdata"],
         "somedata_duration_sec": 5,

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO_DIR
+from conftest import REPO_DIR, need
 from test_bullmq_operator import RUN_ID, collect, context, execute_until_deferred, make_operator
 
 NODE_WORKER = REPO_DIR / "airflow" / "tests" / "support" / "node_worker.mjs"
@@ -22,7 +22,7 @@ NODE_WORKER = REPO_DIR / "airflow" / "tests" / "support" / "node_worker.mjs"
 @pytest.fixture
 def node():
     if not shutil.which("node") or not (REPO_DIR / "node_modules" / "bullmq").is_dir():
-        pytest.skip("node and node_modules/bullmq are needed (npm ci)")
+        need(False, "node and node_modules/bullmq are needed (npm ci)")
     version = json.loads((REPO_DIR / "node_modules" / "bullmq" / "package.json").read_text())["version"]
     assert version.split(".")[0] == "6", f"these tests pin Python bullmq 3.4.4 against Node bullmq 6.x, found {version}"
 

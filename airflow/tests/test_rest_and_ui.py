@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from conftest import REPO_DIR
+from conftest import REPO_DIR, need
 from support import stack
 
 ARTIFACTS = REPO_DIR / "test-artifacts"
@@ -26,11 +26,12 @@ ARTIFACTS = REPO_DIR / "test-artifacts"
 
 @pytest.fixture(scope="module")
 def api():
-    if not stack.airflow_healthy():
-        pytest.skip(f"Airflow is not running at {stack.AIRFLOW_BASE}: start it with `bash infra/stack.sh up airflow`")
+    need(
+        stack.airflow_healthy(),
+        f"Airflow is not running at {stack.AIRFLOW_BASE}: start it with `bash infra/stack.sh up airflow`",
+    )
     reason = stack.skip_reason_for_pipeline()
-    if reason:
-        pytest.skip(reason)
+    need(reason is None, reason or "")
     return stack.AirflowApi()
 
 
@@ -63,7 +64,7 @@ def test_the_ui_shows_the_dag_and_its_successful_run(rest_run):
     assert run["state"] == "success"
     chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not shutil.which("node") or not os.path.exists(chromium) or not (REPO_DIR / "node_modules/playwright-core").is_dir():
-        pytest.skip("needs node, node_modules/playwright-core and Debian's chromium (apt-get install -y chromium)")
+        need(False, "needs node, node_modules/playwright-core and Debian's chromium (apt-get install -y chromium)")
     done = subprocess.run(
         [
             "node", "--import", "tsx", str(REPO_DIR / "test/support/airflow-ui-screenshot.ts"),

@@ -1,6 +1,6 @@
 /**
  * What the producer routines share: their common options, progress and result
- * (DESIGN §6: `{ published, failed, topic, firstOffset?, lastOffset? }`), and the
+ * (`{ published, failed, topic, firstOffset?, lastOffset?, lastOffsets? }`), and the
  * check of those options. Routines are plain async functions, run from the
  * CLI (cli.ts) or from a BullMQ worker.
  */
@@ -38,6 +38,11 @@ export interface RoutineResult {
   firstOffset?: RecordPosition;
   /** Position of the last record published. */
   lastOffset?: RecordPosition;
+  /**
+   * The highest offset published on each partition, by partition: what a
+   * checker compares with the sink's committed offsets (Airflow's verify_sink).
+   */
+  lastOffsets?: RecordPosition[];
 }
 
 export interface RoutineProgress {
@@ -45,6 +50,23 @@ export interface RoutineProgress {
   failed: number;
   /** 0 to 100. */
   percent: number;
+  /** As in RoutineResult, so a retry of a job knows where its earlier attempts' records went. */
+  lastOffsets?: RecordPosition[];
+}
+
+/** The later of two offsets (Kafka offsets are int64, carried as strings). */
+function later(a: string | undefined, b: string): string {
+  return a !== undefined && BigInt(a) >= BigInt(b) ? a : b;
+}
+
+/** Per-partition highest offsets of both lists, by partition. */
+export function mergeLastOffsets(
+  a: readonly RecordPosition[] = [],
+  b: readonly RecordPosition[] = [],
+): RecordPosition[] {
+  const highest = new Map<number, string>();
+  for (const { partition, offset } of [...a, ...b]) highest.set(partition, later(highest.get(partition), offset));
+  return [...highest].sort(([x], [y]) => x - y).map(([partition, offset]) => ({ partition, offset }));
 }
 
 export interface RoutineOptions {
@@ -72,6 +94,7 @@ export class Tally {
   failed = 0;
   private first?: RecordPosition;
   private last?: RecordPosition;
+  private readonly highest = new Map<number, string>();
 
   constructor(private topic: string) {}
 
@@ -82,6 +105,7 @@ export class Tally {
       const { partition, offset } = position;
       this.first ??= { partition, offset };
       this.last = { partition, offset };
+      this.highest.set(partition, later(this.highest.get(partition), offset));
     }
   }
 
@@ -96,10 +120,20 @@ export class Tally {
       topic: this.topic,
       ...(this.first && { firstOffset: this.first }),
       ...(this.last && { lastOffset: this.last }),
+      ...(this.highest.size > 0 && { lastOffsets: this.lastOffsets() }),
     };
   }
 
   progress(percent: number): RoutineProgress {
-    return { published: this.published, failed: this.failed, percent: Math.min(100, Math.round(percent)) };
+    return {
+      published: this.published,
+      failed: this.failed,
+      percent: Math.min(100, Math.round(percent)),
+      ...(this.highest.size > 0 && { lastOffsets: this.lastOffsets() }),
+    };
+  }
+
+  private lastOffsets(): RecordPosition[] {
+    return mergeLastOffsets([...this.highest].map(([partition, offset]) => ({ partition, offset })));
   }
 }

@@ -46,7 +46,10 @@ describe('the footdata routine', () => {
     });
     expect(result).toMatchObject({ published: 3, failed: 0, topic: topics.config.kafka.topics.footdata });
     expect(result.firstOffset).toEqual({ partition: expect.any(Number), offset: expect.stringMatching(/^\d+$/) });
-    expect(progress.at(-1)).toEqual({ published: 3, failed: 0, percent: 100 });
+    expect(progress.at(-1)).toEqual({ published: 3, failed: 0, percent: 100, lastOffsets: result.lastOffsets });
+    // The highest offset of each partition written: what verify_sink compares with the sink's commits.
+    const onLastPartition = result.lastOffsets?.find(({ partition }) => partition === result.lastOffset?.partition);
+    expect(BigInt(onLastPartition!.offset)).toBeGreaterThanOrEqual(BigInt(result.lastOffset!.offset));
 
     const events = await readEvents(topics, topics.config.kafka.topics.footdata);
     expect(events).toHaveLength(3);

@@ -215,25 +215,38 @@ describe('stop()', () => {
     await close();
   });
 
-  it('past the drain time, aborts the job, which completes with what it published', async () => {
-    const { q: draining, worker: drainingWorker, close } = await startOwnQueue(config, { drainTimeoutMs: 500 });
-    const job = await draining.add('somedata', { durationSec: 60, intervalSec: 0.2, maxEvents: 200 });
+  it('past the drain time, aborts the job, which is not completed: it waits for a retry that goes on from there', async () => {
+    const {
+      config: qc,
+      q: draining,
+      worker: drainingWorker,
+      close,
+    } = await startOwnQueue(config, { drainTimeoutMs: 500 });
+    const job = await draining.add('somedata', { durationSec: 60, intervalSec: 0.1, maxEvents: 40 });
     await waitForProgress(draining, job.id!, 2);
     const stopping = Date.now();
     await drainingWorker.stop();
     expect(Date.now() - stopping).toBeLessThan(5_000);
 
-    const finished = await draining.queue.getJob(job.id!);
-    expect(await finished?.getState()).toBe('completed');
-    const result = finished!.returnvalue;
-    expect(result.interrupted).toBe(true);
-    expect(result.published).toBeGreaterThanOrEqual(2);
-    expect(result.published).toBeLessThan(200);
-    // An event whose request was in flight at the abort may be in Kafka without being counted.
-    const events = await eventsOfJob(topics, config.kafka.topics.somedata, job.id!);
-    expect(events.length - result.published).toBeGreaterThanOrEqual(0);
-    expect(events.length - result.published).toBeLessThanOrEqual(1);
-    await close();
+    const interrupted = await draining.queue.getJob(job.id!);
+    expect(['delayed', 'waiting']).toContain(await interrupted?.getState());
+    expect(interrupted?.failedReason).toMatch(/^interrupted \(shutdown\) after \d+ record\(s\): not complete/);
+    expect(interrupted?.attemptsMade).toBe(1);
+
+    // The next worker takes the retry and sends only what the first attempt did not.
+    const next = await startTestWorker(qc);
+    try {
+      const result = await job.waitUntilFinished(draining.events, 30_000);
+      expect(result).toMatchObject({ published: 40, failed: 0 });
+      expect(result.interrupted).toBeUndefined();
+      // An event whose request was in flight at the abort may be in Kafka without being counted.
+      const events = await eventsOfJob(topics, config.kafka.topics.somedata, job.id!);
+      expect(events.length - result.published).toBeGreaterThanOrEqual(0);
+      expect(events.length - result.published).toBeLessThanOrEqual(1);
+    } finally {
+      await next.stop();
+      await close();
+    }
   });
 });
 

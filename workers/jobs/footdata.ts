@@ -1,13 +1,16 @@
 /**
  * The `footdata` job: one poll of today's matches through the API's /footdata,
- * published as one Kafka record per match (DESIGN §6).
+ * published as one Kafka record per match.
  */
 import { z } from 'zod';
 import { RunId } from '../../lib/schemas';
+import { MaxFailedShare } from './failure-share';
 
 export const FootdataJobData = z.strictObject({
   /** The Airflow run this job belongs to; stamped on every record. */
   runId: RunId.optional(),
+  /** Share of the records that may fail before the job fails (jobs/failure-share.ts). Default: 0.05. */
+  maxFailedShare: MaxFailedShare,
 });
 
 export type FootdataJobInput = z.input<typeof FootdataJobData>;

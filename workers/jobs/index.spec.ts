@@ -3,7 +3,7 @@ import { parseJobData } from './index';
 
 describe('parseJobData', () => {
   it('applies the seed defaults to somedata: every 10 s for 2 minutes', () => {
-    expect(parseJobData('somedata', {})).toEqual({ durationSec: 120, intervalSec: 10 });
+    expect(parseJobData('somedata', {})).toEqual({ durationSec: 120, intervalSec: 10, maxFailedShare: 0.05 });
     expect(
       parseJobData('somedata', {
         runId: 'manual__2026-11-24T10:00:00+00:00',
@@ -16,12 +16,14 @@ describe('parseJobData', () => {
       durationSec: 5,
       intervalSec: 0,
       maxEvents: 3,
+      maxFailedShare: 0.05,
     });
   });
 
   it('accepts footdata with or without a run id (null from Python is fine)', () => {
-    expect(parseJobData('footdata', undefined)).toEqual({});
-    expect(parseJobData('footdata', { runId: null })).toEqual({ runId: null });
+    expect(parseJobData('footdata', undefined)).toEqual({ maxFailedShare: 0.05 });
+    expect(parseJobData('footdata', { runId: null })).toEqual({ runId: null, maxFailedShare: 0.05 });
+    expect(parseJobData('footdata', { maxFailedShare: 0 })).toEqual({ maxFailedShare: 0 });
   });
 
   it.each([
@@ -32,6 +34,7 @@ describe('parseJobData', () => {
     [{ maxEvents: 1.5 }, /maxEvents/],
     [{ duration: 10 }, /duration: is not a known field/],
     [{ runId: '' }, /runId/],
+    [{ maxFailedShare: 1.5 }, /maxFailedShare/],
   ])('fails somedata %j as unrecoverable, naming the field', (data, field) => {
     expect(() => parseJobData('somedata', data)).toThrow(UnrecoverableError);
     expect(() => parseJobData('somedata', data)).toThrow(field);

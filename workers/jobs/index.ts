@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { ValidationError } from '../../lib/errors';
 import { validate } from '../../lib/http/validate';
 import type { Logger } from '../../lib/logger';
+import type { RecordPosition } from '../../producers/routines/routine';
 import type { JobName, JobProgress, JobResult } from '../queue';
 import { FootdataJobData } from './footdata';
 import { SomedataJobData } from './somedata';
@@ -22,6 +23,8 @@ export type JobDataOf<N extends JobName> = z.output<(typeof JOB_DATA_SCHEMAS)[N]
 export interface Carried {
   published: number;
   failed: number;
+  /** The highest offset each partition got from earlier attempts (the job's result reports them all). */
+  lastOffsets?: RecordPosition[];
 }
 
 export interface JobContext {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { RunId } from '../../lib/schemas';
+import { MaxFailedShare } from './failure-share';
 
 /** Longest traffic one job may generate: an hour. Longer runs are several jobs. */
 export const MAX_DURATION_SEC = 3_600;
@@ -20,6 +21,8 @@ export const SomedataJobData = z.strictObject({
   intervalSec: z.number().min(0).max(MAX_DURATION_SEC).default(10),
   /** Stop after this many events even if time remains. Default: no limit but the duration. */
   maxEvents: z.number().int().min(1).max(MAX_EVENTS).optional(),
+  /** Share of the records that may fail before the job fails (jobs/failure-share.ts). Default: 0.05. */
+  maxFailedShare: MaxFailedShare,
 });
 
 /** The data as a client sends it (defaults not applied). */

@@ -3,12 +3,15 @@
 
 A one-task DAG for the tests: BullMQJobOperator through Airflow's real
 deferral path (`airflow dags test` runs the trigger in-process). The queue and
-the wait come from PROBE_QUEUE and PROBE_WAIT_SEC; no retries.
+the wait come from PROBE_QUEUE and PROBE_WAIT_SEC; retries from PROBE_RETRIES
+(default 0), PROBE_RETRY_DELAY_SEC apart (default 1).
 """
 
 from __future__ import annotations
 
 import os
+
+from datetime import timedelta
 
 import pendulum
 from airflow.sdk import dag
@@ -25,7 +28,8 @@ def bullmq_probe():
         job_data={"durationSec": 1, "intervalSec": 0},
         wait_timeout_sec=float(os.environ.get("PROBE_WAIT_SEC", "5")),
         poll_interval=0.5,
-        retries=0,
+        retries=int(os.environ.get("PROBE_RETRIES", "0")),
+        retry_delay=timedelta(seconds=float(os.environ.get("PROBE_RETRY_DELAY_SEC", "1"))),
     )
 
 

@@ -3,6 +3,7 @@
 // their results. Usage: node node_worker.mjs REDIS_URL QUEUE JOBS_TO_HANDLE
 //   job "somedata": returns { published: 3, failed: 0, topic: "somedata", runId }
 //   job "boom":     fails with "boom from node"
+// NODE_WORKER_DELAY_MS: how long each job runs before it returns (default 0).
 // Prints one JSON line per job handled; exits after JOBS_TO_HANDLE jobs (or 30 s).
 import { Worker } from 'bullmq';
 
@@ -11,6 +12,7 @@ let left = Number(count);
 const worker = new Worker(
   queueName,
   async (job) => {
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.NODE_WORKER_DELAY_MS ?? 0)));
     if (job.name === 'boom') throw new Error('boom from node');
     return { published: 3, failed: 0, topic: job.name, runId: job.data.runId, jobId: job.id };
   },
