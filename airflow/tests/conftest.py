@@ -21,7 +21,7 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -41,7 +41,13 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(PLUGINS)
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379"
+# `make up`'s Redis requires the password infra/services/20-redis.sh generates.
+_REDIS_PASSWORD_FILE = STACK_DIR / "redis-password"
+REDIS_URL = os.environ.get("REDIS_URL") or (
+    f"redis://:{quote(_REDIS_PASSWORD_FILE.read_text().strip(), safe='')}@127.0.0.1:6379"
+    if _REDIS_PASSWORD_FILE.exists()
+    else "redis://127.0.0.1:6379"
+)
 MONGO_TEST_URL = os.environ.get("AIRFLOW_TEST_MONGO_URL") or "mongodb://127.0.0.1:27017"
 ALLOW_SKIP_VARIABLE = "AIRFLOW_TESTS_ALLOW_SKIP"
 
@@ -75,7 +81,7 @@ def redis_url() -> str:
     parts = urlsplit(REDIS_URL)
     need(
         port_open(parts.hostname or "127.0.0.1", parts.port or 6379),
-        f"Redis is not running at {REDIS_URL}: start it with `bash infra/stack.sh up redis`",
+        f"Redis is not running at {parts.hostname}:{parts.port}: start it with `bash infra/stack.sh up redis`",
     )
     return REDIS_URL
 

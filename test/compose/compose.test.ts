@@ -168,6 +168,9 @@ function standIns(serviceEnv: Record<string, string>): Record<string, string> {
   );
 }
 
+/** A service's environment with its password files replaced by stand-ins, as lib/config.ts would read it. */
+const withStandIns = (serviceEnv: Record<string, string>) => ({ ...serviceEnv, ...standIns(serviceEnv) });
+
 const hostPorts = (service: Service) => (service.ports ?? []).filter((port) => port.published !== undefined);
 
 /** Keys and values of a Kafka .properties template; placeholders (@NAME@) left out. */
@@ -315,7 +318,7 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
     }
     const needs = (name: string) => Object.keys(services[name]!.depends_on ?? {}).sort();
     expect(needs('kafka-init')).toEqual(['kafka-broker-1', 'kafka-broker-2']);
-    expect(needs('api')).toEqual(['kafka-init']);
+    expect(needs('api')).toEqual(['kafka-init', 'redis']);
     expect(needs('consumer')).toEqual(['kafka-init', 'mongo']);
     expect(needs('workers')).toEqual(['api', 'redis']);
     expect(needs('admin')).toEqual(['redis']);
@@ -383,7 +386,7 @@ describe('secrets', () => {
     expect(holders()).toEqual({
       'mongo-root-secret': ['mongo', 'secrets-init'],
       'mongo-app-secret': ['airflow', 'consumer', 'mongo', 'mongo-express', 'secrets-init'],
-      'redis-secret': ['admin', 'airflow', 'redis', 'secrets-init', 'workers'],
+      'redis-secret': ['admin', 'airflow', 'api', 'redis', 'secrets-init', 'workers'],
       'admin-secret': ['admin', 'kafka-ui', 'mongo-express', 'secrets-init'],
     });
     // db/password.txt (the Docker secret) is read by secrets-init alone, as root: mode 600 on the host works.
@@ -550,7 +553,7 @@ describe('the Node services', () => {
         config.mongo.db,
       ]);
       expect(new URL(config.redis.url).hostname).toBe('redis');
-      expect(new URL(config.api.url).host).toBe(`api:${loadConfig(env(services.api!)).api.port}`);
+      expect(new URL(config.api.url).host).toBe(`api:${loadConfig(withStandIns(env(services.api!))).api.port}`);
 
       // Only the consumer uses MongoDB, so only it gets the app user's password file; with a stand-in the URL resolves.
       if (name !== 'consumer') {
@@ -565,7 +568,7 @@ describe('the Node services', () => {
 
   it('reach each broker on the INTERNAL listener that broker advertises', () => {
     const services = project().services;
-    const brokers = loadConfig(env(services.api!)).kafka.brokers;
+    const brokers = loadConfig(withStandIns(env(services.api!))).kafka.brokers;
     for (const broker of brokers) {
       const host = broker.split(':')[0]!;
       expect(env(services[host]!).KAFKA_ADVERTISED_LISTENERS).toContain(`INTERNAL://${broker}`);
@@ -788,8 +791,10 @@ describe('db/init (mongosh scripts run once on a fresh MongoDB volume)', () => {
 
   it('is mounted with the environment the scripts read', () => {
     const mongo = env(project().services.mongo!);
-    expect(mongo.MONGO_APP_USER).toBe(new URL(loadConfig(env(project().services.api!)).mongo.url).username);
-    expect(mongo.MONGO_DB).toBe(loadConfig(env(project().services.api!)).mongo.db);
+    expect(mongo.MONGO_APP_USER).toBe(
+      new URL(loadConfig(withStandIns(env(project().services.api!))).mongo.url).username,
+    );
+    expect(mongo.MONGO_DB).toBe(loadConfig(withStandIns(env(project().services.api!))).mongo.db);
     expect(mongo.MONGO_APP_PASSWORD_FILE).toBe('/run/secrets/mongo-app/password');
   });
 });
