@@ -119,8 +119,9 @@ function verdict(error: unknown, ops: AnyBulkWriteOperation<SinkDocument>[]): Ve
  * time-out errors never are: they stay retriable.
  */
 function refusedForWhatItCarries(error: unknown): boolean {
-  if (error instanceof MongoInvalidArgumentError || error instanceof BSON.BSONError || error instanceof RangeError)
-    return true;
+  // By name for RangeError: Node's own (a Buffer offset out of range past bson's 17 MiB buffer) may come from another realm.
+  if (error instanceof MongoInvalidArgumentError || BSON.BSONError.isBSONError(error)) return true;
+  if (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'RangeError') return true;
   if (!(error instanceof MongoServerError)) return false;
   if (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('TransientTransactionError')) return false;
   return typeof error.code === 'number' && REFUSAL_CODES.has(error.code);
