@@ -6,8 +6,17 @@
 import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
 import { describeError, PipelineError } from '../lib/errors';
 
-/** Why a record was dead-lettered; the value of the `dlq-reason` header. */
-export const DEAD_LETTER_REASONS = ['decode', 'schema', 'too-large', 'tombstone', 'write-rejected'] as const;
+/** Why a record was dead-lettered; the value of the `dlq-reason` header (consumer/README.md says what each means). */
+export const DEAD_LETTER_REASONS = [
+  'decode',
+  'schema',
+  'too-large',
+  'tombstone',
+  'write-rejected',
+  'too-deep',
+  'future-timestamp',
+  'unexpected',
+] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 /** Headers added to a dead letter; every name starts with `dlq-`, the original headers are kept beside them. */

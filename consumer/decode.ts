@@ -5,20 +5,30 @@
  */
 import type { KafkaMessage } from 'kafkajs';
 import { ValidationError } from '../lib/errors';
-import { PipelineEvent, type EventType } from '../lib/schemas';
+import { findPayloadProblem, MAX_PAYLOAD_DEPTH, PipelineEvent, TOO_DEEP_MESSAGE, type EventType } from '../lib/schemas';
 import type { DeadLetterReason } from './dead-letters';
+import { futureLastUpdated } from './write-models/footdata';
 
-export type Decoded =
-  | { ok: true; event: PipelineEvent }
-  | { ok: false; reason: Exclude<DeadLetterReason, 'write-rejected'>; error: ValidationError };
+/** What a record must stay within to be decoded. */
+export interface DecodeLimits {
+  /** Largest value accepted, in bytes (CONSUMER_MAX_RECORD_BYTES). */
+  maxRecordBytes: number;
+  /** How far a footdata `lastUpdated` may lie after the record's `producedAt`, in ms (CONSUMER_FUTURE_TOLERANCE_MS). */
+  futureToleranceMs: number;
+}
+
+export type Decoded = { ok: true; event: PipelineEvent } | { ok: false; reason: DecodeReason; error: ValidationError };
+
+type DecodeReason = Exclude<DeadLetterReason, 'write-rejected' | 'unexpected'>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** At most this many schema problems are named in a dead letter's message. */
 const MAX_ISSUES = 5;
 
-export function decodeRecord(message: KafkaMessage, expectedType: EventType, maxRecordBytes: number): Decoded {
+export function decodeRecord(message: KafkaMessage, expectedType: EventType, limits: DecodeLimits): Decoded {
   const { value } = message;
+  const { maxRecordBytes } = limits;
   if (value === null) {
     return fail('tombstone', new ValidationError('the record has no value (a tombstone)', 'value'));
   }
@@ -39,6 +49,14 @@ export function decodeRecord(message: KafkaMessage, expectedType: EventType, max
     return fail('decode', error);
   }
 
+  // JSON.parse does not recurse, but zod and every walk after it would: measure the depth first
+  // (the envelope is one level above its payload).
+  const problem = findPayloadProblem(json, { maxDepth: MAX_PAYLOAD_DEPTH + 1, checkKeys: false });
+  if (problem) {
+    const field = problem.path.slice(0, 8).join('.');
+    return fail('too-deep', new ValidationError(`the value is ${TOO_DEEP_MESSAGE}`, field || 'value'));
+  }
+
   const parsed = PipelineEvent.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
@@ -52,9 +70,11 @@ export function decodeRecord(message: KafkaMessage, expectedType: EventType, max
     });
     return fail('schema', error);
   }
+  const future = parsed.data.type === 'footdata' ? futureLastUpdated(parsed.data, limits.futureToleranceMs) : undefined;
+  if (future) return fail('future-timestamp', future);
   return { ok: true, event: parsed.data };
 }
 
-function fail(reason: Exclude<DeadLetterReason, 'write-rejected'>, error: ValidationError): Decoded {
+function fail(reason: DecodeReason, error: ValidationError): Decoded {
   return { ok: false, reason, error };
 }

@@ -2,7 +2,7 @@ import { ConfigError } from '../lib/errors';
 import { CONSUMER_DEFAULTS, resolveConsumerOptions } from './options';
 
 /** What `config.consumer` sets for every deployment. */
-const deployed = { maxRecordBytes: 1024, sessionTimeoutMs: 30_000, concurrency: 3 };
+const deployed = { maxRecordBytes: 1024, sessionTimeoutMs: 30_000, concurrency: 3, futureToleranceMs: 3_600_000 };
 
 describe('consumer options', () => {
   it('fill in every default, and the deployment settings from config', () => {
@@ -11,6 +11,7 @@ describe('consumer options', () => {
       maxRecordBytes: 1024,
       sessionTimeoutMs: 30_000,
       partitionsConsumedConcurrently: 3,
+      futureToleranceMs: 3_600_000,
     });
     expect(resolveConsumerOptions({}, { ...deployed, sessionTimeoutMs: 10_000, concurrency: 1 })).toMatchObject({
       sessionTimeoutMs: 10_000,
@@ -36,6 +37,16 @@ describe('consumer options', () => {
     );
     expect(() => resolveConsumerOptions({ retryMaxDelayMs: 60_000 }, deployed)).toThrow(
       /retryMaxDelayMs must be lower than sessionTimeoutMs/,
+    );
+  });
+});
+
+describe('the future tolerance of footdata timestamps', () => {
+  it('comes from the deployment, may be 0, and must be a whole number of ms', () => {
+    expect(resolveConsumerOptions({}, deployed).futureToleranceMs).toBe(3_600_000);
+    expect(resolveConsumerOptions({ futureToleranceMs: 0 }, deployed).futureToleranceMs).toBe(0);
+    expect(() => resolveConsumerOptions({ futureToleranceMs: -1 }, deployed)).toThrow(
+      /futureToleranceMs must be a whole number of ms, 0 or more \(got -1\)/,
     );
   });
 });

@@ -46,6 +46,12 @@ export interface ConsumerOptions {
   retryMaxDelayMs?: number;
   /** Largest record value accepted; larger ones are dead-lettered as `too-large`. Default: config (CONSUMER_MAX_RECORD_BYTES). */
   maxRecordBytes?: number;
+  /**
+   * How far a footdata `lastUpdated` may lie after its record's `producedAt`, in ms; beyond it the
+   * record is dead-lettered as `future-timestamp` (it would freeze its match). Default: config
+   * (CONSUMER_FUTURE_TOLERANCE_MS, 3_600_000: one hour of clock skew between upstream and producer).
+   */
+  futureToleranceMs?: number;
 }
 
 type ClientsAndRegistry = 'kafka' | 'mongoClient' | 'registry';
@@ -69,13 +75,14 @@ export const CONSUMER_DEFAULTS = {
  */
 export function resolveConsumerOptions(
   options: ConsumerOptions,
-  deployed: Pick<Config['consumer'], 'maxRecordBytes' | 'sessionTimeoutMs' | 'concurrency'>,
+  deployed: Pick<Config['consumer'], 'maxRecordBytes' | 'sessionTimeoutMs' | 'concurrency' | 'futureToleranceMs'>,
 ): ResolvedConsumerOptions {
   const o = {
     ...CONSUMER_DEFAULTS,
     maxRecordBytes: deployed.maxRecordBytes,
     sessionTimeoutMs: deployed.sessionTimeoutMs,
     partitionsConsumedConcurrently: deployed.concurrency,
+    futureToleranceMs: deployed.futureToleranceMs,
     ...stripUndefined(options),
   };
   const problems: string[] = [];
@@ -96,6 +103,8 @@ export function resolveConsumerOptions(
     'maxRecordBytes',
   ] as const)
     positiveInt(name);
+  if (!Number.isInteger(o.futureToleranceMs) || o.futureToleranceMs < 0)
+    problems.push(`futureToleranceMs must be a whole number of ms, 0 or more (got ${String(o.futureToleranceMs)})`);
   if (problems.length === 0) {
     if (o.heartbeatIntervalMs >= o.sessionTimeoutMs)
       problems.push('heartbeatIntervalMs must be lower than sessionTimeoutMs; a third of it is recommended');

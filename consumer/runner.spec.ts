@@ -73,7 +73,13 @@ function harness(write: (attempt: number) => object | Error) {
     },
     metrics,
     log: testLogger(),
-    options: { maxRecordBytes: 1024 * 1024, retryInitialDelayMs: 10, retryMaxDelayMs: 40, heartbeatIntervalMs: 20 },
+    options: {
+      maxRecordBytes: 1024 * 1024,
+      futureToleranceMs: 3_600_000,
+      retryInitialDelayMs: 10,
+      retryMaxDelayMs: 40,
+      heartbeatIntervalMs: 20,
+    },
     health: { failing: (stage) => health.push(`failing:${stage}`), healthy: () => health.push('healthy') },
   });
   const payload = {

@@ -38,7 +38,7 @@ export interface RunnerDeps {
   log: Logger;
   options: Pick<
     ResolvedConsumerOptions,
-    'maxRecordBytes' | 'retryInitialDelayMs' | 'retryMaxDelayMs' | 'heartbeatIntervalMs'
+    'maxRecordBytes' | 'futureToleranceMs' | 'retryInitialDelayMs' | 'retryMaxDelayMs' | 'heartbeatIntervalMs'
   >;
   /** Told when a batch fails and is retried, and when a batch succeeds; drives readiness. */
   health?: { failing(stage: Stage, error: unknown): void; healthy(): void };
@@ -62,7 +62,7 @@ export function createBatchHandler(deps: RunnerDeps): (payload: EachBatchPayload
     const persist = <T>(stage: Stage, work: () => Promise<T>) => whileOwned(payload, deps, stage, work);
 
     try {
-      const prepared = prepareBatch(batch, route, deps.filter, options.maxRecordBytes);
+      const prepared = prepareBatch(batch, route, deps.filter, options);
       const collection = deps.db.collection<SinkDocument>(route.collection);
       const written = await persist('write', () =>
         timed(deps, route.collection, () => writeRecords(collection, route.model, prepared.records)),

@@ -1,5 +1,12 @@
 import type { KafkaMessage } from 'kafkajs';
-import { MongoBulkWriteError, MongoNetworkError, type AnyBulkWriteOperation, type Collection } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoInvalidArgumentError,
+  MongoNetworkError,
+  MongoServerError,
+  type AnyBulkWriteOperation,
+  type Collection,
+} from 'mongodb';
 import { isRetriable } from '../lib/errors';
 import { StoreUnavailableError, writePlan, WriteRejectedError } from './sink';
 import type { PlannedWrite, SinkDocument, SinkRecord, WritePlan } from './write-models/types';
@@ -9,8 +16,10 @@ const counts = { insertedCount: 0, upsertedCount: 0, modifiedCount: 0 };
 
 function bulkError(writeErrors: { code: number; index: number; errmsg?: string }[], result = {}): MongoBulkWriteError {
   const error = Object.create(MongoBulkWriteError.prototype) as MongoBulkWriteError;
+  // As the driver raises it once every command of the bulk has answered: the write errors listed on the error too.
   Object.assign(error, {
     message: 'bulk failed',
+    writeErrors,
     result: { ...counts, ...result, getWriteConcernError: () => undefined, getWriteErrors: () => writeErrors },
   });
   return error;
@@ -91,6 +100,28 @@ describe('the bulk write of a batch', () => {
     expect(calls.slice(1).every((call) => call.ops.length === 1)).toBe(true);
   });
 
+  it('dead-letters a record the driver will not send (over the 16 MiB limit) and writes the others', async () => {
+    const { collection } = fakeCollection((ops) => {
+      const ids = ops.map((op) => (op as { insertOne: { document: SinkDocument } }).insertOne.document._id);
+      if (ids.includes('huge'))
+        throw new MongoInvalidArgumentError('Document is larger than the maximum size 16777216');
+      return { insertedCount: ops.length };
+    });
+    const huge = insert('huge');
+    const result = await writePlan(collection, planOf([insert('a'), huge, insert('b')]));
+    expect(result.written).toBe(2);
+    expect(result.rejected.map((rejection) => rejection.record)).toEqual([huge.record]);
+    expect(result.rejected[0]?.error.message).toMatch(/larger than the maximum size/);
+  });
+
+  it('keeps retrying a whole-command error that says nothing about the content (a timeout, not primary)', async () => {
+    const timeout = new MongoServerError({ message: 'operation exceeded time limit', code: 50 });
+    const { collection } = fakeCollection(() => {
+      throw timeout;
+    });
+    await expect(writePlan(collection, planOf([insert('a')]))).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
   it('does nothing for a batch with nothing to write', async () => {
     const { collection, calls } = fakeCollection(() => ({}));
     expect(await writePlan(collection, planOf([], [insert('a').record]))).toEqual({
@@ -99,5 +130,118 @@ describe('the bulk write of a batch', () => {
       rejected: [],
     });
     expect(calls).toHaveLength(0);
+  });
+});
+
+/**
+ * The errors as the driver itself builds them (mongodb lib/bulk/common.js
+ * `executeCommands`): an unordered bulk runs its inserts as one command and
+ * its updates as another; each answer is merged into one bulk result, and a
+ * command that fails on the network ends the bulk with a MongoBulkWriteError
+ * carrying only what the earlier commands answered.
+ */
+describe('a bulk the driver could not finish', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const driver = require('mongodb/lib/bulk/common') as {
+    Batch: new (type: number, originalZeroIndex: number) => { operations: unknown[]; originalIndexes: number[] };
+    BatchType: { INSERT: number; UPDATE: number };
+    BulkWriteResult: new (bulkResult: object, ordered: boolean) => unknown;
+    mergeBatchResults: (batch: unknown, bulkResult: object, error: unknown, result: object) => void;
+  };
+
+  /** A footdata plan for ids: insert-if-absent + replace-if-newer per match (the footdata write model). */
+  function footdataPlan(ids: number[]): WritePlan {
+    return planOf(
+      ids.map((id) => ({
+        record: { origin: { topic: 'footdata', partition: 0, offset: id }, message: {} as KafkaMessage } as SinkRecord,
+        ops: [
+          { insertOne: { document: { _id: id, lastUpdated: new Date(2) } } },
+          {
+            replaceOne: {
+              filter: { _id: id, lastUpdated: { $lt: new Date(2) } },
+              replacement: { lastUpdated: new Date(2) },
+            },
+          },
+        ],
+      })),
+    );
+  }
+
+  /** What the driver throws when the insert command answers `insertAnswer` and the update command then fails on the network. */
+  function insertsAnsweredThenUpdatesLost(ops: Ops, insertAnswer: (insertIndexes: number[]) => object) {
+    const bulkResult = {
+      ok: 1,
+      writeErrors: [],
+      writeConcernErrors: [],
+      insertedIds: [],
+      nInserted: 0,
+      nUpserted: 0,
+      nMatched: 0,
+      nModified: 0,
+      nRemoved: 0,
+      upserted: [],
+    };
+    const inserts = new driver.Batch(driver.BatchType.INSERT, 0);
+    ops.forEach((op, index) => {
+      if ('insertOne' in op) {
+        inserts.operations.push(op.insertOne.document);
+        inserts.originalIndexes.push(index);
+      }
+    });
+    driver.mergeBatchResults(inserts, bulkResult, null, insertAnswer(inserts.originalIndexes));
+    // The update command's failure, wrapped as executeCommands does ("a driver related error not a bulk op error").
+    return new MongoBulkWriteError(
+      new MongoNetworkError('connection 3 to 127.0.0.1:27017 closed') as never,
+      new driver.BulkWriteResult(bulkResult, false) as never,
+    );
+  }
+
+  it('counts a footdata batch as stored when every command answered: duplicates for the inserts, the replaces run', async () => {
+    const plan = footdataPlan([1, 2, 3]);
+    const ops = plan.writes.flatMap((write) => write.ops);
+    const { collection } = fakeCollection(() => {
+      const cut = insertsAnsweredThenUpdatesLost(ops, (indexes) => ({
+        ok: 1,
+        n: 0,
+        writeErrors: indexes.map((_, index) => ({ index, code: 11000, errmsg: 'E11000 duplicate key error' })),
+      }));
+      const bulkResult = (cut.result as unknown as { result: object }).result as { writeErrors: unknown[] };
+      const updates = new driver.Batch(driver.BatchType.UPDATE, 1);
+      updates.originalIndexes.push(1, 3, 5);
+      driver.mergeBatchResults(updates, bulkResult, null, { ok: 1, n: 2, nModified: 2 });
+      // handleWriteError, once the last command has answered.
+      throw new MongoBulkWriteError(
+        { message: 'E11000 duplicate key error', code: 11000, writeErrors: bulkResult.writeErrors } as never,
+        new driver.BulkWriteResult(bulkResult, false) as never,
+      );
+    });
+    expect(await writePlan(collection, plan)).toEqual({ written: 2, duplicates: 1, rejected: [] });
+  });
+
+  it('retries a footdata batch whose inserts were all duplicates and whose replaces never ran', async () => {
+    const plan = footdataPlan([1, 2, 3]);
+    const ops = plan.writes.flatMap((write) => write.ops);
+    const { collection } = fakeCollection(() => {
+      throw insertsAnsweredThenUpdatesLost(ops, (indexes) => ({
+        ok: 1,
+        n: 0,
+        writeErrors: indexes.map((_, index) => ({ index, code: 11000, errmsg: 'E11000 duplicate key error' })),
+      }));
+    });
+    await expect(writePlan(collection, plan)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('retries an insert-only batch whose second insert command was lost after the first reported duplicates', async () => {
+    const plan = planOf([insert('a'), insert('b'), insert('c')]);
+    const ops = plan.writes.flatMap((write) => write.ops);
+    const { collection } = fakeCollection(() => {
+      // Only the first two inserts were answered (a first command), the third was in a command that never came back.
+      throw insertsAnsweredThenUpdatesLost(ops.slice(0, 2), () => ({
+        ok: 1,
+        n: 1,
+        writeErrors: [{ index: 1, code: 11000, errmsg: 'E11000 duplicate key error' }],
+      }));
+    });
+    await expect(writePlan(collection, plan)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });

@@ -9,6 +9,8 @@
  *    for the DLQ, the others are stored, and the batch goes on.
  *
  * A duplicate key on an insert is neither: the document is already stored.
+ * A record the driver will not send or the server refuses for its content
+ * (over 16 MiB, too deep for BSON) is a refused document too, never an outage.
  *
  * When a bulk reports refused documents, the batch is written again one
  * record at a time to learn exactly which: FerretDB 1.24 stops an `update`
@@ -16,11 +18,13 @@
  * be trusted, and writing again is harmless because every write is idempotent.
  */
 import {
+  BSON,
   MongoBulkWriteError,
+  MongoInvalidArgumentError,
+  MongoServerError,
   type AnyBulkWriteOperation,
   type BulkWriteResult,
   type Collection,
-  type WriteError,
 } from 'mongodb';
 import { describeError, PipelineError } from '../lib/errors';
 import type { SinkDocument, SinkRecord, WriteModel, WritePlan } from './write-models/types';
@@ -43,10 +47,12 @@ export class StoreUnavailableError extends PipelineError {
 
 /** The store refused one document; trying again cannot help. */
 export class WriteRejectedError extends PipelineError {
-  constructor(writeError: WriteError, context: Record<string, unknown>) {
-    super(`the store refused the document (code ${writeError.code}): ${writeError.errmsg ?? 'no message'}`, {
+  constructor(refusal: { code?: unknown; message: string }, context: Record<string, unknown>, cause?: unknown) {
+    const code = refusal.code === undefined ? '' : ` (code ${String(refusal.code)})`;
+    super(`the store refused the document${code}: ${refusal.message}`, {
       retriable: false,
-      context: { code: writeError.code, ...context },
+      cause,
+      context: { code: refusal.code, ...context },
     });
   }
 }
@@ -62,21 +68,63 @@ const TRANSIENT_CODES = new Set([
   6, 7, 24, 46, 50, 64, 89, 91, 112, 134, 189, 262, 9001, 10107, 11600, 11601, 11602, 13435, 13436,
 ]);
 
+/**
+ * Server codes that refuse a whole command for what it carries, never for the
+ * state of the store: BadValue, FailedToParse, TypeMismatch, Overflow,
+ * DollarPrefixedFieldName, DottedFieldName, BSONObjectTooLarge, and the
+ * "document too large" codes of MongoDB 7/8.
+ */
+const REFUSAL_CODES = new Set([2, 9, 14, 15, 52, 57, 10334, 17419, 17420]);
+
 type Verdict = 'duplicates-only' | 'records-rejected' | 'unavailable';
 
+/**
+ * What a failed bulk means. It counts as written ('duplicates-only') only
+ * when its result accounts for every operation: the driver answered every
+ * command of the bulk, and each insert was inserted or refused as a
+ * duplicate. An unordered bulk runs its inserts and its updates as separate
+ * commands; when a later command fails on the network, the driver throws a
+ * MongoBulkWriteError carrying only the earlier commands' write errors (often
+ * just duplicates) and leaves its `writeErrors` empty (mongodb
+ * lib/bulk/common.js `executeCommands`): that bulk is unfinished, not written.
+ */
 function verdict(error: unknown, ops: AnyBulkWriteOperation<SinkDocument>[]): Verdict {
-  if (!(error instanceof MongoBulkWriteError) || error.result.getWriteConcernError()) return 'unavailable';
+  if (!(error instanceof MongoBulkWriteError))
+    return refusedForWhatItCarries(error) ? 'records-rejected' : 'unavailable';
+  if (error.result.getWriteConcernError()) return 'unavailable';
   const writeErrors = error.result.getWriteErrors();
-  if (writeErrors.length === 0) return 'unavailable';
+  // Raised after the last command (every write error listed) or cut short by a failed command (none listed).
+  const cutShort = writeErrors.length === 0 || [error.writeErrors].flat().length !== writeErrors.length;
+  if (cutShort) return refusedForWhatItCarries(error) ? 'records-rejected' : 'unavailable';
   let onlyDuplicates = true;
+  let insertDuplicates = 0;
   for (const writeError of writeErrors) {
     if (TRANSIENT_CODES.has(writeError.code)) return 'unavailable';
     if (writeError.code === DUPLICATE_KEY) {
       // On an upsert it means two writers raced for one id: a conflict worth retrying, not a stored record.
       if (!('insertOne' in (ops[writeError.index] ?? {}))) return 'unavailable';
+      insertDuplicates += 1;
     } else onlyDuplicates = false;
   }
-  return onlyDuplicates ? 'duplicates-only' : 'records-rejected';
+  if (!onlyDuplicates) return 'records-rejected';
+  const inserts = ops.filter((op) => 'insertOne' in op).length;
+  return error.result.insertedCount + insertDuplicates === inserts ? 'duplicates-only' : 'unavailable';
+}
+
+/**
+ * A whole bulk refused for what it carries, not for the state of the store:
+ * the driver would not serialise a document (over the store's 16 MiB
+ * `maxBsonObjectSize`, or too deep for BSON), or the server refused the
+ * command with a code that names its content. Network, selection and
+ * time-out errors never are: they stay retriable.
+ */
+function refusedForWhatItCarries(error: unknown): boolean {
+  // By name for RangeError: Node's own (a Buffer offset out of range past bson's 17 MiB buffer) may come from another realm.
+  if (error instanceof MongoInvalidArgumentError || BSON.BSONError.isBSONError(error)) return true;
+  if (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'RangeError') return true;
+  if (!(error instanceof MongoServerError)) return false;
+  if (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('TransientTransactionError')) return false;
+  return typeof error.code === 'number' && REFUSAL_CODES.has(error.code);
 }
 
 function stored(result: Pick<BulkWriteResult, 'insertedCount' | 'upsertedCount' | 'modifiedCount'>): number {
@@ -112,8 +160,7 @@ async function writeOneByOne(collection: Collection<SinkDocument>, plan: WritePl
       const kind = verdict(error, ops);
       if (kind === 'unavailable') throw new StoreUnavailableError(error, { collection: collection.collectionName });
       if (kind === 'records-rejected') {
-        const [first] = (error as MongoBulkWriteError).result.getWriteErrors();
-        result.rejected.push({ record, error: new WriteRejectedError(first!, { ...record.origin }) });
+        result.rejected.push({ record, error: rejection(error, { ...record.origin }) });
         continue;
       }
       changed = stored((error as MongoBulkWriteError).result);
@@ -122,6 +169,14 @@ async function writeOneByOne(collection: Collection<SinkDocument>, plan: WritePl
     else result.duplicates += 1;
   }
   return result;
+}
+
+/** The refusal of one record's write: its first write error, or the error that refused the whole command. */
+function rejection(error: unknown, context: Record<string, unknown>): WriteRejectedError {
+  const [first] = error instanceof MongoBulkWriteError ? error.result.getWriteErrors() : [];
+  if (first) return new WriteRejectedError({ code: first.code, message: first.errmsg ?? 'no message' }, context);
+  const code = (error as { code?: unknown }).code;
+  return new WriteRejectedError({ code, message: describeError(error) }, context, error);
 }
 
 /** Transform (the topic's write model, stamped with the time of this try) and write. */

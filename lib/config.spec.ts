@@ -25,6 +25,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ CONSUMER_SESSION_TIMEOUT_MS: '10000' }).consumer.sessionTimeoutMs).toBe(10_000);
     expect(() => loadConfig({ CONSUMER_SESSION_TIMEOUT_MS: '6000' })).toThrow(/CONSUMER_SESSION_TIMEOUT_MS: .*6000/);
     expect(() => loadConfig({ CONSUMER_CONCURRENCY: '0' })).toThrow(/CONSUMER_CONCURRENCY/);
+    expect(loadConfig({}).consumer.futureToleranceMs).toBe(3_600_000);
+    expect(loadConfig({ CONSUMER_FUTURE_TOLERANCE_MS: '0' }).consumer.futureToleranceMs).toBe(0);
+    expect(() => loadConfig({ CONSUMER_FUTURE_TOLERANCE_MS: '9999-12-31' })).toThrow(/CONSUMER_FUTURE_TOLERANCE_MS/);
   });
 
   it('bounds the store operation timeout: long enough for a bulk write, short enough for a shutdown', () => {

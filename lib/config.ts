@@ -90,6 +90,8 @@ const EnvSchema = z.object({
   // longest retry wait of a failing batch would cost the group membership.
   CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 10_000, 300_000),
   CONSUMER_CONCURRENCY: int(3, 1, 64),
+  // A footdata lastUpdated further than this after its producedAt is dead-lettered (0 to 7 days).
+  CONSUMER_FUTURE_TOLERANCE_MS: int(3_600_000, 0, 604_800_000),
   FILTER_FOOT_COMPETITIONS: list(''),
   FILTER_FOOT_AREAS: list(''),
 
@@ -147,6 +149,8 @@ export interface Config {
     sessionTimeoutMs: number;
     /** Partitions handled at once, one batch each. */
     concurrency: number;
+    /** How far a footdata lastUpdated may lie after its producedAt, in ms. */
+    futureToleranceMs: number;
     filter: { competitions: string[]; areas: string[] };
   };
   workers: {
@@ -248,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRecordBytes: e.CONSUMER_MAX_RECORD_BYTES,
       sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
       concurrency: e.CONSUMER_CONCURRENCY,
+      futureToleranceMs: e.CONSUMER_FUTURE_TOLERANCE_MS,
       filter: { competitions: e.FILTER_FOOT_COMPETITIONS, areas: e.FILTER_FOOT_AREAS },
     },
     workers: {

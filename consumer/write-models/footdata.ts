@@ -17,6 +17,7 @@
  * top-level fields whose value is null from a `$setOnInsert` (runId: null,
  * minute: null would vanish).
  */
+import { ValidationError } from '../../lib/errors';
 import type { FootdataEvent } from '../../lib/schemas';
 import { sinkFields, type SinkRecord, type WriteModel, type WritePlan } from './types';
 
@@ -32,6 +33,22 @@ export function footdataDocument(record: SinkRecord<FootdataEvent>, storedAt: Da
     source,
     ...sinkFields(record, storedAt),
   };
+}
+
+/**
+ * Only newer states are applied, so one state dated in the future (9999-12-31,
+ * a skewed clock) would freeze its match for good. A `lastUpdated` more than
+ * `toleranceMs` after the record's own `producedAt` is refused (dead letter
+ * `future-timestamp`); returns why, or undefined when it is within bounds.
+ */
+export function futureLastUpdated(event: FootdataEvent, toleranceMs: number): ValidationError | undefined {
+  const aheadMs = Date.parse(event.payload.lastUpdated) - Date.parse(event.producedAt);
+  if (aheadMs <= toleranceMs) return undefined;
+  return new ValidationError(
+    `lastUpdated ${event.payload.lastUpdated} is more than ${toleranceMs} ms after producedAt ${event.producedAt} (CONSUMER_FUTURE_TOLERANCE_MS)`,
+    'payload.lastUpdated',
+    { aheadMs, toleranceMs },
+  );
 }
 
 const lastUpdated = (record: SinkRecord<FootdataEvent>) => Date.parse(record.event.payload.lastUpdated);

@@ -56,4 +56,26 @@ describe('the event envelope', () => {
     expect(findUnsafeKey({ $where: 'x' })).toEqual({ key: '$where', path: ['$where'] });
     expect(findUnsafeKey({ fine: [1, { also: 'fine' }] })).toBeUndefined();
   });
+
+  it('refuses a payload nested deeper than the limit without a stack overflow, at any depth', () => {
+    for (const depth of [65, 10_000, 1_000_000]) {
+      let extra: unknown = 1;
+      for (let level = 1; level < depth; level++) extra = [extra];
+      const event = createEvent('footdata', { ...match, extra } as never, { source: 'api' });
+      const result = PipelineEvent.safeParse(event);
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.message).toMatch(/nested more than 64 levels/);
+      expect(findUnsafeKey(extra)).toBeUndefined();
+    }
+  });
+
+  it('finds an unsafe key below deep nesting too, in document order', () => {
+    let deep: unknown = { 'x.y': 1 };
+    for (let level = 0; level < 50_000; level++) deep = { a: deep };
+    expect(findUnsafeKey(deep)?.key).toBe('x.y');
+    expect(findUnsafeKey({ first: [{ ok: 1 }, { $second: 1 }], $third: 1 })).toEqual({
+      key: '$second',
+      path: ['first', 1, '$second'],
+    });
+  });
 });

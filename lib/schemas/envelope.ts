@@ -36,9 +36,14 @@ export const SomedataEvent = z.strictObject({ ...base, type: z.literal('somedata
 export const FootdataEvent = z.strictObject({ ...base, type: z.literal('footdata'), payload: FootdataPayload });
 
 export const PipelineEvent = z.discriminatedUnion('type', [SomedataEvent, FootdataEvent]).superRefine((event, ctx) => {
-  const bad = findUnsafeKey(event.payload);
-  if (bad)
-    ctx.addIssue({ code: 'custom', path: ['payload', ...bad.path], message: `unsafe key ${JSON.stringify(bad.key)}` });
+  const problem = findPayloadProblem(event.payload);
+  if (problem?.kind === 'unsafe-key')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['payload', ...problem.path],
+      message: `unsafe key ${JSON.stringify(problem.key)}`,
+    });
+  else if (problem) ctx.addIssue({ code: 'custom', path: ['payload', ...problem.path], message: TOO_DEEP_MESSAGE });
 });
 
 export type SomedataEvent = z.infer<typeof SomedataEvent>;
@@ -91,24 +96,61 @@ export function toKafkaMessage(event: PipelineEvent, traceId: string = event.eve
 }
 
 /**
- * MongoDB (and FerretDB) refuse field names that contain `.` or start with `$`;
- * they must never reach a write. Returns the first such key, with its path.
+ * How deeply a payload may nest objects and arrays (the payload itself is
+ * level 1). MongoDB refuses documents nested more than 100 levels and the
+ * stored document adds a level or two around the payload; a real match is
+ * about 4 deep. Deeper input is refused before anything recurses over it.
  */
-export function findUnsafeKey(
+export const MAX_PAYLOAD_DEPTH = 64;
+export const TOO_DEEP_MESSAGE = `nested more than ${MAX_PAYLOAD_DEPTH} levels deep`;
+
+export type PayloadProblem =
+  { kind: 'unsafe-key'; key: string; path: (string | number)[] } | { kind: 'too-deep'; path: (string | number)[] };
+
+/**
+ * The first thing in `value` (in document order) that MongoDB cannot store:
+ * a key that contains `.` or NUL or starts with `$` (MongoDB and FerretDB
+ * refuse them; `checkKeys: false` skips this), or nesting deeper than `maxDepth`. Walks with an explicit
+ * stack, never recursion, so no input is deep enough to overflow the call stack.
+ */
+export function findPayloadProblem(
   value: unknown,
-  path: (string | number)[] = [],
-): { key: string; path: (string | number)[] } | undefined {
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findUnsafeKey(item, [...path, index]);
-      if (found) return found;
-    }
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (key.includes('.') || key.startsWith('$') || key.includes('\0')) return { key, path: [...path, key] };
-      const found = findUnsafeKey(item, [...path, key]);
-      if (found) return found;
+  { maxDepth = MAX_PAYLOAD_DEPTH, checkKeys = true }: { maxDepth?: number; checkKeys?: boolean } = {},
+): PayloadProblem | undefined {
+  // Each node keeps its parent rather than a copy of its path: a path is built only for the answer.
+  interface Node {
+    value: unknown;
+    key?: string | number;
+    parent?: Node;
+    depth: number;
+  }
+  const pathOf = (node: Node | undefined): (string | number)[] => {
+    const path: (string | number)[] = [];
+    for (let at = node; at?.key !== undefined; at = at.parent) path.push(at.key);
+    return path.reverse();
+  };
+  const stack: Node[] = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const { key } = node;
+    if (checkKeys && typeof key === 'string' && (key.includes('.') || key.startsWith('$') || key.includes('\0')))
+      return { kind: 'unsafe-key', key, path: pathOf(node) };
+    if (node.value === null || typeof node.value !== 'object') continue;
+    if (node.depth > maxDepth) return { kind: 'too-deep', path: pathOf(node) };
+    const entries: [string | number, unknown][] = Array.isArray(node.value)
+      ? node.value.map((child, index) => [index, child])
+      : Object.entries(node.value);
+    // Pushed last to first, so they are visited in document order.
+    for (let index = entries.length - 1; index >= 0; index--) {
+      const [childKey, child] = entries[index]!;
+      stack.push({ value: child, key: childKey, parent: node, depth: node.depth + 1 });
     }
   }
   return undefined;
+}
+
+/** The first key of `value` MongoDB cannot store, with its path, at any depth. */
+export function findUnsafeKey(value: unknown): { key: string; path: (string | number)[] } | undefined {
+  const problem = findPayloadProblem(value, { maxDepth: Infinity });
+  return problem?.kind === 'unsafe-key' ? { key: problem.key, path: problem.path } : undefined;
 }
