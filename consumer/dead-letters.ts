@@ -14,6 +14,7 @@ export const DEAD_LETTER_REASONS = [
   'tombstone',
   'write-rejected',
   'too-deep',
+  'too-many-fields',
   'future-timestamp',
   'unexpected',
 ] as const;

@@ -87,6 +87,25 @@ describe('decoding a record', () => {
   });
 });
 
+describe('a payload with more fields than the store writes in time', () => {
+  // FerretDB's insert time grows with the square of a document's fields (100k keys: minutes), past the
+  // store's operation timeout: such a record would be retried as "store unavailable" for ever.
+  const withFields = (count: number) =>
+    toKafkaMessage(
+      footdataEvent(aMatch({ odds: Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i])) })),
+    ).value;
+
+  it('dead-letters 100,000 tiny keys as too-many-fields, naming the field', () => {
+    const decoded = decodeRecord(record(withFields(100_000)), 'footdata', { ...limits, maxRecordBytes: 4 << 20 });
+    expect(decoded).toMatchObject({ ok: false, reason: 'too-many-fields' });
+    expect(!decoded.ok && decoded.error.message).toMatch(/more than 5000 fields/);
+  });
+
+  it('accepts a match with a thousand extra fields', () => {
+    expect(decodeRecord(record(withFields(1_000)), 'footdata', limits)).toMatchObject({ ok: true });
+  });
+});
+
 describe('a footdata state dated in the future', () => {
   const at = (lastUpdated: string, producedAt = '2026-11-24T20:00:00.000Z') =>
     record(JSON.stringify({ ...footdataEvent(aMatch({ lastUpdated })), producedAt }));

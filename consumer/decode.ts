@@ -5,7 +5,15 @@
  */
 import type { KafkaMessage } from 'kafkajs';
 import { ValidationError } from '../lib/errors';
-import { findPayloadProblem, MAX_PAYLOAD_DEPTH, PipelineEvent, TOO_DEEP_MESSAGE, type EventType } from '../lib/schemas';
+import {
+  findPayloadProblem,
+  MAX_PAYLOAD_DEPTH,
+  MAX_PAYLOAD_FIELDS,
+  PipelineEvent,
+  TOO_DEEP_MESSAGE,
+  TOO_MANY_FIELDS_MESSAGE,
+  type EventType,
+} from '../lib/schemas';
 import type { DeadLetterReason } from './dead-letters';
 import { futureLastUpdated } from './write-models/footdata';
 
@@ -25,6 +33,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** At most this many schema problems are named in a dead letter's message. */
 const MAX_ISSUES = 5;
+/** The envelope's own fields around the payload (eventId, type, version, ...), counted with it. */
+const ENVELOPE_FIELDS = 16;
 
 export function decodeRecord(message: KafkaMessage, expectedType: EventType, limits: DecodeLimits): Decoded {
   const { value } = message;
@@ -50,11 +60,17 @@ export function decodeRecord(message: KafkaMessage, expectedType: EventType, lim
   }
 
   // JSON.parse does not recurse, but zod and every walk after it would: measure the depth first
-  // (the envelope is one level above its payload).
-  const problem = findPayloadProblem(json, { maxDepth: MAX_PAYLOAD_DEPTH + 1, checkKeys: false });
+  // (the envelope is one level above its payload, and adds its own few fields), and the size in fields.
+  const problem = findPayloadProblem(json, {
+    maxDepth: MAX_PAYLOAD_DEPTH + 1,
+    maxFields: MAX_PAYLOAD_FIELDS + ENVELOPE_FIELDS,
+    checkKeys: false,
+  });
   if (problem) {
-    const field = problem.path.slice(0, 8).join('.');
-    return fail('too-deep', new ValidationError(`the value is ${TOO_DEEP_MESSAGE}`, field || 'value'));
+    const field = problem.path.slice(0, 8).join('.') || 'value';
+    if (problem.kind === 'too-many-fields')
+      return fail('too-many-fields', new ValidationError(`the value is ${TOO_MANY_FIELDS_MESSAGE}`, field));
+    return fail('too-deep', new ValidationError(`the value is ${TOO_DEEP_MESSAGE}`, field));
   }
 
   const parsed = PipelineEvent.safeParse(json);

@@ -104,8 +104,20 @@ export function toKafkaMessage(event: PipelineEvent, traceId: string = event.eve
 export const MAX_PAYLOAD_DEPTH = 64;
 export const TOO_DEEP_MESSAGE = `nested more than ${MAX_PAYLOAD_DEPTH} levels deep`;
 
+/**
+ * How many fields (keys and array elements, at every level) a record may hold.
+ * A real match has about a hundred. FerretDB's insert time grows with the
+ * square of a document's fields (5,000: 1.7 s; 100,000: minutes, past any
+ * operation timeout), so a record with more would be retried for ever as
+ * "store unavailable"; it is refused before anything is written.
+ */
+export const MAX_PAYLOAD_FIELDS = 5_000;
+export const TOO_MANY_FIELDS_MESSAGE = `made of more than ${MAX_PAYLOAD_FIELDS} fields`;
+
 export type PayloadProblem =
-  { kind: 'unsafe-key'; key: string; path: (string | number)[] } | { kind: 'too-deep'; path: (string | number)[] };
+  | { kind: 'unsafe-key'; key: string; path: (string | number)[] }
+  | { kind: 'too-deep'; path: (string | number)[] }
+  | { kind: 'too-many-fields'; path: (string | number)[] };
 
 /**
  * The first thing in `value` (in document order) that MongoDB cannot store:
@@ -115,7 +127,11 @@ export type PayloadProblem =
  */
 export function findPayloadProblem(
   value: unknown,
-  { maxDepth = MAX_PAYLOAD_DEPTH, checkKeys = true }: { maxDepth?: number; checkKeys?: boolean } = {},
+  {
+    maxDepth = MAX_PAYLOAD_DEPTH,
+    maxFields = Infinity,
+    checkKeys = true,
+  }: { maxDepth?: number; maxFields?: number; checkKeys?: boolean } = {},
 ): PayloadProblem | undefined {
   // Each node keeps its parent rather than a copy of its path: a path is built only for the answer.
   interface Node {
@@ -130,8 +146,10 @@ export function findPayloadProblem(
     return path.reverse();
   };
   const stack: Node[] = [{ value, depth: 1 }];
+  let fields = 0;
   while (stack.length > 0) {
     const node = stack.pop()!;
+    if (node.key !== undefined && ++fields > maxFields) return { kind: 'too-many-fields', path: pathOf(node.parent) };
     const { key } = node;
     if (checkKeys && typeof key === 'string' && (key.includes('.') || key.startsWith('$') || key.includes('\0')))
       return { kind: 'unsafe-key', key, path: pathOf(node) };
