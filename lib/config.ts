@@ -89,6 +89,9 @@ const EnvSchema = z.object({
   QUEUE_NAME: z.string().min(1).default('producer-jobs'),
   WORKER_CONCURRENCY: int(4, 1, 256),
   WORKER_PORT: port(3001),
+
+  READER_PORT: port(5001),
+  READER_DLQ_GROUP: z.string().min(1).default('reader-dlq-index'),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -128,6 +131,12 @@ export interface Config {
     concurrency: number;
     /** The worker process's own health/metrics port. */
     port: number;
+  };
+  /** The read API (reader/). */
+  reader: {
+    port: number;
+    /** The consumer group that copies dead letters into the `dead_letters` collection. */
+    dlqGroupId: string;
   };
 }
 
@@ -198,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.WORKER_CONCURRENCY,
       port: e.WORKER_PORT,
     },
+    reader: { port: e.READER_PORT, dlqGroupId: e.READER_DLQ_GROUP },
   };
 }
 
