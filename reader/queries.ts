@@ -130,9 +130,10 @@ export interface EventLocation {
  */
 export function locateEvent(db: Db, eventId: string): Promise<EventLocation | null> {
   return fromStore('event', async () => {
-    const [somedata, footdata, deadLetters] = await Promise.all([
-      db.collection(COLLECTIONS.somedata).findOne({ _id: eventId as never }),
-      db.collection(COLLECTIONS.footdata).findOne({ eventId }),
+    // The common case first: a somedata event, by primary key.
+    const somedata = await db.collection(COLLECTIONS.somedata).findOne({ _id: eventId as never });
+    const [footdata, deadLetters] = await Promise.all([
+      somedata ? null : db.collection(COLLECTIONS.footdata).findOne({ eventId }),
       db
         .collection(COLLECTIONS.deadLetters)
         .find({ eventId }, { projection: { _id: 0, eventId: 0, key: 0 } })
