@@ -22,8 +22,8 @@ interval twice leaves the same documents, and an interval only ever writes
 its own hours. The documents hold nothing but what the data gives (no wall
 clock), so a backfill yields exactly what the scheduled runs did.
 
-Reads go in bounded pages (`page_size` documents, keyed on `_id`) with a
-projection of the few fields needed; the counting is done here in Python, not
+Reads go in bounded pages (a cursor read `page_size` documents at a time) with
+a projection of the few fields needed; the counting is done here in Python, not
 in `$group` (FerretDB 1.24 computes only the first accumulator of a group,
 docs/ARCHITECTURE.md §5). pymongo is imported by the caller, not here: DAG
 parsing imports this module.
@@ -88,17 +88,17 @@ def iso(value: datetime) -> str:
 
 
 def paged(coll: Any, query: Mapping[str, Any], projection: Mapping[str, Any], page_size: int) -> Iterator[dict]:
-    """Every document of `query`, read in pages of `page_size`, in `_id` order (the cursor is the last `_id`)."""
+    """
+    Every document of `query`, fetched `page_size` at a time: one server-side
+    cursor read in batches (getMore), so neither side holds more than a page.
+    One query rather than one per page (keyset) on purpose: FerretDB 1.24 with
+    SQLite pushes no range filter down to an index, so each query scans the
+    collection, and a query per page made an hour of 5,000 events cost five scans.
+    """
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1 (got {page_size})")
-    last = None
-    while True:
-        page_query = dict(query) if last is None else {"$and": [dict(query), {"_id": {"$gt": last}}]}
-        page = list(coll.find(page_query, projection).sort("_id", 1).limit(page_size))
-        yield from page
-        if len(page) < page_size:
-            return
-        last = page[-1]["_id"]
+    with coll.find(dict(query), dict(projection), batch_size=page_size) as cursor:
+        yield from cursor
 
 
 # ---------------------------------------------------------------- standings
