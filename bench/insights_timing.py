@@ -6,7 +6,7 @@ MATCHES finished matches over 4 competitions). Run with the Airflow venv:
     PY=.stack/airflow/venv/bin/python
     $PY bench/insights_timing.py seed      # (re)creates the database insights_bench
     $PY bench/insights_timing.py direct    # the 24 intervals computed in-process, one after the other
-    $PY bench/insights_timing.py airflow [--max-active-runs 3]
+    $PY bench/insights_timing.py airflow [--max-active-runs 3] [--database insights_bench]
         # on the stack's Airflow (:8080, reading this checkout's DAG folder): one run
         # (the last hour of the day), then a backfill of the 24 hours through POST /api/v2/backfills
 
@@ -105,13 +105,14 @@ def main() -> None:
     if command == "direct":
         return direct()
     max_active = int(sys.argv[sys.argv.index("--max-active-runs") + 1]) if "--max-active-runs" in sys.argv else 3
+    database = sys.argv[sys.argv.index("--database") + 1] if "--database" in sys.argv else DATABASE
     api = stack.AirflowApi()
     run_id = f"timing__{uuid.uuid4().hex[:8]}"
     started = time.monotonic()
     last_hour_end = (yesterday() + timedelta(hours=24)).isoformat()
     api.post(
         "/api/v2/dags/insights/dagRuns",
-        {"dag_run_id": run_id, "logical_date": last_hour_end, "conf": {"database": DATABASE}},
+        {"dag_run_id": run_id, "logical_date": last_hour_end, "conf": {"database": database}},
     )
     run = api.wait_for_run("insights", run_id, timeout=600)
     one = {"state": run["state"], "wallSec": round(time.monotonic() - started, 1), "runSec": seconds(run)}
@@ -126,7 +127,7 @@ def main() -> None:
             "to_date": (day + timedelta(hours=23)).isoformat(),
             "reprocess_behavior": "completed",
             "max_active_runs": max_active,
-            "dag_run_conf": {"database": DATABASE},
+            "dag_run_conf": {"database": database},
         },
     )
     while True:
