@@ -112,6 +112,8 @@ const EnvSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(30_000, 1_000, 600_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 1_000, 600_000),
   HTTP_MAX_CONNECTIONS: int(1_000, 1, 100_000),
+  READER_PORT: port(5001),
+  READER_DLQ_GROUP: z.string().min(1).default('reader-dlq-index'),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -161,6 +163,12 @@ export interface Config {
     concurrency: number;
     /** The worker process's own health/metrics port. */
     port: number;
+  };
+  /** The read API (reader/). */
+  reader: {
+    port: number;
+    /** The consumer group that copies dead letters into the `dead_letters` collection. */
+    dlqGroupId: string;
   };
   /** What every HTTP server applies (lib/http/listen.ts `listen`). */
   http: HttpServerSettings;
@@ -270,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
+    reader: { port: e.READER_PORT, dlqGroupId: e.READER_DLQ_GROUP },
   };
 }
 

@@ -9,7 +9,15 @@ import type { Config } from './config';
 import { ConfigError } from './errors';
 
 /** Collection names (DESIGN §5). */
-export const COLLECTIONS = { somedata: 'somedata', footdata: 'footdata' } as const;
+export const COLLECTIONS = {
+  somedata: 'somedata',
+  footdata: 'footdata',
+  // Written by the insights DAG (airflow/plugins/insights_compute.py) and the read API's DLQ index (reader/).
+  standings: 'standings',
+  somedataHourly: 'somedata_hourly',
+  pipelineVolumeHourly: 'pipeline_volume_hourly',
+  deadLetters: 'dead_letters',
+} as const;
 
 /**
  * The connection string to use: MONGO_URL, with the password from
@@ -67,13 +75,34 @@ export function createMongoClient(config: Config['mongo'], options: MongoClientO
 }
 
 /** The indexes of DESIGN §5, per collection. */
-export const INDEXES: Record<keyof typeof COLLECTIONS, { key: Record<string, 1>; name: string }[]> = {
-  somedata: [{ key: { runId: 1 }, name: 'runId' }],
+export const INDEXES: Record<
+  (typeof COLLECTIONS)[keyof typeof COLLECTIONS],
+  { key: Record<string, 1 | -1>; name: string }[]
+> = {
+  somedata: [
+    { key: { runId: 1 }, name: 'runId' },
+    // The insights DAG's hourly reads (airflow/plugins/insights_compute.py INDEXES, same names).
+    { key: { producedAt: 1 }, name: 'producedAt' },
+    { key: { storedAt: 1 }, name: 'storedAt' },
+  ],
   footdata: [
     { key: { runId: 1 }, name: 'runId' },
     { key: { utcDate: 1 }, name: 'utcDate' },
     { key: { 'competition.code': 1 }, name: 'competition_code' },
+    // The read API (reader/queries.ts): GET /matches pages by (utcDate, _id) per filter; GET /events by eventId.
+    { key: { utcDate: 1, _id: 1 }, name: 'utcDate_id' },
+    { key: { 'competition.code': 1, utcDate: 1, _id: 1 }, name: 'competition_utcDate_id' },
+    { key: { status: 1, utcDate: 1 }, name: 'status_utcDate' },
+    { key: { eventId: 1 }, name: 'eventId' },
+    { key: { storedAt: 1 }, name: 'storedAt' },
   ],
+  standings: [{ key: { competition: 1, season: -1 }, name: 'competition_season' }],
+  somedata_hourly: [
+    { key: { hour: 1, term: 1 }, name: 'hour_term' },
+    { key: { term: 1, hour: 1 }, name: 'term_hour' },
+  ],
+  pipeline_volume_hourly: [{ key: { hour: 1 }, name: 'hour' }],
+  dead_letters: [{ key: { eventId: 1, failedAt: -1 }, name: 'eventId_failedAt' }],
 };
 
 /** Create the pipeline's indexes; idempotent (an existing identical index is a no-op). */

@@ -47,6 +47,7 @@ from airflow.sdk import Param, dag, task
 from airflow.sdk import TriggerRule
 
 from bullmq_operator import BullMQJobOperator
+from pipeline_assets import TOPIC_COLLECTIONS
 
 PRODUCERS = ["somedata", "footdata"]
 DEFAULT_SCHEDULE = "*/5 * * * *"
@@ -124,7 +125,7 @@ def kafka_pipeline():
         wait_timeout_sec=300,
     )
 
-    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS, retries=1, execution_timeout=timedelta(hours=1))
+    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS, retries=1, execution_timeout=timedelta(hours=1), outlets=TOPIC_COLLECTIONS)
     def verify_sink(somedata: dict | None, footdata: dict | None, params=None, run_id=None) -> dict:
         """The sink consumed every record this run's jobs published, and MongoDB holds them (bounded wait)."""
         from airflow.sdk.exceptions import AirflowException

@@ -204,6 +204,7 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
         'kafka-ui',
         'mongo',
         'mongo-express',
+        'reader',
         'redis',
         'secrets-init',
         'workers',
@@ -276,6 +277,7 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
     );
     expect(published).toEqual({
       api: ['127.0.0.1:5000'],
+      reader: ['127.0.0.1:5001'],
       admin: ['127.0.0.1:3000'],
       'kafka-broker-1': ['127.0.0.1:9092'],
       'kafka-broker-2': ['127.0.0.1:9093'],
@@ -322,6 +324,7 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
     expect(needs('consumer')).toEqual(['kafka-init', 'mongo']);
     expect(needs('workers')).toEqual(['api', 'redis']);
     expect(needs('admin')).toEqual(['redis']);
+    expect(needs('reader')).toEqual(['kafka-init', 'mongo']);
   });
 
   it('documents in .env.example every variable it reads from .env', () => {
