@@ -59,6 +59,8 @@ function fakeKafka() {
     maxMessageBytes: new Map<string, number>(),
     /** describeConfigs calls made. */
     describes: 0,
+    /** Set: describeConfigs fails with this (a topic the brokers do not know yet). */
+    describeError: undefined as undefined | Error,
     kafka: {
       admin() {
         return {
@@ -66,6 +68,7 @@ function fakeKafka() {
           disconnect: async () => undefined,
           describeConfigs: async ({ resources }: { resources: { name: string }[] }) => {
             fake.describes++;
+            if (fake.describeError) throw fake.describeError;
             return {
               resources: resources.map(({ name }) => ({
                 resourceName: name,
@@ -375,6 +378,20 @@ describe('the publisher', () => {
       await Promise.all(Array.from({ length: 30 }, () => publisher.publish('small', sized('k', 2_000))));
       expect(Math.max(...topicBytes(fake.sends).flat())).toBeLessThanOrEqual(recordBatchBudget(20_000));
       await expect(publisher.publish('small', sized('k', 19_500))).rejects.toBeInstanceOf(RecordTooLargeError);
+    });
+
+    it("connects when its topics' limits cannot be read yet, and keeps PUBLISH_MAX_BATCH_BYTES", async () => {
+      const fake = fakeKafka();
+      fake.describeError = Object.assign(new Error('This server does not host this topic-partition'), {
+        type: 'UNKNOWN_TOPIC_OR_PARTITION',
+        retriable: true,
+      });
+      const publisher = new Publisher(fake.kafka, { topics: ['young'], maxBatchBytes: 100_000 });
+      await publisher.connect();
+      expect(publisher.isReady()).toBe(true);
+      expect(publisher.budgetOf('young')).toBe(100_000);
+      await expect(publisher.publish('young', sized('k', 1_000))).resolves.toMatchObject({ topic: 'young' });
+      expect(fake.describes).toBe(1);
     });
 
     it('when the broker still refuses a batch as too large, halves the budget so the callers can try again', async () => {

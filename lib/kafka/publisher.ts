@@ -240,7 +240,15 @@ export class Publisher {
   /** Connect the producer (and fetch its producer id). Safe to call again after a failure. */
   connect(): Promise<void> {
     this.connecting ??= (async () => {
-      await this.readTopicLimits();
+      // A topic just created may not be known to every broker yet: the publisher still connects,
+      // within PUBLISH_MAX_BATCH_BYTES (below Kafka's default limit), and reads the limits again
+      // when a broker refuses a batch as too large.
+      await this.readTopicLimits().catch((error: unknown) =>
+        this.log.warn(
+          { topics: this.options.topics, budget: this.options.maxBatchBytes, reason: describeError(error) },
+          "cannot read the topics' max.message.bytes yet; batches stay within PUBLISH_MAX_BATCH_BYTES",
+        ),
+      );
       await this.producer.connect();
     })().catch((error: unknown) => {
       this.connecting = undefined;
