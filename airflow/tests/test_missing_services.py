@@ -30,7 +30,7 @@ def test_without_redis_the_redis_tests_fail_naming_the_service():
         str(AIRFLOW_DIR / "tests" / "test_bullmq_operator.py"), "-k", "carries_the_run_id", REDIS_URL=f"redis://{CLOSED}"
     )
     assert done.returncode != 0, done.stdout[-2000:]
-    assert "Redis is not running at redis://127.0.0.1:1" in done.stdout
+    assert "Redis is not running at 127.0.0.1:1" in done.stdout
 
 
 def test_without_mongodb_the_sink_tests_fail_naming_the_service():

@@ -26,6 +26,7 @@ import { Agent, request } from 'node:http';
 import fc from 'fast-check';
 import type { KafkaMessage, Message } from 'kafkajs';
 import { COLLECTIONS } from '../../lib/mongo';
+import { DEAD_LETTER_REASONS } from '../../consumer/dead-letters';
 import type { ConsumerService } from '../../consumer/service';
 import type { RunningApi } from '../../producers/service';
 import { ConfigResourceTypes } from 'kafkajs';
@@ -63,7 +64,7 @@ const RAW_REQUESTS = 1_000;
 /** Records injected per topic: footdata's good records are the slow ones to write (FerretDB replaces). */
 const RECORDS = { somedata: 1_500, footdata: 500 };
 const MAX_RECORD_BYTES = 64 * 1024;
-const DLQ_REASONS = ['decode', 'schema', 'too-large', 'tombstone', 'write-rejected'];
+const DLQ_REASONS: readonly string[] = DEAD_LETTER_REASONS;
 
 const sut = useSink({ FOOT_TOKEN: '', CONSUMER_MAX_RECORD_BYTES: String(MAX_RECORD_BYTES) });
 let api: RunningApi | undefined;
