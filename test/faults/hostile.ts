@@ -358,7 +358,7 @@ export function injectedRecord(type: 'somedata' | 'footdata', hugeBytes: number)
 // ------------------------------------------------------------------ the corpus of the worst records
 
 /** What must become of a corpus record: stored, dead-lettered for that reason, or either (the store decides). */
-export type CorpusExpectation = 'stored' | 'decode' | 'schema' | 'either';
+export type CorpusExpectation = 'stored' | 'decode' | 'schema' | 'too-deep' | 'too-many-fields' | 'either';
 
 export interface CorpusRecord {
   /** Unique; sent as the `fault-id` header, which a dead letter keeps. */
@@ -467,12 +467,12 @@ export function hostileCorpus(): CorpusRecord[] {
   footdata('good', 'stored', (e) => ({ value: e }));
 
   // 10,000 levels of nesting.
-  somedata('depth-10000-value-root', 'schema', () => ({ value: RAW(0), raw: [deepArray(DEPTH)] }));
-  somedata('depth-10000-envelope-field', 'schema', (e) => ({
+  somedata('depth-10000-value-root', 'too-deep', () => ({ value: RAW(0), raw: [deepArray(DEPTH)] }));
+  somedata('depth-10000-envelope-field', 'too-deep', (e) => ({
     value: { ...e, extra: RAW(0) },
     raw: [deepObject(DEPTH)],
   }));
-  somedata('depth-10000-items', 'schema', (e) => ({
+  somedata('depth-10000-items', 'too-deep', (e) => ({
     value: withPayload(e, { items: { 0: RAW(0) } }),
     raw: [deepObject(DEPTH)],
   }));
@@ -484,7 +484,7 @@ export function hostileCorpus(): CorpusRecord[] {
     value: withPayload(e, { deep: RAW(0) }),
     raw: [deepArray(DEPTH)],
   }));
-  footdata('depth-10000-in-team', 'schema', (e, m) => ({
+  footdata('depth-10000-in-team', 'too-deep', (e, m) => ({
     value: withPayload(e, { homeTeam: { ...(m.homeTeam as object), crest: RAW(0) } }),
     raw: [deepObject(DEPTH)],
   }));
@@ -503,8 +503,11 @@ export function hostileCorpus(): CorpusRecord[] {
   }));
 
   // 100k tiny keys.
-  somedata('keys-100k-envelope', 'schema', (e) => ({ value: { ...e, extra: RAW(0) }, raw: [tinyKeys(TINY_KEYS)] }));
-  somedata('keys-100k-items', 'schema', (e) => ({
+  somedata('keys-100k-envelope', 'too-many-fields', (e) => ({
+    value: { ...e, extra: RAW(0) },
+    raw: [tinyKeys(TINY_KEYS)],
+  }));
+  somedata('keys-100k-items', 'too-many-fields', (e) => ({
     value: withPayload(e, { items: RAW(0) }),
     raw: [tinyKeys(TINY_KEYS)],
   }));
