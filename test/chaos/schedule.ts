@@ -7,18 +7,7 @@
  * Faults come in rounds: each round is every kind once, shuffled (a "bag"), so
  * even a short run meets several kinds instead of the same one three times.
  */
-
-/** mulberry32: a tiny, fast, well-mixed 32-bit PRNG; `next()` is uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from '../../producers/football/simulator';
 
 export const FAULT_KINDS = ['broker-kill', 'consumer-kill', 'store-pause', 'redis-restart'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -44,7 +33,7 @@ const DOWN_MS: Record<FaultKind, [number, number]> = {
 
 /** The first `count` faults of the schedule of `seed`. */
 export function planFaults(seed: number, count = 100): PlannedFault[] {
-  const next = mulberry32(seed);
+  const next = seededRandom(seed); // the simulator's mulberry32: the same sequence for the same seed
   const between = ([min, max]: [number, number]) => min + Math.floor(next() * (max - min + 1));
   const faults: PlannedFault[] = [];
   while (faults.length < count) {
