@@ -32,7 +32,7 @@ const optionalSecret = z
   .optional()
   .transform((value) => (value ? value : undefined));
 
-/** The environment, variable by variable. Defaults are the single-machine values of DESIGN §9. */
+/** The environment, variable by variable. Defaults are the single-machine values of docs/ARCHITECTURE.md §8. */
 const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 

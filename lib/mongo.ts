@@ -8,7 +8,7 @@ import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
 import type { Config } from './config';
 import { ConfigError } from './errors';
 
-/** Collection names (DESIGN §5). */
+/** Collection names (docs/ARCHITECTURE.md §5). */
 export const COLLECTIONS = {
   somedata: 'somedata',
   footdata: 'footdata',
@@ -74,7 +74,7 @@ export function createMongoClient(config: Config['mongo'], options: MongoClientO
   });
 }
 
-/** The indexes of DESIGN §5, per collection. */
+/** The indexes of docs/ARCHITECTURE.md §5, per collection. */
 export const INDEXES: Record<
   (typeof COLLECTIONS)[keyof typeof COLLECTIONS],
   { key: Record<string, 1 | -1>; name: string }[]

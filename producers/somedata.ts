@@ -1,7 +1,7 @@
 /**
  * The somedata feature: a user asks for `data` `number` times; we answer the
  * seed's payload and record the interaction as one event in Kafka, answering
- * only once the broker acknowledged it (DESIGN §12). With an idempotency key
+ * only once the broker acknowledged it (docs/ARCHITECTURE.md §9). With an idempotency key
  * (`recordInteractionOnce`), a retry of the same request gets the same event.
  */
 import { v7 as uuidv7 } from 'uuid';

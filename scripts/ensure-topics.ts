@@ -1,5 +1,5 @@
 /**
- * Create the pipeline's topics (DESIGN §3) and exit: `node dist/scripts/ensure-topics.js`.
+ * Create the pipeline's topics (docs/ARCHITECTURE.md §3) and exit: `node dist/scripts/ensure-topics.js`.
  *
  * The one-shot `kafka-init` service of docker-compose.yaml runs it, so the
  * containerised cluster gets exactly the topics, partitions, replication and

@@ -1,5 +1,5 @@
 /**
- * The queue of producer jobs (DESIGN §6) in one place: its name (QUEUE_NAME,
+ * The queue of producer jobs (docs/ARCHITECTURE.md §5a) in one place: its name (QUEUE_NAME,
  * default `producer-jobs`), the job names, what a job returns and reports, the
  * default job options, and the factories every client uses: the worker, the
  * admin server, the CLI, the benchmark and the tests.
@@ -33,7 +33,7 @@ export interface JobDataByName {
 export type JobData = JobDataByName[JobName];
 
 /**
- * A job's return value (DESIGN §6): the producer routine's result —
+ * A job's return value (docs/ARCHITECTURE.md §5a): the producer routine's result —
  * `{ published, failed, topic, firstOffset?, lastOffset?, lastOffsets? }`, offsets as
  * `{ partition, offset }` — counting every attempt of the job.
  */

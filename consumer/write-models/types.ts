@@ -43,7 +43,7 @@ export interface WriteModel<E extends PipelineEvent = PipelineEvent> {
   plan(records: SinkRecord<E>[], storedAt: Date): WritePlan;
 }
 
-/** The fields every stored document carries besides its own (DESIGN §5). */
+/** The fields every stored document carries besides its own (docs/ARCHITECTURE.md §5). */
 export function sinkFields(record: SinkRecord, storedAt: Date) {
   return { _kafka: record.origin, runId: record.event.runId, storedAt };
 }

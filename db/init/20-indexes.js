@@ -1,5 +1,5 @@
 // MongoDB init script (mongosh): the pipeline's collections and indexes
-// (DESIGN §5), created once when the data volume is new. The services create
+// (docs/ARCHITECTURE.md §5), created once when the data volume is new. The services create
 // the same indexes at start-up (lib/mongo.ts INDEXES, ensureIndexes); this
 // script makes a fresh database complete before any service connects.
 // test/compose/compose.test.ts checks that both define the same indexes.

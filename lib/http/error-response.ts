@@ -1,5 +1,5 @@
 /**
- * The one shape of every HTTP error answer (DESIGN §8):
+ * The one shape of every HTTP error answer (docs/ARCHITECTURE.md §5a):
  * `{ "error": { "code", "message", "field"? } }`. The zod schema documents it
  * in OpenAPI; `sendError` writes it.
  */

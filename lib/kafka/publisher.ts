@@ -92,7 +92,7 @@ export const PUBLISHER_DEFAULTS: ResolvedOptions = {
   retryAfterMs: 2_000,
 };
 
-/** What `publish()` takes: the key is required (DESIGN §3: keys always set). */
+/** What `publish()` takes: the key is required (docs/ARCHITECTURE.md §3: keys always set). */
 export interface OutgoingRecord {
   key: string;
   value: string | Buffer;

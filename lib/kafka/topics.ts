@@ -18,7 +18,7 @@ export interface TopicSpec {
 
 const WEEK_MS = String(7 * 24 * 3600 * 1000);
 
-/** The three topics of DESIGN §3, named and sized by config. */
+/** The three topics of docs/ARCHITECTURE.md §3, named and sized by config. */
 export function pipelineTopics(config: Config['kafka']): TopicSpec[] {
   const sized = { numPartitions: config.partitions, replicationFactor: config.replicationFactor };
   // min.insync.replicas=1: with acks=all, writes go on while one of two brokers is down.

@@ -15,7 +15,7 @@ const match = {
 };
 
 describe('the event envelope', () => {
-  it('builds a somedata event keyed by its data, with the DESIGN headers', () => {
+  it('builds a somedata event keyed by its data, with the headers of docs/ARCHITECTURE.md §4', () => {
     const event = createEvent(
       'somedata',
       { data: 'car', number: 2, items: somedataItems('car', 2) },

@@ -1,5 +1,5 @@
 /**
- * The envelope every record carries (DESIGN §4), defined once and used by the
+ * The envelope every record carries (docs/ARCHITECTURE.md §4), defined once and used by the
  * producers to build records and by the consumer to check them:
  *
  *   { eventId (uuid v7), type, version, producedAt, source, runId, payload }
@@ -82,7 +82,7 @@ export const HEADERS = {
   traceId: 'trace-id',
 } as const;
 
-/** The Kafka message for an event: key, JSON value and the headers of DESIGN §4. */
+/** The Kafka message for an event: key, JSON value and the headers of docs/ARCHITECTURE.md §4. */
 export function toKafkaMessage(event: PipelineEvent, traceId: string = event.eventId) {
   return {
     key: eventKey(event),

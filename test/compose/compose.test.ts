@@ -267,7 +267,7 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
     }
   });
 
-  it('publishes the ports of DESIGN §9 on 127.0.0.1 only, and nothing else', () => {
+  it('publishes the ports of docs/ARCHITECTURE.md §8 on 127.0.0.1 only, and nothing else', () => {
     const published = Object.fromEntries(
       Object.entries(project().services)
         .map(

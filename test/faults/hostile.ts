@@ -9,7 +9,7 @@ import type { Message } from 'kafkajs';
 import { PipelineEvent } from '../../lib/schemas';
 import { aMatch, footdataEvent, somedataEvent } from '../support/consumer';
 
-/** Every route of the API (DESIGN §8). */
+/** Every route of the API (docs/ARCHITECTURE.md §5a). */
 export const API_ROUTES = ['/', '/somedata', '/footdata', '/healthz', '/readyz', '/metrics', '/openapi.json'];
 
 /** Percent-encode every byte that is not unreserved: any string becomes a valid request-target piece. */

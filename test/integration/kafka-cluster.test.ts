@@ -1,5 +1,5 @@
 /**
- * The local Kafka cluster has the shape of DESIGN §3, and ensureTopics() gives
+ * The local Kafka cluster has the shape of docs/ARCHITECTURE.md §3, and ensureTopics() gives
  * every topic its partitions, replicas and settings, however often it runs.
  */
 import type { Admin, Kafka } from 'kafkajs';

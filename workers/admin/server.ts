@@ -1,5 +1,5 @@
 /**
- * The admin server (port 3000, DESIGN §6 and §9): the BullMQ dashboard
+ * The admin server (port 3000, docs/ARCHITECTURE.md §5a and §8): the BullMQ dashboard
  * (bull-board) at /admin/queues behind basic auth, and the ops routes
  * /healthz, /readyz (Redis answers) and /metrics (jobs by state, a bounded
  * cost per scrape: queue-metrics.ts).

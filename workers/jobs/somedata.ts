@@ -1,6 +1,6 @@
 /**
  * The `somedata` job: simulated user traffic against the API for a while
- * (DESIGN §6; the seed sent one request every 10 s for 2 min). Each request
+ * (docs/ARCHITECTURE.md §5a; the seed sent one request every 10 s for 2 min). Each request
  * makes the API publish one event stamped with this job as its source.
  */
 import { z } from 'zod';
