@@ -9,6 +9,7 @@ import { createFilter } from './filter';
 import { createConsumerMetrics } from './metrics';
 import { sinkRoutes } from './routes';
 import { createBatchHandler } from './runner';
+import { StoreGate } from './store-gate';
 
 const topics = { somedata: 'somedata', footdata: 'footdata', dlq: 'dlq' };
 
@@ -41,7 +42,10 @@ function batchOf(): Batch {
   } as unknown as Batch;
 }
 
-function harness(write: (attempt: number) => object | Error) {
+/** The probe write of the store gate: answered at once unless `answer` says otherwise. */
+type Probe = () => Promise<unknown>;
+
+function harness(write: (attempt: number) => object | Error | Promise<object>, probe: Probe = async () => undefined) {
   const calls: string[] = [];
   let attempt = 0;
   const state = { running: true, heartbeatError: undefined as Error | undefined };
@@ -50,8 +54,8 @@ function harness(write: (attempt: number) => object | Error) {
       collectionName: 'somedata',
       bulkWrite: async () => {
         attempt += 1;
-        const outcome = write(attempt);
         calls.push(`write#${attempt}`);
+        const outcome = await write(attempt);
         if (outcome instanceof Error) throw outcome;
         return { insertedCount: 0, upsertedCount: 0, modifiedCount: 0, ...outcome };
       },
@@ -73,6 +77,17 @@ function harness(write: (attempt: number) => object | Error) {
     },
     metrics,
     log: testLogger(),
+    storeGate: new StoreGate({
+      probes: {
+        collectionName: 'consumer_probes',
+        replaceOne: async () => {
+          calls.push('probe');
+          return probe();
+        },
+      } as unknown as ConstructorParameters<typeof StoreGate>[0]['probes'],
+      member: 'test-group',
+      log: testLogger(),
+    }),
     options: {
       maxRecordBytes: 1024 * 1024,
       futureToleranceMs: 3_600_000,
@@ -120,12 +135,37 @@ describe('the batch loop', () => {
     const h = harness((attempt) => (attempt < 4 ? new Error('connection refused') : { insertedCount: 2 }));
     await h.handle();
     const steps = without(h.calls, 'heartbeat');
-    expect(steps).toEqual(['write#1', 'write#2', 'write#3', 'write#4', 'dead-letters', 'resolve:12', 'commit']);
+    expect(steps).toEqual([
+      ...['write#1', 'probe', 'write#2', 'probe', 'write#3', 'probe', 'write#4'],
+      ...['dead-letters', 'resolve:12', 'commit'],
+    ]);
     expect(h.calls.indexOf('resolve:12')).toBeGreaterThan(h.calls.indexOf('write#4'));
     expect(h.calls.slice(0, h.calls.indexOf('write#4')).filter((call) => call === 'heartbeat').length).toBeGreaterThan(
       0,
     );
     expect(h.health).toEqual(['failing:write', 'failing:write', 'failing:write', 'healthy']);
+  });
+
+  it('sends a batch to a paused store once, then only its probe until the store has answered it', async () => {
+    // A paused store: it takes every command and answers none; the client gives up after 20 ms,
+    // but what it sent stays queued in the store. Resumed after 300 ms.
+    let paused = true;
+    let resume = () => {};
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const timedOut = () =>
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('connection timed out')), 20));
+    const h = harness(
+      () => (paused ? timedOut() : { insertedCount: 2 }),
+      () => resumed,
+    );
+    setTimeout(() => {
+      paused = false;
+      resume();
+    }, 300);
+    await h.handle();
+    const steps = without(h.calls, 'heartbeat');
+    expect(steps.filter((step) => step.startsWith('write')).length).toBe(2);
+    expect(steps).toEqual(['write#1', 'probe', 'write#2', 'dead-letters', 'resolve:12', 'commit']);
   });
 
   it('leaves the batch unresolved and uncommitted when the consumer stops during an outage', async () => {

@@ -25,6 +25,7 @@ import type { ResolvedConsumerOptions } from './options';
 import { prepareBatch, type PreparedBatch } from './prepare';
 import type { SinkRoute } from './routes';
 import { writeRecords, type SinkResult } from './sink';
+import type { StoreGate } from './store-gate';
 import type { SinkDocument } from './write-models/types';
 
 export type Stage = 'write' | 'dead-letter';
@@ -36,6 +37,8 @@ export interface RunnerDeps {
   deadLetters: { publish(letters: DeadLetter[]): Promise<void> };
   metrics: ConsumerMetrics;
   log: Logger;
+  /** Every batch write goes through it: after a failed write, none is sent until the store answers a probe. */
+  storeGate: StoreGate;
   options: Pick<
     ResolvedConsumerOptions,
     'maxRecordBytes' | 'futureToleranceMs' | 'retryInitialDelayMs' | 'retryMaxDelayMs' | 'heartbeatIntervalMs'
@@ -59,13 +62,16 @@ export function createBatchHandler(deps: RunnerDeps): (payload: EachBatchPayload
     if (!route) throw new PipelineError(`no sink route for topic ${batch.topic}`, { context: { topic: batch.topic } });
     if (!payload.isRunning() || payload.isStale()) return;
     const commit = () => commitOffsetsIfNecessary(uncommittedOffsets());
-    const persist = <T>(stage: Stage, work: () => Promise<T>) => whileOwned(payload, deps, stage, work);
+    const persist = <T>(stage: Stage, work: (signal: AbortSignal) => Promise<T>) =>
+      whileOwned(payload, deps, stage, work);
 
     try {
       const prepared = prepareBatch(batch, route, deps.filter, options);
       const collection = deps.db.collection<SinkDocument>(route.collection);
-      const written = await persist('write', () =>
-        timed(deps, route.collection, () => writeRecords(collection, route.model, prepared.records)),
+      const written = await persist('write', (signal) =>
+        deps.storeGate.write(signal, () =>
+          timed(deps, route.collection, () => writeRecords(collection, route.model, prepared.records)),
+        ),
       );
       const deadLetters = [
         ...prepared.deadLetters,
@@ -111,7 +117,7 @@ async function whileOwned<T>(
   payload: EachBatchPayload,
   deps: RunnerDeps,
   stage: Stage,
-  work: () => Promise<T>,
+  work: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const { batch } = payload;
   const controller = new AbortController();
@@ -128,7 +134,7 @@ async function whileOwned<T>(
     Math.min(TICK_MS, deps.options.heartbeatIntervalMs),
   );
   try {
-    return await retry(work, {
+    return await retry(() => work(controller.signal), {
       retries: Infinity,
       initialDelayMs: deps.options.retryInitialDelayMs,
       maxDelayMs: deps.options.retryMaxDelayMs,

@@ -13,7 +13,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../lib/config';
 import { createKafka } from '../lib/kafka/client';
 import type { Logger } from '../lib/logger';
-import { createMongoClient } from '../lib/mongo';
+import { createMongoClient, DEFAULT_OPERATION_TIMEOUT_MS } from '../lib/mongo';
 import { createMetricsRegistry, type ReadinessCheck } from '../lib/observability';
 import { Shutdown } from '../lib/shutdown';
 import { DeadLetterPublisher } from './dead-letters';
@@ -22,6 +22,7 @@ import { createConsumerMetrics, type ConsumerMetrics } from './metrics';
 import { resolveConsumerOptions, type ConsumerOptions } from './options';
 import { sinkRoutes } from './routes';
 import { createBatchHandler, type Stage } from './runner';
+import { PROBE_COLLECTION, PROBE_TIMEOUT_FACTOR, StoreGate } from './store-gate';
 
 export interface ConsumerService {
   /** Finish the batch in hand, commit, leave the group, close what was opened here. Twice: the same promise. */
@@ -53,6 +54,18 @@ export async function startConsumer(
   const ownsMongo = !o.mongoClient;
   const mongo: MongoClient = o.mongoClient ?? createMongoClient(config.mongo);
   const db = mongo.db(config.mongo.db);
+  // The store gate's probe waits behind what the store still has to do (consumer/store-gate.ts).
+  const probeTimeoutMs = PROBE_TIMEOUT_FACTOR * (config.mongo.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS);
+  const probeClient = createMongoClient(config.mongo, {
+    socketTimeoutMS: probeTimeoutMs,
+    waitQueueTimeoutMS: probeTimeoutMs,
+    maxPoolSize: 1,
+  });
+  const storeGate = new StoreGate({
+    probes: probeClient.db(config.mongo.db).collection(PROBE_COLLECTION),
+    member: groupId,
+    log,
+  });
   const registry = o.registry ?? createMetricsRegistry('consumer');
   const metrics = createConsumerMetrics(registry);
 
@@ -93,10 +106,13 @@ export async function startConsumer(
   shutdown
     .add('kafka consumer', () => consumer.disconnect())
     .add('dead-letter producer', () => producer.disconnect())
-    .add('mongo client', () => (ownsMongo ? mongo.close() : undefined));
+    .add('mongo client', () => (ownsMongo ? mongo.close() : undefined))
+    .add('mongo probe client', () => probeClient.close());
 
   try {
     await producer.connect();
+    // Connected now: a client whose first connection fails is closed for good (MongoTopologyClosedError).
+    await probeClient.connect();
     await consumer.connect();
     await consumer.subscribe({ topics: [topics.somedata, topics.footdata], fromBeginning: o.fromBeginning });
     await consumer.run({
@@ -110,6 +126,7 @@ export async function startConsumer(
         deadLetters: new DeadLetterPublisher(producer, topics.dlq, groupId),
         metrics,
         log,
+        storeGate,
         options: o,
         health,
       }),
