@@ -141,10 +141,11 @@ it(`${CHAOS_SECONDS} s at ~${RATE} events/s under random faults (seed ${SEED}): 
         .waitUntilFinished(own!.q.events, 120_000 + CHAOS_SECONDS * 500)
         .catch((error: Error) => error);
       const finished = await own!.q.queue.getJob(job.id!);
-      const lastProgress = (own!.q.progress.get(job.id!) ?? []).at(-1)?.published ?? 0;
+      const lastProgress = (own!.q.progress.get(job.id!) ?? []).at(-1);
       return {
         id: job.id!,
-        published: result instanceof Error ? lastProgress : result.published,
+        published: result instanceof Error ? (lastProgress?.published ?? 0) : result.published,
+        failed: result instanceof Error ? (lastProgress?.failed ?? 0) : result.failed,
         state: (await finished?.getState()) ?? 'gone',
         attempts: finished?.attemptsMade ?? 0,
       };
@@ -199,7 +200,7 @@ it(`${CHAOS_SECONDS} s at ~${RATE} events/s under random faults (seed ${SEED}): 
     `lost ${count.lost}`,
     `doubled ${count.doubled} (same event id ${count.sameEventIdTwice}, same request ${count.sameRequestTwice})`,
     `longest stall ${seconds(count.longestStallMs)} (${seconds(stallFrom)}–${seconds(count.longestStallEndedAtMs)}${during.length ? `, during ${during.join('+')}` : ''})`,
-    `jobs ${outcomes.map((job) => `${job.state}/${job.attempts} attempt(s)`).join(', ')}, published/stored ${count.jobs.map((job) => `${job.published}/${job.stored}`).join(', ')}; stack workers+admin ${workersReady ? 'ready' : 'NOT ready within 60 s'}`,
+    `jobs ${outcomes.map((job) => `${job.state}/${job.attempts} attempt(s)`).join(', ')}, published/failed/stored ${count.jobs.map((job) => `${job.published}/${job.failed}/${job.stored}`).join(', ')}; stack workers+admin ${workersReady ? 'ready' : 'NOT ready within 60 s'}`,
     `recovery: all committed ${drained === true ? `${seconds(drainMs)} after the load` : `NOT: ${drained}`}; ${count.unacknowledgedStored} stored without a 200; exits: api ${apiExit}, last consumer ${consumerExit}`,
     `replay: CHAOS_SEED=${SEED} CHAOS_SECONDS=${CHAOS_SECONDS} make test-chaos`,
   ].join(' | ');

@@ -12,6 +12,11 @@ export interface JobOutcome {
   id: string;
   /** What the job reported published (0 when it failed). */
   published: number;
+  /**
+   * Requests the job counted failed (a 503, no answer in time). Each may still have landed, as a
+   * 503 from the API promises nothing either way (docs/ARCHITECTURE.md section 9).
+   */
+  failed: number;
 }
 
 export interface ChaosCount {
@@ -28,7 +33,7 @@ export interface ChaosCount {
   /** Load requests (`payload.data` is unique per request) stored under more than one event id. */
   sameRequestTwice: number;
   /** Per job: published / stored. */
-  jobs: { id: string; published: number; stored: number }[];
+  jobs: { id: string; published: number; failed: number; stored: number }[];
   /** Stored events nobody got a 200 for (a publish that timed out but landed): allowed, at-least-once. */
   unacknowledgedStored: number;
   /** Up to 20 lost load event ids. */
@@ -83,9 +88,16 @@ export async function countChaos(
   }
 
   const lostIds = [...options.acknowledged.keys()].filter((eventId) => !ids.has(eventId));
-  const jobs = options.jobs.map(({ id, published }) => ({ id, published, stored: perSource.get(`job:${id}`) ?? 0 }));
+  const jobs = options.jobs.map(({ id, published, failed }) => ({
+    id,
+    published,
+    failed,
+    stored: perSource.get(`job:${id}`) ?? 0,
+  }));
   const jobsLost = jobs.reduce((sum, job) => sum + Math.max(0, job.published - job.stored), 0);
-  const jobsDoubled = jobs.reduce((sum, job) => sum + Math.max(0, job.stored - job.published), 0);
+  // Stored beyond the 200s: failed requests that landed, up to the failed ones; past them, doubled.
+  const jobsLanded = jobs.reduce((sum, job) => sum + clamp(job.stored - job.published, 0, job.failed), 0);
+  const jobsDoubled = jobs.reduce((sum, job) => sum + Math.max(0, job.stored - job.published - job.failed), 0);
   const jobsPublished = jobs.reduce((sum, job) => sum + job.published, 0);
   const loadStored = options.acknowledged.size - lostIds.length;
   const jobsStored = jobs.reduce((sum, job) => sum + Math.min(job.published, job.stored), 0);
@@ -103,7 +115,7 @@ export async function countChaos(
     sameEventIdTwice,
     sameRequestTwice,
     jobs,
-    unacknowledgedStored: (perSource.get('api') ?? 0) - sameRequestTwice - loadStored,
+    unacknowledgedStored: (perSource.get('api') ?? 0) - sameRequestTwice - loadStored + jobsLanded,
     lostIds: lostIds.slice(0, 20),
     longestStallMs: stall.ms,
     longestStallEndedAtMs: stall.endedAt - options.loadStartedAt,
@@ -120,3 +132,5 @@ export function longestStall(storedAt: number[], from: number, to: number): { ms
   }
   return longest;
 }
+
+const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
