@@ -1,8 +1,9 @@
 /**
  * The read API's queries: each one bounded (a `limit` of at most MAX_LIMIT, or
- * one document by key) and served by an index of lib/mongo.ts INDEXES, so no
- * public route scans a collection. Only find/sort/limit: MongoDB 7/8 and
- * FerretDB 1.24 alike.
+ * one document by key) and served on MongoDB by an index of lib/mongo.ts
+ * INDEXES, so no public route scans a collection there. Only find/sort/limit:
+ * MongoDB 7/8 and FerretDB 1.24 alike (FerretDB on SQLite uses an index only
+ * for a string `_id`: docs/ARCHITECTURE.md section 5b).
  */
 import { MongoError, type Db, type Document, type Filter } from 'mongodb';
 import { UnavailableError } from '../lib/errors';
