@@ -20,7 +20,11 @@ export interface ChartOptions {
   title: string;
 }
 
-function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+function el<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
   if (text !== undefined) node.textContent = text;
@@ -52,7 +56,9 @@ export function lineChart(container: HTMLElement, series: Series[], options: Cha
   // The value axis: 0, half, max, with the unit.
   for (const value of [0, max / 2, max]) {
     svg.append(el('line', { x1: left, x2: width - right, y1: y(value), y2: y(value), class: 'grid' }));
-    svg.append(el('text', { x: left - 6, y: y(value) + 4, 'text-anchor': 'end', class: 'axis' }, String(+value.toFixed(1))));
+    svg.append(
+      el('text', { x: left - 6, y: y(value) + 4, 'text-anchor': 'end', class: 'axis' }, String(+value.toFixed(1))),
+    );
   }
   svg.append(el('text', { x: 4, y: 12, class: 'axis unit' }, options.unit));
   // The time axis: seconds before now.
@@ -62,10 +68,23 @@ export function lineChart(container: HTMLElement, series: Series[], options: Cha
     [Math.floor((points - 1) / 2), `−${Math.round(span / 2)} s`],
     [points - 1, 'now'],
   ] as const)
-    svg.append(el('text', { x: x(index), y: height - 10, 'text-anchor': index === 0 ? 'start' : index === points - 1 ? 'end' : 'middle', class: 'axis' }, label));
+    svg.append(
+      el(
+        'text',
+        {
+          x: x(index),
+          y: height - 10,
+          'text-anchor': index === 0 ? 'start' : index === points - 1 ? 'end' : 'middle',
+          class: 'axis',
+        },
+        label,
+      ),
+    );
   for (const s of series) {
     const offset = points - s.values.length;
-    const path = s.values.map((value, index) => `${index ? 'L' : 'M'}${x(index + offset).toFixed(1)},${y(value).toFixed(1)}`).join('');
+    const path = s.values
+      .map((value, index) => `${index ? 'L' : 'M'}${x(index + offset).toFixed(1)},${y(value).toFixed(1)}`)
+      .join('');
     if (path) svg.append(el('path', { d: path, class: `line ${s.className}` }));
   }
   const legend = document.createElement('p');

@@ -6,7 +6,16 @@
  */
 import type { SectionName, Sections } from '../workers/admin/live/sections';
 import { h } from './dom';
-import { renderDagRuns, renderDeadLetters, renderEvents, renderFlow, renderHealth, renderJobs, renderMatches, renderStandings } from './render';
+import {
+  renderDagRuns,
+  renderDeadLetters,
+  renderEvents,
+  renderFlow,
+  renderHealth,
+  renderJobs,
+  renderMatches,
+  renderStandings,
+} from './render';
 
 const RENDER: { [K in SectionName]: (section: Sections[K]) => void } = {
   health: renderHealth,
@@ -20,7 +29,13 @@ const RENDER: { [K in SectionName]: (section: Sections[K]) => void } = {
 };
 
 function panel(id: string, title: string, wide = false, ...extra: Node[]) {
-  return h('section', { class: `panel${wide ? ' wide' : ''}`, 'data-section': id, 'aria-labelledby': `${id}-title` }, h('header', {}, h('h2', { id: `${id}-title` }, title), h('span', { class: 'at', id: `${id}-at` }, 'waiting…')), ...extra, h('div', { id }));
+  return h(
+    'section',
+    { class: `panel${wide ? ' wide' : ''}`, 'data-section': id, 'aria-labelledby': `${id}-title` },
+    h('header', {}, h('h2', { id: `${id}-title` }, title), h('span', { class: 'at', id: `${id}-at` }, 'waiting…')),
+    ...extra,
+    h('div', { id }),
+  );
 }
 
 function layout(): void {
@@ -31,7 +46,12 @@ function layout(): void {
       { class: 'top' },
       h('h1', {}, 'kafka-pipeline ', h('span', { class: 'muted' }, 'live')),
       h('span', { id: 'connection', class: 'connection connecting' }, 'connecting…'),
-      h('nav', {}, h('a', { href: '/admin/queues', target: '_blank', rel: 'noopener' }, 'BullMQ dashboard'), h('a', { id: 'airflow-link', href: '#', target: '_blank', rel: 'noopener' }, 'Airflow')),
+      h(
+        'nav',
+        {},
+        h('a', { href: '/admin/queues', target: '_blank', rel: 'noopener' }, 'BullMQ dashboard'),
+        h('a', { id: 'airflow-link', href: '#', target: '_blank', rel: 'noopener' }, 'Airflow'),
+      ),
     ),
     h('div', { id: 'banner', class: 'banner', role: 'alert', hidden: true }),
     h(
@@ -41,10 +61,35 @@ function layout(): void {
       h(
         'section',
         { class: 'panel wide', 'data-section': 'flow', 'aria-labelledby': 'flow-title' },
-        h('header', {}, h('h2', { id: 'flow-title' }, 'The stream: sources → topics → consumer → collections'), h('span', { class: 'at', id: 'flow-at' }, 'waiting…')),
+        h(
+          'header',
+          {},
+          h('h2', { id: 'flow-title' }, 'The stream: sources → topics → consumer → collections'),
+          h('span', { class: 'at', id: 'flow-at' }, 'waiting…'),
+        ),
         h('div', { id: 'flow-diagram' }),
-        h('div', { class: 'charts' }, h('figure', {}, h('figcaption', {}, 'Records appended per topic (events/s)'), h('div', { id: 'rate-chart', class: 'chart' })), h('figure', {}, h('figcaption', {}, 'Consumer group lag (records)'), h('div', { id: 'lag-chart', class: 'chart' }))),
-        h('details', { open: true }, h('summary', {}, 'Offsets per partition'), h('div', { id: 'partitions', class: 'scroll' })),
+        h(
+          'div',
+          { class: 'charts' },
+          h(
+            'figure',
+            {},
+            h('figcaption', {}, 'Records appended per topic (events/s)'),
+            h('div', { id: 'rate-chart', class: 'chart' }),
+          ),
+          h(
+            'figure',
+            {},
+            h('figcaption', {}, 'Consumer group lag (records)'),
+            h('div', { id: 'lag-chart', class: 'chart' }),
+          ),
+        ),
+        h(
+          'details',
+          { open: true },
+          h('summary', {}, 'Offsets per partition'),
+          h('div', { id: 'partitions', class: 'scroll' }),
+        ),
       ),
       panel('events', 'Latest events stored'),
       panel('dead-letters', 'Dead letters'),

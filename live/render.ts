@@ -16,7 +16,8 @@ import type {
 import { lineChart } from './chart';
 import { clock, count, fill, h, rate, table } from './dom';
 
-const errorNote = (section: { error?: string }) => (section.error ? h('p', { class: 'error', role: 'alert' }, `Not current: ${section.error}`) : null);
+const errorNote = (section: { error?: string }) =>
+  section.error ? h('p', { class: 'error', role: 'alert' }, `Not current: ${section.error}`) : null;
 const stamp = (id: string, section: { at: string }) => fill(id, `read ${clock(section.at)}`);
 
 export function renderHealth(section: HealthSection): void {
@@ -27,7 +28,13 @@ export function renderHealth(section: HealthSection): void {
     ...(bad.length
       ? [
           h('strong', {}, bad.length === 1 ? '1 service is not well: ' : `${bad.length} services are not well: `),
-          ...bad.map((service) => h('span', { class: `bad ${service.state}`, 'data-service': service.name }, `${service.name} ${service.state} (${service.detail})`)),
+          ...bad.map((service) =>
+            h(
+              'span',
+              { class: `bad ${service.state}`, 'data-service': service.name },
+              `${service.name} ${service.state} (${service.detail})`,
+            ),
+          ),
         ]
       : []),
   );
@@ -39,7 +46,12 @@ export function renderHealth(section: HealthSection): void {
       ...section.services.map((service) =>
         h(
           'li',
-          { class: `service ${service.state}`, 'data-service': service.name, 'data-state': service.state, title: service.detail },
+          {
+            class: `service ${service.state}`,
+            'data-service': service.name,
+            'data-state': service.state,
+            title: service.detail,
+          },
           h('span', { class: 'dot', 'aria-hidden': 'true' }),
           service.url ? h('a', { href: service.url, target: '_blank', rel: 'noopener' }, service.name) : service.name,
           h('span', { class: 'state' }, service.state),
@@ -76,10 +88,21 @@ export function renderFlow(section: FlowSection): void {
         { class: 'column', 'aria-label': 'sources' },
         h('h3', {}, 'sources'),
         h('div', { class: 'node source' }, h('b', {}, 'API :5000'), h('small', {}, 'GET /somedata/:term')),
-        h('div', { class: 'node source' }, h('b', {}, 'football feed'), h('small', {}, 'workers → GET /footdata (simulator or football-data.org)')),
+        h(
+          'div',
+          { class: 'node source' },
+          h('b', {}, 'football feed'),
+          h('small', {}, 'workers → GET /footdata (simulator or football-data.org)'),
+        ),
       ),
       h('div', { class: 'arrow', 'aria-hidden': 'true' }),
-      h('div', { class: 'column', 'aria-label': 'topics' }, h('h3', {}, 'Kafka topics'), topicBox(byRole('somedata'), 'somedata'), topicBox(byRole('footdata'), 'footdata')),
+      h(
+        'div',
+        { class: 'column', 'aria-label': 'topics' },
+        h('h3', {}, 'Kafka topics'),
+        topicBox(byRole('somedata'), 'somedata'),
+        topicBox(byRole('footdata'), 'footdata'),
+      ),
       h('div', { class: 'arrow', 'aria-hidden': 'true' }),
       h(
         'div',
@@ -90,7 +113,11 @@ export function renderFlow(section: FlowSection): void {
           { class: `node consumer ${section.group.members ? '' : 'idle'}` },
           h('b', {}, `group ${section.group.id}`),
           h('span', { class: 'figure' }, 'lag ', h('span', { id: 'lag-total' }, count(lag)), ' records'),
-          h('small', {}, `${section.group.members} member${section.group.members === 1 ? '' : 's'} · ${section.group.state}`),
+          h(
+            'small',
+            {},
+            `${section.group.members} member${section.group.members === 1 ? '' : 's'} · ${section.group.state}`,
+          ),
         ),
         h(
           'div',
@@ -105,18 +132,39 @@ export function renderFlow(section: FlowSection): void {
         'div',
         { class: 'column', 'aria-label': 'collections' },
         h('h3', {}, 'MongoDB collections'),
-        h('div', { class: 'node collection' }, h('b', {}, section.collections.somedata), h('small', {}, 'insert by eventId')),
-        h('div', { class: 'node collection' }, h('b', {}, section.collections.footdata), h('small', {}, 'latest state per match')),
+        h(
+          'div',
+          { class: 'node collection' },
+          h('b', {}, section.collections.somedata),
+          h('small', {}, 'insert by eventId'),
+        ),
+        h(
+          'div',
+          { class: 'node collection' },
+          h('b', {}, section.collections.footdata),
+          h('small', {}, 'latest state per match'),
+        ),
       ),
     ),
     errorNote(section),
   );
   const rows = section.topics.flatMap((topic) =>
     topic.partitions.map((p) =>
-      h('tr', {}, h('td', {}, topic.topic), h('td', { class: 'num' }, p.partition), h('td', { class: 'num' }, count(p.end)), h('td', { class: 'num' }, topic.role === 'dlq' ? '–' : count(p.committed)), h('td', { class: 'num' }, topic.role === 'dlq' ? '–' : count(p.lag))),
+      h(
+        'tr',
+        {},
+        h('td', {}, topic.topic),
+        h('td', { class: 'num' }, p.partition),
+        h('td', { class: 'num' }, count(p.end)),
+        h('td', { class: 'num' }, topic.role === 'dlq' ? '–' : count(p.committed)),
+        h('td', { class: 'num' }, topic.role === 'dlq' ? '–' : count(p.lag)),
+      ),
     ),
   );
-  fill('partitions', table(['topic', 'partition', 'end offset', 'committed offset', 'lag (records)'], rows, 'no partitions read yet'));
+  fill(
+    'partitions',
+    table(['topic', 'partition', 'end offset', 'committed offset', 'lag (records)'], rows, 'no partitions read yet'),
+  );
   const history = section.history;
   const step = history.length > 1 ? (history.at(-1)!.t - history[0]!.t) / 1000 / (history.length - 1) : 1;
   const rates = document.getElementById('rate-chart');
@@ -131,11 +179,26 @@ export function renderFlow(section: FlowSection): void {
       { unit: 'events/s', stepSec: step, title: 'Records appended per second, per topic' },
     );
   const lagChart = document.getElementById('lag-chart');
-  if (lagChart) lineChart(lagChart, [{ label: 'lag', className: 's-lag', values: history.map((p) => p.lag) }], { unit: 'records', stepSec: step, title: "The sink group's lag" });
+  if (lagChart)
+    lineChart(lagChart, [{ label: 'lag', className: 's-lag', values: history.map((p) => p.lag) }], {
+      unit: 'records',
+      stepSec: step,
+      title: "The sink group's lag",
+    });
   stamp('flow-at', section);
 }
 
-const eventLink = (eventId: string) => h('a', { href: `/live/event/${encodeURIComponent(eventId)}`, target: '_blank', rel: 'noopener', title: `GET /events/${eventId}` }, eventId.slice(0, 13) + '…');
+const eventLink = (eventId: string) =>
+  h(
+    'a',
+    {
+      href: `/live/event/${encodeURIComponent(eventId)}`,
+      target: '_blank',
+      rel: 'noopener',
+      title: `GET /events/${eventId}`,
+    },
+    eventId.slice(0, 13) + '…',
+  );
 
 export function renderEvents(section: EventsSection): void {
   const rows = section.events.map((event) =>
@@ -149,15 +212,32 @@ export function renderEvents(section: EventsSection): void {
       h('td', {}, eventLink(event.eventId)),
     ),
   );
-  fill('events', table(['stored', 'topic', 'what', 'partition @ offset', 'GET /events/:id'], rows, 'nothing stored yet'), errorNote(section));
+  fill(
+    'events',
+    table(['stored', 'topic', 'what', 'partition @ offset', 'GET /events/:id'], rows, 'nothing stored yet'),
+    errorNote(section),
+  );
   stamp('events-at', section);
 }
 
 export function renderDeadLetters(section: DeadLettersSection): void {
   const rows = section.latest.map((letter) =>
-    h('tr', {}, h('td', {}, clock(letter.failedAt)), h('td', { class: 'reason' }, letter.reason ?? '?'), h('td', {}, letter.originTopic ?? '–'), h('td', { class: 'summary' }, letter.error ?? '–'), h('td', {}, letter.eventId ? eventLink(letter.eventId) : '–')),
+    h(
+      'tr',
+      {},
+      h('td', {}, clock(letter.failedAt)),
+      h('td', { class: 'reason' }, letter.reason ?? '?'),
+      h('td', {}, letter.originTopic ?? '–'),
+      h('td', { class: 'summary' }, letter.error ?? '–'),
+      h('td', {}, letter.eventId ? eventLink(letter.eventId) : '–'),
+    ),
   );
-  fill('dead-letters', h('p', { class: 'big' }, h('span', { id: 'dlq-total' }, count(section.total)), ' records in the dead-letter topic'), table(['failed', 'reason', 'from topic', 'error', 'event'], rows, 'no dead letters'), errorNote(section));
+  fill(
+    'dead-letters',
+    h('p', { class: 'big' }, h('span', { id: 'dlq-total' }, count(section.total)), ' records in the dead-letter topic'),
+    table(['failed', 'reason', 'from topic', 'error', 'event'], rows, 'no dead letters'),
+    errorNote(section),
+  );
   stamp('dead-letters-at', section);
 }
 
@@ -171,10 +251,19 @@ export function renderMatches(section: MatchesSection): void {
       h('td', { class: 'team' }, match.home),
       h('td', { class: 'score num' }, match.score),
       h('td', { class: 'team' }, match.away),
-      h('td', { class: 'status' }, match.status, match.minute !== null && match.status !== 'FINISHED' ? ` ${match.minute}'` : ''),
+      h(
+        'td',
+        { class: 'status' },
+        match.status,
+        match.minute !== null && match.status !== 'FINISHED' ? ` ${match.minute}'` : '',
+      ),
     ),
   );
-  fill('matches', table(['kick-off', 'comp.', 'home', 'score', 'away', 'status'], rows, `no match stored for ${section.day}`), errorNote(section));
+  fill(
+    'matches',
+    table(['kick-off', 'comp.', 'home', 'score', 'away', 'status'], rows, `no match stored for ${section.day}`),
+    errorNote(section),
+  );
   stamp('matches-at', section);
 }
 
@@ -183,24 +272,74 @@ export function renderStandings(section: StandingsSection): void {
     h(
       'div',
       { class: 'standing' },
-      h('h3', {}, `${standing.competition} ${standing.season ?? ''}`, h('small', {}, ` as of ${standing.computedFor ? standing.computedFor.slice(0, 16).replace('T', ' ') + ' UTC' : '–'}`)),
+      h(
+        'h3',
+        {},
+        `${standing.competition} ${standing.season ?? ''}`,
+        h(
+          'small',
+          {},
+          ` as of ${standing.computedFor ? standing.computedFor.slice(0, 16).replace('T', ' ') + ' UTC' : '–'}`,
+        ),
+      ),
       table(
         ['#', 'team', 'P', 'W', 'D', 'L', 'GD', 'pts'],
-        standing.rows.map((row) => h('tr', {}, h('td', { class: 'num' }, row.position), h('td', { class: 'team' }, row.team), h('td', { class: 'num' }, row.played), h('td', { class: 'num' }, row.won), h('td', { class: 'num' }, row.draw), h('td', { class: 'num' }, row.lost), h('td', { class: 'num' }, row.goalDifference), h('td', { class: 'num' }, row.points))),
+        standing.rows.map((row) =>
+          h(
+            'tr',
+            {},
+            h('td', { class: 'num' }, row.position),
+            h('td', { class: 'team' }, row.team),
+            h('td', { class: 'num' }, row.played),
+            h('td', { class: 'num' }, row.won),
+            h('td', { class: 'num' }, row.draw),
+            h('td', { class: 'num' }, row.lost),
+            h('td', { class: 'num' }, row.goalDifference),
+            h('td', { class: 'num' }, row.points),
+          ),
+        ),
         'no finished match yet',
       ),
     ),
   );
-  fill('standings', ...(tables.length ? tables : [h('p', { class: 'muted' }, 'No standings yet: the insights DAG computes them every hour from the finished matches.')]), errorNote(section));
+  fill(
+    'standings',
+    ...(tables.length
+      ? tables
+      : [
+          h(
+            'p',
+            { class: 'muted' },
+            'No standings yet: the insights DAG computes them every hour from the finished matches.',
+          ),
+        ]),
+    errorNote(section),
+  );
   stamp('standings-at', section);
 }
 
 export function renderJobs(section: JobsSection): void {
-  const counts = Object.entries(section.counts).map(([state, n]) => `${state} ${n}`).join(' · ');
+  const counts = Object.entries(section.counts)
+    .map(([state, n]) => `${state} ${n}`)
+    .join(' · ');
   const rows = section.jobs.map((job) =>
-    h('tr', { class: `job-${job.state}` }, h('td', {}, clock(job.timestamp)), h('td', {}, h('a', { href: `${section.dashboardUrl}`, target: '_blank', rel: 'noopener' }, `#${job.id}`)), h('td', {}, job.name), h('td', { class: 'state' }, job.state), h('td', { class: 'summary' }, job.failedReason ?? job.progress ?? '–'), h('td', { class: 'summary' }, job.runId ?? '–')),
+    h(
+      'tr',
+      { class: `job-${job.state}` },
+      h('td', {}, clock(job.timestamp)),
+      h('td', {}, h('a', { href: `${section.dashboardUrl}`, target: '_blank', rel: 'noopener' }, `#${job.id}`)),
+      h('td', {}, job.name),
+      h('td', { class: 'state' }, job.state),
+      h('td', { class: 'summary' }, job.failedReason ?? job.progress ?? '–'),
+      h('td', { class: 'summary' }, job.runId ?? '–'),
+    ),
   );
-  fill('jobs', h('p', { class: 'muted' }, counts || '–'), table(['added', 'job', 'name', 'state', 'progress', 'DAG run'], rows, 'no jobs'), errorNote(section));
+  fill(
+    'jobs',
+    h('p', { class: 'muted' }, counts || '–'),
+    table(['added', 'job', 'name', 'state', 'progress', 'DAG run'], rows, 'no jobs'),
+    errorNote(section),
+  );
   stamp('jobs-at', section);
 }
 
@@ -208,10 +347,27 @@ export function renderDagRuns(section: DagRunsSection): void {
   const link = document.getElementById('airflow-link') as HTMLAnchorElement | null;
   if (link) link.href = section.airflowUrl;
   if (!section.configured) {
-    fill('dag-runs', h('p', { class: 'muted' }, 'Set LIVE_AIRFLOW_PASSWORDS_FILE for the admin server to list the DAG runs here; they are in ', h('a', { href: section.airflowUrl, target: '_blank', rel: 'noopener' }, 'the Airflow UI'), '.'));
+    fill(
+      'dag-runs',
+      h(
+        'p',
+        { class: 'muted' },
+        'Set LIVE_AIRFLOW_PASSWORDS_FILE for the admin server to list the DAG runs here; they are in ',
+        h('a', { href: section.airflowUrl, target: '_blank', rel: 'noopener' }, 'the Airflow UI'),
+        '.',
+      ),
+    );
   } else {
     const rows = section.runs.map((run) =>
-      h('tr', { class: `run-${run.state}` }, h('td', {}, clock(run.runAfter)), h('td', {}, run.dagId), h('td', { class: 'summary' }, h('a', { href: run.url, target: '_blank', rel: 'noopener' }, run.runId)), h('td', { class: 'state' }, run.state), h('td', {}, clock(run.endDate))),
+      h(
+        'tr',
+        { class: `run-${run.state}` },
+        h('td', {}, clock(run.runAfter)),
+        h('td', {}, run.dagId),
+        h('td', { class: 'summary' }, h('a', { href: run.url, target: '_blank', rel: 'noopener' }, run.runId)),
+        h('td', { class: 'state' }, run.state),
+        h('td', {}, clock(run.endDate)),
+      ),
     );
     fill('dag-runs', table(['run after', 'DAG', 'run', 'state', 'ended'], rows, 'no DAG runs yet'), errorNote(section));
   }

@@ -40,7 +40,10 @@ export function livePageAssets(): Promise<PageAssets> {
   if (!assets) {
     const prebuilt = join(LIVE_DIR, 'app.js');
     assets = existsSync(prebuilt)
-      ? Promise.all([readFile(prebuilt, 'utf8'), readFile(join(LIVE_DIR, 'app.css'), 'utf8')]).then(([js, css]) => ({ js, css }))
+      ? Promise.all([readFile(prebuilt, 'utf8'), readFile(join(LIVE_DIR, 'app.css'), 'utf8')]).then(([js, css]) => ({
+          js,
+          css,
+        }))
       : bundleLivePage();
     assets.catch(() => {
       assets = undefined;

@@ -141,7 +141,12 @@ export class LivePoller {
       { name: 'reader', url: `${live.readerUrl}/readyz`, link: null, kind: 'readyz' },
       { name: 'consumer', url: `${live.consumerUrl}/readyz`, link: null, kind: 'readyz' },
       { name: 'workers', url: `${live.workerUrl}/readyz`, link: null, kind: 'readyz' },
-      { name: 'airflow', url: `${live.airflowUrl}/api/v2/monitor/health`, link: live.airflowPublicUrl, kind: 'airflow' },
+      {
+        name: 'airflow',
+        url: `${live.airflowUrl}/api/v2/monitor/health`,
+        link: live.airflowPublicUrl,
+        kind: 'airflow',
+      },
     ];
     if (live.airflowPasswordsFile)
       this.airflow = new AirflowRuns({
@@ -286,12 +291,20 @@ export class LivePoller {
     const records = Object.fromEntries(offsets.topics.map((topic) => [topic.role, topic.records]));
     const seconds = this.previous ? (now - this.previous.t) / 1000 : 0;
     const rate = (role: string) =>
-      this.previous && seconds > 0 ? Math.max(0, (records[role]! - (this.previous.records[role] ?? 0)) / seconds) : null;
+      this.previous && seconds > 0
+        ? Math.max(0, (records[role]! - (this.previous.records[role] ?? 0)) / seconds)
+        : null;
     this.previous = { t: now, records };
     const topics = offsets.topics.map((topic) => ({ ...topic, ratePerSec: rate(topic.role) }));
     const lag = topics.reduce((sum, topic) => sum + (topic.lag ?? 0), 0);
     if (seconds > 0) {
-      const point = { t: now, somedata: rate('somedata') ?? 0, footdata: rate('footdata') ?? 0, dlq: rate('dlq') ?? 0, lag };
+      const point = {
+        t: now,
+        somedata: rate('somedata') ?? 0,
+        footdata: rate('footdata') ?? 0,
+        dlq: rate('dlq') ?? 0,
+        lag,
+      };
       this.history = [...this.history, point].slice(-this.options.historyPoints);
     }
     this.publish('flow', {
@@ -432,7 +445,12 @@ export class LivePoller {
       at: new Date().toISOString(),
       services: [
         ...services,
-        { name: 'admin', url: this.deps.dashboardPath, state: redis ? 'up' : 'degraded', detail: redis ? 'redis' : 'redis does not answer' },
+        {
+          name: 'admin',
+          url: this.deps.dashboardPath,
+          state: redis ? 'up' : 'degraded',
+          detail: redis ? 'redis' : 'redis does not answer',
+        },
         derived('kafka', this.kafkaOk, 'offsets read'),
         derived('mongodb', this.storeOk, 'latest documents read'),
       ],

@@ -31,6 +31,7 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>kafka-pipeline · live</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/live/app.css">
 <script type="module" src="/live/app.js"></script>
 </head>
@@ -73,7 +74,8 @@ export function liveRoutes(options: LiveRoutesOptions): Router {
     res.flushHeaders();
     // The browser reconnects by itself after 1 s, sending the last id it got as Last-Event-ID.
     res.write('retry: 1000\n\n');
-    const lastEventId = req.get('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
+    const lastEventId =
+      req.get('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
     for (const message of poller.snapshot(lastEventId)) res.write(message);
     const unsubscribe = poller.subscribe((message) => res.write(message));
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
@@ -86,7 +88,12 @@ export function liveRoutes(options: LiveRoutesOptions): Router {
   router.get('/live/event/:eventId', auth, async (req, res) => {
     const eventId = String(req.params.eventId);
     if (!UUID.test(eventId))
-      return sendError(res, { status: 400, code: 'invalid_event_id', message: 'eventId must be a UUID', field: 'eventId' });
+      return sendError(res, {
+        status: 400,
+        code: 'invalid_event_id',
+        message: 'eventId must be a UUID',
+        field: 'eventId',
+      });
     try {
       const { status, body } = await getJson(`${options.readerUrl}/events/${eventId.toLowerCase()}`, 5_000);
       res.status(status).set('Cache-Control', 'no-store').json(body);

@@ -37,7 +37,7 @@ export async function getJson(
 ): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
   const text = await response.text();
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {
@@ -191,19 +191,17 @@ export async function readMatches(readerUrl: string, day: { from: string; to: st
   const { status, body } = await getJson(`${readerUrl}/matches?from=${day.from}&to=${day.to}&limit=100`, timeoutMs);
   if (status !== 200) throw new Error(`read API /matches answered ${status}`);
   const items = ((body as { items?: Document[] }).items ?? []) as Document[];
-  return items.map(
-    (match): MatchRow => ({
-      id: Number(match.id),
-      competition: text(match.competition?.code) || null,
-      utcDate: text(match.utcDate),
-      status: text(match.status, '?'),
-      minute: num(match.minute),
-      home: text(match.homeTeam?.name, '?'),
-      away: text(match.awayTeam?.name, '?'),
-      score: scoreLine(match),
-      lastUpdated: text(match.lastUpdated) || null,
-    }),
-  );
+  return items.map((match): MatchRow => ({
+    id: Number(match.id),
+    competition: text(match.competition?.code) || null,
+    utcDate: text(match.utcDate),
+    status: text(match.status, '?'),
+    minute: num(match.minute),
+    home: text(match.homeTeam?.name, '?'),
+    away: text(match.awayTeam?.name, '?'),
+    score: scoreLine(match),
+    lastUpdated: text(match.lastUpdated) || null,
+  }));
 }
 
 export async function readStandings(readerUrl: string, competition: string, timeoutMs: number) {
@@ -211,18 +209,16 @@ export async function readStandings(readerUrl: string, competition: string, time
   if (status === 404) return undefined; // not computed yet (the insights DAG runs hourly)
   if (status !== 200) throw new Error(`read API /standings/${competition} answered ${status}`);
   const doc = body as Document;
-  const rows = ((doc.table ?? []) as Document[]).slice(0, 20).map(
-    (row): StandingRow => ({
-      position: num(row.position) ?? 0,
-      team: text(row.team?.name, '?'),
-      played: num(row.played) ?? 0,
-      won: num(row.won) ?? 0,
-      draw: num(row.drawn) ?? 0,
-      lost: num(row.lost) ?? 0,
-      goalDifference: num(row.goalDifference) ?? 0,
-      points: num(row.points) ?? 0,
-    }),
-  );
+  const rows = ((doc.table ?? []) as Document[]).slice(0, 20).map((row): StandingRow => ({
+    position: num(row.position) ?? 0,
+    team: text(row.team?.name, '?'),
+    played: num(row.played) ?? 0,
+    won: num(row.won) ?? 0,
+    draw: num(row.drawn) ?? 0,
+    lost: num(row.lost) ?? 0,
+    goalDifference: num(row.goalDifference) ?? 0,
+    points: num(row.points) ?? 0,
+  }));
   return { competition, season: text(doc.season) || null, computedFor: iso(doc.asOf), rows };
 }
 
@@ -268,7 +264,10 @@ export async function checkHealth(target: HealthTarget, timeoutMs: number): Prom
 
 const JOB_STATES = ['active', 'waiting', 'delayed', 'failed', 'completed'] as const;
 
-export async function readJobs(queue: ProducerQueue, perState: number): Promise<{ counts: Record<string, number>; jobs: JobRow[] }> {
+export async function readJobs(
+  queue: ProducerQueue,
+  perState: number,
+): Promise<{ counts: Record<string, number>; jobs: JobRow[] }> {
   const [counts, ...lists] = await Promise.all([
     queue.getJobCounts(...JOB_STATES),
     ...JOB_STATES.map((state) => queue.getJobs([state], 0, perState - 1)),
