@@ -267,7 +267,8 @@ export class LivePoller {
         await admin.connect();
         this.admin = admin;
       }
-      this.reads.inc({ source: 'kafka' }, 3);
+      // Three ListOffsets (one per topic), an OffsetFetch and a DescribeGroups.
+      this.reads.inc({ source: 'kafka' }, 5);
       offsets = await readOffsets(this.admin, config);
       this.kafkaOk = true;
     } catch (error) {
