@@ -141,9 +141,12 @@ describe('the live page', () => {
     expect(await located.json()).toMatchObject({ eventId, status: 'stored', stored: { collection: 'somedata' } });
   });
 
-  it('a match update published to footdata changes its row within 2 s', async () => {
+  it('a match update published to footdata changes its row within 2 s (names shown as text, never as HTML)', async () => {
     const kickOff = new Date();
+    // A team name from upstream is data: it must show as these characters and run nothing.
+    const hostileName = '<img src=x onerror="window.__xss=1">Paris <b>SG</b>';
     const first = aMatch({
+      homeTeam: { id: 524, name: hostileName },
       utcDate: kickOff.toISOString(),
       status: 'IN_PLAY',
       minute: 12,
@@ -166,6 +169,10 @@ describe('the live page', () => {
       .waitFor({ timeout: 2_000 });
     expect(Date.now() - publishedAt).toBeLessThan(2_000);
     expect(await matchRow(first.id)).toContain("IN_PLAY 13'");
+    expect(await page.locator(`#matches tr[data-match-id="${first.id}"] td.team`).first().textContent()).toBe(
+      hostileName,
+    );
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
   });
 
   it('a poison record raises the dead-letter count and shows its reason', async () => {
