@@ -10,19 +10,26 @@
  *   - the SSE stream resumes from Last-Event-ID;
  *   - screenshots at 1280 px and at a phone's 390 px in test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { somedataItems, createEvent, toKafkaMessage } from '../../lib/schemas';
+import { addJob } from '../../workers/queue';
 import { launchChromium } from '../support/browser';
 import { aMatch, footdataEvent, produce } from '../support/consumer';
 import { eventually, freshName } from '../support/env';
 import { basicAuthHeader, LIVE_PASSWORD, LIVE_USER, useLivePipeline } from '../support/live-page';
+import { STACK_DIR } from '../support/stack';
 
 jest.setTimeout(180_000);
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
-const live = useLivePipeline();
+// The stack's Airflow, with the password make up generated for it (as infra/services/81-admin.sh passes it).
+const AIRFLOW_PASSWORDS = join(STACK_DIR, 'airflow', 'simple_auth_manager_passwords.json.generated');
+const live = useLivePipeline(
+  {},
+  existsSync(AIRFLOW_PASSWORDS) ? { LIVE_AIRFLOW_PASSWORDS_FILE: AIRFLOW_PASSWORDS } : {},
+);
 
 let browser: Browser;
 let context: BrowserContext;
@@ -118,6 +125,13 @@ describe('the live page', () => {
       .locator('#flow-diagram [data-topic="somedata"]', { hasText: live.config.kafka.topics.somedata })
       .waitFor();
     await page.locator('#rate-chart svg').waitFor();
+    // A job waiting in the queue (no worker takes this file's queue) shows with its state and run.
+    const job = await addJob(live.admin.queue, 'somedata', { runId: 'live-page-test', maxEvents: 1, intervalSec: 0 });
+    await page.locator('#jobs tr.job-waiting', { hasText: `#${job.id}` }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#jobs tr.job-waiting').first().textContent()).toContain('live-page-test');
+    // The DAG runs, read from Airflow's REST API with the stack's password (a table, maybe empty on a fresh stack).
+    if (existsSync(AIRFLOW_PASSWORDS))
+      await page.locator('#dag-runs th', { hasText: 'run after' }).waitFor({ timeout: 15_000 });
     expect(problems).toEqual([]);
   });
 

@@ -78,6 +78,8 @@ export function useLivePipeline(live: LivePollerOptions = {}, overrides: Record<
     context.admin = await startAdmin(context.config, testLogger('admin'), { port: 0, host: '127.0.0.1', live });
   }, 120_000);
   afterAll(async () => {
+    // The file's fresh queue goes with it (jobs a test added).
+    await context.admin?.queue.obliterate({ force: true }).catch(() => undefined);
     await context.admin?.stop();
     await context.stopConsumer?.();
     await context.reader?.stop();
