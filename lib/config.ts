@@ -114,6 +114,18 @@ const EnvSchema = z.object({
   HTTP_MAX_CONNECTIONS: int(1_000, 1, 100_000),
   READER_PORT: port(5001),
   READER_DLQ_GROUP: z.string().min(1).default('reader-dlq-index'),
+
+  // The live page of the admin server (workers/admin/live/): what its one poller reads, and how often.
+  LIVE_POLL_MS: int(1_000, 200, 60_000),
+  LIVE_READER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:5001'),
+  LIVE_CONSUMER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:1111'),
+  LIVE_WORKER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:3001'),
+  LIVE_AIRFLOW_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
+  // Where links on the page point (what a browser reaches), when it differs from LIVE_AIRFLOW_URL (containers).
+  LIVE_AIRFLOW_PUBLIC_URL: z.url({ message: 'must be an http(s) URL' }).optional(),
+  LIVE_AIRFLOW_USER: z.string().min(1).default('admin'),
+  // Airflow's SimpleAuthManager passwords file (JSON {user: password}); unset, the page shows no DAG runs.
+  LIVE_AIRFLOW_PASSWORDS_FILE: z.string().min(1).optional(),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -172,6 +184,19 @@ export interface Config {
   };
   /** What every HTTP server applies (lib/http/listen.ts `listen`). */
   http: HttpServerSettings;
+  /** The admin server's live page (workers/admin/live/): the services its poller reads. */
+  live: {
+    pollMs: number;
+    readerUrl: string;
+    consumerUrl: string;
+    workerUrl: string;
+    airflowUrl: string;
+    /** The Airflow UI's address as a browser reaches it (links on the page); default: airflowUrl. */
+    airflowPublicUrl: string;
+    airflowUser: string;
+    /** SimpleAuthManager's passwords file; without it no DAG runs are read. */
+    airflowPasswordsFile?: string;
+  };
 }
 
 export interface HttpServerSettings {
@@ -279,6 +304,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
     reader: { port: e.READER_PORT, dlqGroupId: e.READER_DLQ_GROUP },
+    live: {
+      pollMs: e.LIVE_POLL_MS,
+      readerUrl: trimSlash(e.LIVE_READER_URL),
+      consumerUrl: trimSlash(e.LIVE_CONSUMER_URL),
+      workerUrl: trimSlash(e.LIVE_WORKER_URL),
+      airflowUrl: trimSlash(e.LIVE_AIRFLOW_URL),
+      airflowPublicUrl: trimSlash(e.LIVE_AIRFLOW_PUBLIC_URL ?? e.LIVE_AIRFLOW_URL),
+      airflowUser: e.LIVE_AIRFLOW_USER,
+      ...(e.LIVE_AIRFLOW_PASSWORDS_FILE && { airflowPasswordsFile: e.LIVE_AIRFLOW_PASSWORDS_FILE }),
+    },
   };
 }
 
@@ -294,6 +329,8 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
     process.exit(1);
   }
 }
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 function configProblem(problem: string): never {
   throw new ConfigError(`invalid configuration:\n  - ${problem}`, [problem]);

@@ -20,6 +20,8 @@ check() {
 jest() { local project=$1; shift; npx jest --selectProjects "$project" --runInBand --json --outputFile="$results/jest-$project.json" "$@"; }
 
 step "typecheck" check typecheck npx tsc --noEmit
+# The live page's browser modules (live/) have a tsconfig of their own: the DOM, not Node.
+step "typecheck (live page)" check typecheck-live npx tsc --noEmit -p live
 step "lint" check lint bash -c 'npx eslint . && npx prettier --check . >/dev/null'
 step "unit" jest unit
 step "compose (parsed by compose-go, no engine needed)" jest compose

@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034 # svc_* are read by infra/stack.sh
-# The admin server (workers/admin-main.ts): the BullMQ dashboard at
-# /admin/queues behind basic auth, plus /healthz, /readyz, /metrics.
+# The admin server (workers/admin-main.ts): the live page at / and the BullMQ
+# dashboard at /admin/queues behind basic auth, plus /healthz, /readyz, /metrics.
 # Without ADMIN_PASSWORD it generates one into $STACK_DIR/admin-password
 # (mode 600, kept across restarts) and passes it to the process.
 ADMIN_HTTP_PORT="${ADMIN_PORT:-3000}"
@@ -23,10 +23,12 @@ svc_start() {
     cd "$REPO_DIR" || exit 1
     [[ -n "${ADMIN_PASSWORD:-}" ]] || ADMIN_PASSWORD="$(<"$file")"
     export ADMIN_PASSWORD
+    # The live page lists Airflow's DAG runs with the password Airflow generates (infra/services/90-airflow.sh).
+    export LIVE_AIRFLOW_PASSWORDS_FILE="${LIVE_AIRFLOW_PASSWORDS_FILE:-$STACK_DIR/airflow/simple_auth_manager_passwords.json.generated}"
     stack_redis_env
     stack_spawn node --import tsx workers/admin-main.ts
   )
-  echo "  admin: dashboard http://127.0.0.1:$ADMIN_HTTP_PORT/admin/queues (user ${ADMIN_USER:-admin}, password: $where)"
+  echo "  admin: live page http://127.0.0.1:$ADMIN_HTTP_PORT/, dashboard http://127.0.0.1:$ADMIN_HTTP_PORT/admin/queues (user ${ADMIN_USER:-admin}, password: $where)"
 }
 
 svc_healthy() { curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$ADMIN_HTTP_PORT/healthz"; }

@@ -388,7 +388,7 @@ describe('secrets', () => {
   it('gives each service only the secrets it uses: MongoDB root only to mongo, the app user to its clients', () => {
     expect(holders()).toEqual({
       'mongo-root-secret': ['mongo', 'secrets-init'],
-      'mongo-app-secret': ['airflow', 'consumer', 'mongo', 'mongo-express', 'secrets-init'],
+      'mongo-app-secret': ['admin', 'airflow', 'consumer', 'mongo', 'mongo-express', 'secrets-init'],
       'redis-secret': ['admin', 'airflow', 'api', 'redis', 'secrets-init', 'workers'],
       'admin-secret': ['admin', 'kafka-ui', 'mongo-express', 'secrets-init'],
     });
@@ -558,8 +558,9 @@ describe('the Node services', () => {
       expect(new URL(config.redis.url).hostname).toBe('redis');
       expect(new URL(config.api.url).host).toBe(`api:${loadConfig(withStandIns(env(services.api!))).api.port}`);
 
-      // Only the consumer uses MongoDB, so only it gets the app user's password file; with a stand-in the URL resolves.
-      if (name !== 'consumer') {
+      // Only the consumer and the admin server (its live page reads the latest documents) use MongoDB, so only they
+      // get the app user's password file; with a stand-in the URL resolves.
+      if (name !== 'consumer' && name !== 'admin') {
         expect({ name, passwordFile: serviceEnv.MONGO_PASSWORD_FILE }).toEqual({ name, passwordFile: undefined });
         continue;
       }
@@ -688,7 +689,10 @@ describe('the images', () => {
     expect(read('.ci/run')).toMatch(/^make install$/m);
     expect(read('Makefile')).toMatch(/^\tnpm install --no-audit --no-fund$/m);
     expect(args(build!, 'RUN')).toEqual(['npm ci --no-audit --no-fund', 'npm run build']);
-    expect(JSON.parse(read('package.json')).scripts.build).toBe('tsc -p tsconfig.build.json');
+    // The second step bundles the live page (live/) into dist/live/: the runtime image has no esbuild.
+    expect(JSON.parse(read('package.json')).scripts.build).toBe(
+      'tsc -p tsconfig.build.json && node --import tsx scripts/build-live-page.ts',
+    );
 
     expect(args(runtime!, 'RUN')).toEqual([expect.stringMatching(/^npm ci --omit=dev\b/)]);
     expect(args(runtime!, 'COPY')).toContain('--from=build /app/dist ./dist');

@@ -1,6 +1,7 @@
 /**
  * The admin server (port 3000, docs/ARCHITECTURE.md §5a and §8): the BullMQ dashboard
- * (bull-board) at /admin/queues behind basic auth, and the ops routes
+ * (bull-board) at /admin/queues and the live page of the pipeline at /
+ * (live/routes.ts: Server-Sent Events from one poller), both behind basic auth, and the ops routes
  * /healthz, /readyz (Redis answers) and /metrics (jobs by state, a bounded
  * cost per scrape: queue-metrics.ts).
  *
@@ -20,12 +21,16 @@ import { notFound } from '../../lib/http/not-found';
 import { opsRoutes } from '../../lib/http/ops-routes';
 import { requestContext } from '../../lib/http/request-context';
 import { securityHeaders } from '../../lib/http/security-headers';
+import { createKafka } from '../../lib/kafka/client';
 import type { Logger } from '../../lib/logger';
+import { createMongoClient } from '../../lib/mongo';
 import { closeServer, createMetricsRegistry } from '../../lib/observability';
 import { Shutdown } from '../../lib/shutdown';
 import { createQueue, type ProducerQueue } from '../queue';
 import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from '../redis';
 import { basicAuth } from './basic-auth';
+import { LivePoller, type LivePollerOptions } from './live/poller';
+import { liveRoutes } from './live/routes';
 import { registerQueueMetrics } from './queue-metrics';
 
 export interface AdminOptions {
@@ -39,6 +44,8 @@ export interface AdminOptions {
   metricsCacheMs?: number;
   /** Longest wait for one shutdown step, in ms. Default: 5_000. */
   stopStepTimeoutMs?: number;
+  /** The live page's poller (workers/admin/live/poller.ts). Default: {} (its defaults, LIVE_POLL_MS). */
+  live?: LivePollerOptions;
 }
 
 export interface AdminServer {
@@ -47,13 +54,15 @@ export interface AdminServer {
   port: number;
   /** The queue the dashboard shows (a client of the producer-jobs queue). */
   queue: ProducerQueue;
+  /** The live page's one poller (its reads count in /metrics as live_page_reads_total). */
+  live: LivePoller;
   /** Its cleanup steps; `admin-main.ts` runs them on SIGTERM. */
   shutdown: Shutdown;
   /** Stop listening, close the queue and Redis. Calling it again returns the same promise. */
   stop(): Promise<boolean>;
 }
 
-const DEFAULTS = { basePath: '/admin/queues', metricsCacheMs: 1_000, stopStepTimeoutMs: 5_000 };
+const DEFAULTS = { basePath: '/admin/queues', metricsCacheMs: 1_000, stopStepTimeoutMs: 5_000, live: {} };
 
 function validate(options: Required<AdminOptions>): void {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)
@@ -96,6 +105,23 @@ export async function startAdmin(config: Config, log: Logger, options: AdminOpti
   const registry = createMetricsRegistry('workers-admin');
   registerQueueMetrics(registry, queue, { cacheMs: settings.metricsCacheMs });
 
+  // The live page reads Kafka and the store itself; both clients connect on the first page's first read.
+  const kafka = createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-admin-live` });
+  const mongo = createMongoClient(config.mongo);
+  const live = new LivePoller(
+    {
+      config,
+      log: log.child({ component: 'live-page' }),
+      queue,
+      kafka,
+      db: mongo.db(config.mongo.db),
+      registry,
+      redisAnswers: () => redisAnswers(redis),
+      dashboardPath: settings.basePath,
+    },
+    settings.live,
+  );
+
   const board = new ExpressAdapter().setBasePath(settings.basePath);
   createBullBoard({
     queues: [new BullMQAdapter(queue, { description: 'somedata and footdata producer jobs' })],
@@ -108,7 +134,7 @@ export async function startAdmin(config: Config, log: Logger, options: AdminOpti
   app.use(requestContext(log));
   app.use(securityHeaders(DASHBOARD_HELMET));
   app.use(opsRoutes({ service: 'workers-admin', registry, readiness: { redis: () => redisAnswers(redis) } }));
-  app.get('/', (_req, res) => res.redirect(settings.basePath));
+  app.use(liveRoutes({ poller: live, log, auth, readerUrl: config.live.readerUrl }));
   app.use(settings.basePath, auth, board.getRouter());
   app.use(notFound());
   app.use(errorHandler(log));
@@ -119,6 +145,7 @@ export async function startAdmin(config: Config, log: Logger, options: AdminOpti
     listening = await listen(app, { port: settings.port, http: config.http, host: settings.host });
   } catch (error) {
     await shutdown
+      .add('mongo client', () => mongo.close())
       .add('queue', () => queue.close())
       .add('redis', () => closeRedis(redis))
       .run('failed to listen');
@@ -126,7 +153,9 @@ export async function startAdmin(config: Config, log: Logger, options: AdminOpti
   }
   const { server, port, url } = listening;
   shutdown
+    .add('live page poller', () => live.stop())
     .add('http server', () => closeServer(server))
+    .add('mongo client', () => mongo.close())
     .add('queue', () => queue.close())
     .add('redis', () => closeRedis(redis));
   log.info({ port, dashboard: `${url}${settings.basePath}` }, 'admin server listening');
@@ -134,6 +163,7 @@ export async function startAdmin(config: Config, log: Logger, options: AdminOpti
     url,
     port,
     queue,
+    live,
     shutdown,
     stop: () => shutdown.run('stop'),
   };

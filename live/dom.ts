@@ -1,0 +1,63 @@
+/**
+ * Building the page's elements: text always goes in as text (never as HTML),
+ * since team names, terms and error messages come from the data.
+ */
+type Child = Node | string | number | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | undefined>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (name === 'class') element.className = String(value);
+    else element.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children)
+    if (child !== null && child !== undefined && child !== false)
+      element.append(child instanceof Node ? child : String(child));
+  return element;
+}
+
+/** Replace the content of the element with this id. */
+export function fill(id: string, ...children: Child[]): void {
+  const target = document.getElementById(id);
+  if (!target) return;
+  target.replaceChildren(
+    ...children
+      .filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
+}
+
+/** A table with a caption-less header row; `empty` shown as one row when there are no rows. */
+export function table(headers: string[], rows: HTMLTableRowElement[], empty: string): HTMLTableElement {
+  const body = rows.length ? rows : [h('tr', { class: 'empty' }, h('td', { colspan: headers.length }, empty))];
+  return h(
+    'table',
+    {},
+    h('thead', {}, h('tr', {}, ...headers.map((header) => h('th', { scope: 'col' }, header)))),
+    h('tbody', {}, ...body),
+  );
+}
+
+/** "14:03:27 UTC" (the page's times are UTC, as the pipeline's). */
+export function clock(iso: string | null | undefined): string {
+  if (!iso) return '–';
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? '–' : `${new Date(time).toISOString().slice(11, 19)} UTC`;
+}
+
+/** A count with thousands separators. */
+export function count(value: number | null | undefined): string {
+  return value === null || value === undefined ? '–' : value.toLocaleString('en-US');
+}
+
+/** events/s with one decimal below 10. */
+export function rate(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '–';
+  return value < 10 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
+}
