@@ -10,7 +10,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import { commandOf, numberOption, parseCommandLine, runCli, UsageError } from '../lib/cli';
-import { ROUTINE_CLI_OPTIONS } from '../producers/routines/routine';
+import { ROUTINE_CLI_OPTIONS } from './routines/routine';
 import { loadConfigOrExit } from '../lib/config';
 import { redactUrl } from '../lib/redact';
 import { parseJobData } from './jobs';

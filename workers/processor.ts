@@ -16,7 +16,7 @@ import { describeError, UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { defaultShouldRetry } from '../lib/retry';
 import { Source } from '../lib/schemas';
-import { mergeLastOffsets, type RecordPosition } from '../producers/routines/routine';
+import { mergeLastOffsets, type RecordPosition } from './routines/routine';
 import { parseJobData, type Carried, type JobHandlers } from './jobs';
 import { failedShare } from './jobs/failure-share';
 import type { WorkerMetrics } from './metrics';

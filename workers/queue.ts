@@ -15,8 +15,8 @@
  */
 import { Queue, QueueEvents, type ConnectionOptions, type DefaultJobOptions, type JobsOptions } from 'bullmq';
 import type { Config } from '../lib/config';
-import type { FootdataRoutineResult } from '../producers/routines/footdata';
-import { ROUTINE_NAMES, type RoutineProgress, type RoutineResult } from '../producers/routines/routine';
+import type { FootdataRoutineResult } from './routines/footdata';
+import { ROUTINE_NAMES, type RoutineProgress, type RoutineResult } from './routines/routine';
 import jobOptions from './job-options.json';
 import type { FootdataJobInput } from './jobs/footdata';
 import type { SomedataJobInput } from './jobs/somedata';
