@@ -1,7 +1,7 @@
 /**
  * The worker process: takes `somedata` and `footdata` jobs from the
  * producer-jobs queue and runs them through the producer routines, with
- * retries (job-options.json + backoff.ts), stalled-job recovery, a shared
+ * retries (DEFAULT_JOB_OPTIONS in queue.ts: BullMQ's jittered exponential backoff), stalled-job recovery, a shared
  * rate budget for footdata, progress, and its own /healthz, /readyz and
  * /metrics (WORKER_PORT).
  *
@@ -15,7 +15,6 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { closeServer, createMetricsRegistry, serverPort, startOpsServer } from '../lib/observability';
 import { Shutdown } from '../lib/shutdown';
-import { jobBackoffStrategy } from './backoff';
 import type { JobHandlers } from './jobs';
 import { createProducerHandlers, type ProducerHandlers } from './jobs/handlers';
 import { createWorkerMetrics } from './metrics';
@@ -150,7 +149,6 @@ export async function startWorker(
       stalledInterval: settings.stalledIntervalMs,
       maxStalledCount: settings.maxStalledCount,
       lockDuration: settings.lockDurationMs,
-      settings: { backoffStrategy: jobBackoffStrategy },
       // For jobs added without options (the defaults travel with each job; these only fill the gap).
       removeOnComplete: DEFAULT_JOB_OPTIONS.removeOnComplete,
       removeOnFail: DEFAULT_JOB_OPTIONS.removeOnFail,

@@ -109,7 +109,7 @@ describe('failures', () => {
       const job = await failing.add(
         'footdata',
         {},
-        { attempts: 3, backoff: { type: 'jittered-exponential', delay: 300 } },
+        { attempts: 3, backoff: { type: 'exponential', delay: 300, jitter: 0.5 } },
       );
       await expect(job.waitUntilFinished(failing.events, 30_000)).rejects.toThrow(/502/);
 
@@ -147,7 +147,7 @@ describe('failures', () => {
       const job = await recovering.add(
         'footdata',
         {},
-        { attempts: 3, backoff: { type: 'jittered-exponential', delay: 200 } },
+        { attempts: 3, backoff: { type: 'exponential', delay: 200, jitter: 0.5 } },
       );
       const result = await job.waitUntilFinished(recovering.events, 30_000);
       expect(result.published).toBe(fake.matches.length);

@@ -6,8 +6,8 @@
  * carry the job and run to the event.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
 import { validate } from '../../lib/http/validate';
+import { SomedataJobData } from '../jobs/somedata';
 import { checkOrigin, Tally, type RoutineOptions, type RoutineResult } from './routine';
 
 export const VEHICLES = [
@@ -40,11 +40,8 @@ export interface SomedataRoutineOptions extends RoutineOptions {
   requestTimeoutMs?: number;
 }
 
-const Timing = z.object({
-  durationSec: z.number().positive().max(86_400),
-  intervalSec: z.number().min(0).max(3_600),
-  maxEvents: z.int().min(1).max(10_000_000).optional(),
-});
+/** The bounds of a somedata job's data (workers/jobs/somedata.ts), the one place they are written. */
+const Timing = SomedataJobData.pick({ durationSec: true, intervalSec: true, maxEvents: true });
 
 export async function produceSomedata(options: SomedataRoutineOptions): Promise<RoutineResult> {
   const timing = validate(Timing, options, 'options');
