@@ -20,14 +20,14 @@ Redis is found, in order:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+import pipeline_contracts
 
 if TYPE_CHECKING:
     from bullmq import Queue
@@ -35,26 +35,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
-DEFAULT_QUEUE_NAME = "producer-jobs"
+# QUEUE_NAME's default, as the Node services have it (contracts/queue.json).
+DEFAULT_QUEUE_NAME = pipeline_contracts.default_queue_name()
 DEFAULT_PREFIX = "bull"
 
-# An event's runId (lib/schemas/envelope.ts RunId): the worker rejects anything else.
-RUN_ID_PATTERN = re.compile(r"^[\w:.+\-@ ]{1,250}$")
-# A custom BullMQ job id: no ':' (BullMQ's key separator), and it must fit the
-# events' source "job:<jobId>" (^job:[A-Za-z0-9:._-]{1,200}$).
+# A custom BullMQ job id: no ':' (BullMQ's key separator), and "job:<jobId>"
+# must fit the events' source (contracts/event-envelope.schema.json).
 JOB_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
-
-# The workers' default job options (workers/job-options.json), which the Node
-# Queue applies itself but a Python client must send. Read from that file when
-# it is there (the repository checkout); this copy is the fallback, and a test
-# keeps the two equal.
-JOB_OPTIONS_FILE = Path(__file__).resolve().parents[2] / "workers" / "job-options.json"
-FALLBACK_JOB_OPTIONS: dict[str, Any] = {
-    "attempts": 5,
-    "backoff": {"type": "jittered-exponential", "delay": 2000},
-    "removeOnComplete": {"age": 604800, "count": 1000},
-    "removeOnFail": {"age": 1209600, "count": 5000},
-}
 
 # Job states (BullMQ getState) in which no worker has taken the job yet, or it
 # waits between two attempts.
@@ -126,13 +113,30 @@ def redact_url(url: str) -> str:
 
 
 def check_run_id(run_id: str) -> str:
-    if not RUN_ID_PATTERN.match(run_id or ""):
+    """The run id, when the events can carry it (contracts/run-id.schema.json, the worker's own rule)."""
+    problem = pipeline_contracts.run_id_problem(run_id)
+    if problem:
+        shown = run_id if len(run_id or "") <= 60 else f"{run_id[:60]}... ({len(run_id)} characters)"
         raise BullMQClientError(
-            f"run id {run_id!r} cannot be stamped on events: it must be 1-250 letters, digits, "
+            f"run id {shown!r} cannot be stamped on events: it must be 1-250 ASCII letters, digits, "
             "spaces or : . + - @ _ (trigger the run with such a run id)",
             retriable=False,
         )
     return run_id
+
+
+def check_job_data(job_name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """
+    The data, when the worker will accept it (contracts/job-data/<job>.schema.json):
+    a job it refuses fails at once in the worker, so it is refused here, before
+    anything is enqueued. Job names the contracts do not know are not checked.
+    """
+    if job_name not in pipeline_contracts.job_names():
+        return data
+    problems = pipeline_contracts.job_data_problems(job_name, data)
+    if problems:
+        raise BullMQClientError(f"invalid {job_name} job data: " + "; ".join(problems), retriable=False)
+    return data
 
 
 def derive_job_id(dag_id: str, task_id: str, run_id: str, map_index: int = -1, first_try: int = 1) -> str:
@@ -171,12 +175,8 @@ def first_try_of_series(try_number: int | None, max_tries: int | None, retries: 
 
 
 def default_job_options() -> dict[str, Any]:
-    """The workers' default job options (workers/job-options.json, else the built-in copy)."""
-    path = Path(os.environ.get("BULLMQ_JOB_OPTIONS_FILE") or JOB_OPTIONS_FILE)
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        return json.loads(json.dumps(FALLBACK_JOB_OPTIONS))
+    """The workers' default job options (contracts/queue.json, from workers/queue.ts), a fresh copy."""
+    return pipeline_contracts.default_job_options()
 
 
 # ---------------------------------------------------------------- what a job is doing

@@ -52,8 +52,9 @@ class BullMQJobOperator(BaseOperator):
         defined. Default: `redis_default`.
     :param prefix: BullMQ key prefix. Default: `bull`.
     :param job_options: BullMQ job options merged over the workers' defaults
-        (workers/job-options.json: attempts 5, jittered exponential backoff from
-        2 s, completed jobs kept 7 days, failed 14). Default: none.
+        (contracts/queue.json, from workers/queue.ts: attempts 5, BullMQ's
+        exponential backoff from 2 s with jitter, completed jobs kept 7 days,
+        failed 14). Default: none.
     :param wait_timeout_sec: how long the trigger waits for the job (templated,
         seconds). Default: 600.
     :param poll_interval: seconds between two looks at the job. Default: 2.
@@ -159,7 +160,11 @@ class BullMQJobOperator(BaseOperator):
         data = self.job_data
         if not isinstance(data, Mapping):
             raise AirflowFailException(f"job_data must render to a mapping, got {type(data).__name__}: {data!r}")
-        return {**{k: v for k, v in data.items() if v is not None}, "runId": run_id}
+        data = {**{k: v for k, v in data.items() if v is not None}, "runId": run_id}
+        try:
+            return bullmq_client.check_job_data(self.job_name, data)
+        except bullmq_client.BullMQClientError as error:
+            raise AirflowFailException(str(error)) from error
 
     # ------------------------------------------------------------ worker side, after the trigger fired
 

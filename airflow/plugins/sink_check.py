@@ -57,6 +57,8 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
+import pipeline_contracts
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MONGO_URL = "mongodb://127.0.0.1:27017"
@@ -158,6 +160,9 @@ class SinkChecker:
     :param group: the sink's consumer group, for messages. Default: CONSUMER_GROUP or mongo-sink.
     """
 
+    # How each event type's documents are checked (see the module's docstring).
+    RULES = {"somedata": "_somedata", "footdata": "_footdata"}
+
     def __init__(
         self,
         db: Any,
@@ -196,9 +201,16 @@ class SinkChecker:
         that producer did not run). Returns a report; raises SinkCheckFailed.
         """
         checks = {name: CollectionCheck(name, int((r or {}).get("published", 0))) for name, r in results.items() if r is not None}
-        unknown = set(checks) - {"somedata", "footdata"}
+        # The event types of the envelope (contracts/event-envelope.schema.json): one topic and one collection each.
+        unknown = set(checks) - set(pipeline_contracts.event_types())
         if unknown:
-            raise ValueError(f"no sink rule for {sorted(unknown)}: only somedata and footdata")
+            raise ValueError(f"{sorted(unknown)}: no such event type (the envelope's are {pipeline_contracts.event_types()})")
+        unruled = set(checks) - set(self.RULES)
+        if unruled:
+            raise ValueError(f"no sink rule for the event type(s) {sorted(unruled)}: add one to SinkChecker")
+        problem = pipeline_contracts.run_id_problem(self.run_id)
+        if problem:
+            raise SinkCheckFailed(f"run id {self.run_id!r} is one no event can carry ({problem}): nothing to look for")
         if not checks:
             return {"runId": self.run_id, "checked": {}, "note": "no producer ran: nothing to verify"}
         started = self.clock()
@@ -247,7 +259,7 @@ class SinkChecker:
             check.ok, check.final = False, not error.retriable
             check.summary = f"{name}: cannot read the committed offsets of group {self.group}: {error}"
             return
-        (self._somedata if name == "somedata" else self._footdata)(check, result)
+        getattr(self, self.RULES[name])(check, result)
         behind = {p: committed.get(p, -1) for p, last in positions.items() if committed.get(p, -1) <= last}
         check.counts["committed"] = {str(p): committed.get(p, -1) for p in sorted(positions)}
         if behind:

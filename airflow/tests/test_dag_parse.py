@@ -91,6 +91,12 @@ def test_dag_settings(dag):
         "somedata_max_events": None,
         "verify_timeout_sec": 60,
     }
+    # Built from the job's schema in contracts/, not retyped: the same bounds the worker applies.
+    import pipeline_contracts
+
+    somedata = pipeline_contracts.job_data_schema("somedata")["properties"]
+    assert dag.params.get_param("somedata_duration_sec").schema["maximum"] == somedata["durationSec"]["maximum"]
+    assert dag.params.get_param("somedata_max_events").schema["maximum"] == somedata["maxEvents"]["maximum"]
 
 
 @pytest.mark.parametrize("value,schedule", [("0 * * * *", "0 * * * *"), ("@hourly", "@hourly"), ("none", None)])

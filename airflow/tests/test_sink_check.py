@@ -108,6 +108,13 @@ def test_events_still_arriving_are_waited_for(db):
     assert report["checked"]["somedata"]["stored"] == 5
 
 
+def test_only_the_envelopes_event_types_and_run_ids_it_can_carry_are_checked(db):
+    with pytest.raises(ValueError, match="no such event type"):
+        checker(db).verify({"somedata": sent(5), "matches": sent(1)})
+    with pytest.raises(sink_check.SinkCheckFailed, match="no event can carry"):
+        sink_check.SinkChecker(db, "manual__café", committed=lambda t, p: {}).verify({"somedata": sent(5)})
+
+
 def test_nothing_to_verify_when_no_producer_ran(db):
     report = checker(db).verify({"somedata": None, "footdata": None})
     assert report["note"] == "no producer ran: nothing to verify"
