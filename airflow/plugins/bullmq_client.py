@@ -10,9 +10,10 @@ them: this module is imported while DAG files are parsed, and parsing must
 stay fast and touch no connection.
 
 Redis is found, in order:
-  1. the Airflow connection `redis_conn_id` (default `redis_default`), e.g.
-     AIRFLOW_CONN_REDIS_DEFAULT='redis://:password@127.0.0.1:6379/0'
-     (extra `{"ssl": true}` for TLS);
+  1. the Airflow connection `redis_conn_id` (default `redis_default`), read by
+     the Redis provider's RedisHook with its usual fields (host, port, login,
+     password; extra `db`, `ssl`, `ssl_cert_reqs`, `ssl_ca_certs`, ...), e.g.
+     AIRFLOW_CONN_REDIS_DEFAULT='redis://:password@127.0.0.1:6379?db=0';
   2. the REDIS_URL environment variable (the one the Node services read);
   3. redis://127.0.0.1:6379.
 """
@@ -25,7 +26,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import pipeline_contracts
 
@@ -60,18 +60,31 @@ class BullMQClientError(Exception):
 # ---------------------------------------------------------------- where Redis is
 
 
-def redis_url_from_connection(conn: Any) -> str:
-    """A redis:// URL from an Airflow Connection (host, port, login, password, schema = db)."""
-    extra = conn.extra_dejson or {}
-    ssl = str(extra.get("ssl", "")).lower() in ("1", "true", "yes")
-    scheme = "rediss" if ssl else "redis"
-    auth = ""
-    if conn.password:
-        auth = f"{quote(conn.login or '', safe='')}:{quote(conn.password, safe='')}@"
-    elif conn.login:
-        auth = f"{quote(conn.login, safe='')}@"
-    db = conn.schema or extra.get("db") or "0"
-    return f"{scheme}://{auth}{conn.host or '127.0.0.1'}:{conn.port or 6379}/{db}"
+# What bullmq's redis.asyncio client takes from the connection RedisHook builds.
+_REDIS_FIELDS = ("host", "port", "username", "password", "db")
+_REDIS_SSL_FIELDS = ("ssl_cert_reqs", "ssl_ca_certs", "ssl_keyfile", "ssl_certfile", "ssl_check_hostname")
+
+
+def redis_options_from_hook(conn_id: str) -> dict[str, Any]:
+    """
+    The Airflow connection `conn_id` read by RedisHook (apache-airflow-providers-redis):
+    host, port, login, password, extra `db` and the extra's `ssl*` fields, as
+    Airflow documents them. Raises AirflowNotFoundException when there is none.
+    The hook's client is synchronous; its settings go to bullmq's asyncio client.
+    """
+    from airflow.providers.redis.hooks.redis import RedisHook
+    from redis.connection import SSLConnection
+
+    client = RedisHook(redis_conn_id=conn_id).get_conn()  # builds the client, connects on first use only
+    pool = client.connection_pool
+    kwargs = pool.connection_kwargs
+    options = {k: kwargs[k] for k in _REDIS_FIELDS if kwargs.get(k) not in (None, "")}
+    options.setdefault("host", "127.0.0.1")
+    if issubclass(pool.connection_class, SSLConnection):
+        options["ssl"] = True
+        options.update({k: kwargs[k] for k in _REDIS_SSL_FIELDS if kwargs.get(k) is not None})
+    client.close()
+    return options
 
 
 def _fallback_redis_url(conn_id: str) -> tuple[str, str]:
@@ -80,28 +93,30 @@ def _fallback_redis_url(conn_id: str) -> tuple[str, str]:
     return url, f"{source} (no Airflow connection '{conn_id}')"
 
 
-def resolve_redis_url(conn_id: str) -> tuple[str, str]:
-    """(url, where it came from) for the operator, which runs in a worker."""
-    from airflow.sdk import BaseHook
+def resolve_redis(conn_id: str) -> tuple[str | dict[str, Any], str]:
+    """(bullmq connection: options or URL, where it came from) for the operator, which runs in a worker."""
     from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
-        conn = BaseHook.get_connection(conn_id)
+        return redis_options_from_hook(conn_id), f"Airflow connection '{conn_id}'"
     except AirflowNotFoundException:
         return _fallback_redis_url(conn_id)
-    return redis_url_from_connection(conn), f"Airflow connection '{conn_id}'"
 
 
-async def aresolve_redis_url(conn_id: str) -> tuple[str, str]:
-    """The same, for the trigger, which runs in the triggerer's event loop."""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
+async def aresolve_redis(conn_id: str) -> tuple[str | dict[str, Any], str]:
+    """The same, for the trigger: the hook reads the connection synchronously, so off the event loop."""
+    from asgiref.sync import sync_to_async
 
-    try:
-        conn = await BaseHook.aget_connection(conn_id)
-    except AirflowNotFoundException:
-        return _fallback_redis_url(conn_id)
-    return redis_url_from_connection(conn), f"Airflow connection '{conn_id}'"
+    return await sync_to_async(resolve_redis)(conn_id)
+
+
+def describe_redis(target: str | dict[str, Any]) -> str:
+    """Where Redis is, safe to log (no password)."""
+    if isinstance(target, str):
+        return redact_url(target)
+    scheme = "rediss" if target.get("ssl") else "redis"
+    user = f"{target['username']}@" if target.get("username") else ""
+    return f"{scheme}://{user}{target.get('host')}:{target.get('port') or 6379}/{target.get('db') or 0}"
 
 
 def redact_url(url: str) -> str:
@@ -217,11 +232,11 @@ class JobSnapshot:
         }
 
 
-def open_queue(redis_url: str, queue_name: str, prefix: str = DEFAULT_PREFIX) -> Queue:
-    """A bullmq Queue (a client: it adds and reads jobs, it does not process them). Close it."""
+def open_queue(redis: str | dict[str, Any], queue_name: str, prefix: str = DEFAULT_PREFIX) -> Queue:
+    """A bullmq Queue on `redis` (a URL or redis.asyncio options); a client that adds and reads jobs. Close it."""
     from bullmq import Queue
 
-    return Queue(queue_name, {"connection": redis_url, "prefix": prefix})
+    return Queue(queue_name, {"connection": redis, "prefix": prefix})
 
 
 async def snapshot(queue: Queue, job_id: str) -> JobSnapshot:

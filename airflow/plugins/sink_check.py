@@ -40,10 +40,9 @@ Works on FerretDB 1.24 (count_documents and find only). pymongo is imported
 inside the functions: DAG parsing imports this module.
 
 MongoDB is found, in order: the Airflow connection `mongo_conn_id` (default
-`mongo_default`, e.g. AIRFLOW_CONN_MONGO_DEFAULT='mongodb://127.0.0.1:27017/pipeline',
-the path naming the database), then MONGO_URL (with the password of
-MONGO_PASSWORD_FILE when set), then mongodb://127.0.0.1:27017. The database:
-the connection's schema, else MONGO_DB, else `pipeline`.
+`mongo_default`, read by MongoHook: e.g. AIRFLOW_CONN_MONGO_DEFAULT='mongo://127.0.0.1:27017/pipeline',
+the path naming the database), then MONGO_URL, then mongodb://127.0.0.1:27017
+(`open_mongo`). The database: the connection's schema, else MONGO_DB, else `pipeline`.
 """
 
 from __future__ import annotations
@@ -55,7 +54,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import pipeline_contracts
 
@@ -72,48 +70,33 @@ class SinkCheckFailed(Exception):
 # ---------------------------------------------------------------- where MongoDB is
 
 
-def mongo_uri_from_connection(conn: Any) -> str:
-    extra = dict(conn.extra_dejson or {})
-    srv = conn.conn_type in ("mongodb+srv",) or str(extra.pop("srv", "")).lower() in ("1", "true")
-    scheme = "mongodb+srv" if srv else "mongodb"
-    auth = ""
-    if conn.login:
-        auth = quote(conn.login, safe="")
-        if conn.password:
-            auth += ":" + quote(conn.password, safe="")
-        auth += "@"
-    host = conn.host or "127.0.0.1"
-    netloc = f"{auth}{host}" if srv else f"{auth}{host}:{conn.port or 27017}"
-    query = urlencode({k: v for k, v in extra.items() if isinstance(v, (str, int, float, bool))})
-    return f"{scheme}://{netloc}/" + (f"?{query}" if query else "")
-
-
-def _with_password_file(url: str, password_file: str) -> str:
-    """MONGO_URL with the password of MONGO_PASSWORD_FILE filled in (as lib/mongo.ts does)."""
-    password = open(password_file, encoding="utf-8").read().strip()
-    parts = urlsplit(url)
-    if not parts.username:
-        raise SinkCheckFailed("MONGO_URL must name a user (mongodb://user@host:port) when MONGO_PASSWORD_FILE is set")
-    host = parts.netloc.rsplit("@", 1)[1]
-    netloc = f"{quote(parts.username, safe='')}:{quote(password, safe='')}@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
-def resolve_mongo(conn_id: str) -> tuple[str, str, str]:
-    """(uri, database, where it came from)."""
-    from airflow.sdk import BaseHook
+def open_mongo(conn_id: str, appname: str, **client_options: Any) -> tuple[Any, str, str]:
+    """
+    (pymongo client, database, where it came from). The Airflow connection
+    `conn_id` is read by the Mongo provider's MongoHook, with its usual fields
+    (host, port, login, password, schema = the database; extra `srv`, `ssl`,
+    `allow_insecure` and any MongoClient option, which win over
+    `client_options`). Without one: MONGO_URL as it is, else the default. A
+    password file (MONGO_PASSWORD_FILE) is not read here: the launchers turn it
+    into the connection with the services' own code (scripts/airflow-connections.ts).
+    Close the client.
+    """
     from airflow.sdk.exceptions import AirflowNotFoundException
 
     db_default = os.environ.get("MONGO_DB") or DEFAULT_DB
+    options = {"appname": appname, "serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000, **client_options}
     try:
-        conn = BaseHook.get_connection(conn_id)
+        from airflow.providers.mongo.hooks.mongo import MongoHook
+
+        hook = MongoHook(mongo_conn_id=conn_id)
     except AirflowNotFoundException:
+        from pymongo import MongoClient
+
         url = os.environ.get("MONGO_URL") or DEFAULT_MONGO_URL
-        if os.environ.get("MONGO_PASSWORD_FILE"):
-            url = _with_password_file(url, os.environ["MONGO_PASSWORD_FILE"])
         source = "MONGO_URL" if os.environ.get("MONGO_URL") else "the default"
-        return url, db_default, f"{source} (no Airflow connection '{conn_id}')"
-    return mongo_uri_from_connection(conn), conn.schema or db_default, f"Airflow connection '{conn_id}'"
+        return MongoClient(url, **options), db_default, f"{source} (no Airflow connection '{conn_id}')"
+    hook.extras = {**options, **hook.extras}
+    return hook.get_conn(), hook.connection.schema or db_default, f"Airflow connection '{conn_id}'"
 
 
 # ---------------------------------------------------------------- the check
@@ -366,12 +349,10 @@ def verify_run(
     log: Callable[[str], None] = log.info,
 ) -> dict[str, Any]:
     """Connect, check, close. Raises SinkCheckFailed with the numbers."""
-    from pymongo import MongoClient
     from pymongo.errors import PyMongoError
 
-    uri, db_name, source = resolve_mongo(mongo_conn_id)
+    client, db_name, source = open_mongo(mongo_conn_id, "kafka-pipeline-airflow")
     log(f"checking MongoDB database {db_name} (from {source}) for run {run_id}")
-    client = MongoClient(uri, appname="kafka-pipeline-airflow", serverSelectionTimeoutMS=5000, connectTimeoutMS=5000)
     try:
         checker = SinkChecker(client[db_name], run_id, timeout_sec=timeout_sec, poll_interval=poll_interval, log=log)
         try:

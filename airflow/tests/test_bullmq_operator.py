@@ -147,20 +147,26 @@ def test_job_data_the_worker_would_refuse_is_refused_before_it_is_enqueued(data,
     assert bullmq_client.check_job_data("somedata", {"durationSec": 3600, "runId": RUN_ID})
 
 
-def test_redis_url_is_built_from_an_airflow_connection():
-    conn = SimpleNamespace(
-        host="redis.local", port=6380, login=None, password="p@ss/word", schema="2", extra_dejson={"ssl": "true"}
+def test_redis_is_read_through_the_providers_hook_with_airflows_usual_fields(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_REDIS_HOOKED",
+        json.dumps({"conn_type": "redis", "host": "redis.local", "port": 6380, "password": "p@ss/word",
+                    "extra": {"db": 2, "ssl": True, "ssl_cert_reqs": "required"}}),
     )
-    assert bullmq_client.redis_url_from_connection(conn) == "rediss://:p%40ss%2Fword@redis.local:6380/2"
-    plain = SimpleNamespace(host=None, port=None, login=None, password=None, schema="", extra_dejson={})
-    assert bullmq_client.redis_url_from_connection(plain) == "redis://127.0.0.1:6379/0"
+    options, source = bullmq_client.resolve_redis("redis_hooked")
+    assert options == {"host": "redis.local", "port": 6380, "password": "p@ss/word", "db": 2,
+                       "ssl": True, "ssl_cert_reqs": "required", "ssl_check_hostname": True}
+    assert "redis_hooked" in source
+    assert bullmq_client.describe_redis(options) == "rediss://redis.local:6380/2"  # no password
     assert bullmq_client.redact_url("redis://u:secret@h:1/0") == "redis://u:[redacted]@h:1/0"
+    monkeypatch.setenv("AIRFLOW_CONN_REDIS_PLAIN", "redis://:pw@127.0.0.1:6379")
+    assert bullmq_client.resolve_redis("redis_plain")[0] == {"host": "127.0.0.1", "port": 6379, "password": "pw"}
 
 
 def test_redis_falls_back_to_REDIS_URL_without_a_connection(monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_REDIS_NOPE", raising=False)
     monkeypatch.setenv("REDIS_URL", "redis://elsewhere:6379")
-    url, source = bullmq_client.resolve_redis_url("redis_nope")
+    url, source = bullmq_client.resolve_redis("redis_nope")
     assert url == "redis://elsewhere:6379" and "REDIS_URL" in source
 
 

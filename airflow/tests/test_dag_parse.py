@@ -49,7 +49,7 @@ def dag():
 
 
 def test_the_dag_folder_parses_without_connections_or_client_libraries():
-    env = {**os.environ, "AIRFLOW_CONN_REDIS_DEFAULT": "redis://127.0.0.1:6379", "AIRFLOW_CONN_MONGO_DEFAULT": "mongodb://127.0.0.1:27017/pipeline"}
+    env = {**os.environ, "AIRFLOW_CONN_REDIS_DEFAULT": "redis://127.0.0.1:6379", "AIRFLOW_CONN_MONGO_DEFAULT": "mongo://127.0.0.1:27017/pipeline"}
     out = subprocess.run(
         [sys.executable, "-c", PARSE_PROBE, str(PLUGINS), str(DAGS)],
         capture_output=True, text=True, timeout=120, env=env, check=True,

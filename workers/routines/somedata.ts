@@ -6,6 +6,7 @@
  * carry the job and run to the event.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { validate } from '../../lib/http/validate';
 import { SomedataJobData } from '../jobs/somedata';
 import { checkOrigin, Tally, type RoutineOptions, type RoutineResult } from './routine';
@@ -41,7 +42,8 @@ export interface SomedataRoutineOptions extends RoutineOptions {
 }
 
 /** The bounds of a somedata job's data (workers/jobs/somedata.ts), the one place they are written. */
-const Timing = SomedataJobData.pick({ durationSec: true, intervalSec: true, maxEvents: true });
+// Not strict as the job data is: the routine's options hold more than these three.
+const Timing = z.object(SomedataJobData.pick({ durationSec: true, intervalSec: true, maxEvents: true }).shape);
 
 export async function produceSomedata(options: SomedataRoutineOptions): Promise<RoutineResult> {
   const timing = validate(Timing, options, 'options');
