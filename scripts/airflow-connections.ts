@@ -5,7 +5,7 @@
  * by the code that applies them for the services (lib/config.ts, lib/mongo.ts
  * `resolveMongoUrl`), so the password-file rules are written once. Prints
  * `AIRFLOW_CONN_REDIS_DEFAULT=<json>` and `AIRFLOW_CONN_MONGO_DEFAULT=<json>`
- * lines (Airflow's JSON connection format, read by RedisHook and MongoHook);
+ * lines (Airflow's JSON connection format; redis_default is read by RedisHook);
  * infra/services/90-airflow.sh exports them. It prints passwords: never log it.
  */
 import { loadConfigOrExit, type Config } from '../lib/config';

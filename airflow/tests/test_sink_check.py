@@ -225,7 +225,7 @@ def test_both_collections_are_reported_together(db):
 # ---------------------------------------------------------------- where MongoDB is
 
 
-def test_mongo_is_read_through_the_providers_hook_with_airflows_usual_fields(monkeypatch):
+def test_mongo_is_read_from_the_airflow_connections_fields(monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_MONGO_HOOKED",
         json.dumps({"conn_type": "mongo", "host": "db", "port": 27018, "login": "app", "password": "s3cr:t",
