@@ -52,7 +52,7 @@ async function measure(base: Config, concurrency: number, count: number): Promis
   const queue = createQueue(config);
   const events = createQueueEvents(config);
   await events.waitUntilReady();
-  const worker = await startWorker(config, log, { concurrency, port: null, footdataBudget: null });
+  const worker = await startWorker(config, log, { concurrency, port: null });
   try {
     let finished = 0;
     let target = 0;

@@ -4,7 +4,15 @@
  * what the server accepts. Field rules come from the event schemas in lib/.
  */
 import { z } from 'zod';
-import { Match, RunId, Source, SomedataData, SomedataItems, SomedataNumber, MAX_NUMBER } from '../lib/schemas';
+import {
+  FOOTDATA_SOURCES,
+  RunId,
+  Source,
+  SomedataData,
+  SomedataItems,
+  SomedataNumber,
+  MAX_NUMBER,
+} from '../lib/schemas';
 
 /** `:data` of GET /somedata/:data. */
 export const SomedataParams = z.object({ data: SomedataData });
@@ -80,27 +88,8 @@ export const PublishedHeaders = z.object({
   'x-kafka-offset': z.string().meta({ description: 'Offset of the record in its partition (a number).' }),
 });
 
-export const FOOTDATA_SOURCES = ['football-data.org', 'simulator'] as const;
-export type FootdataSourceName = (typeof FOOTDATA_SOURCES)[number];
-
-export const FootdataResponse = z
-  .object({
-    source: z
-      .enum(FOOTDATA_SOURCES)
-      .meta({ description: 'Where the matches come from; `simulator` when no FOOT_TOKEN is set.' }),
-    stale: z
-      .boolean()
-      .meta({ description: 'True when the upstream is down or its budget is spent and this is the last good answer.' }),
-    fetchedAt: z.iso
-      .datetime({ offset: true })
-      .meta({ description: 'When these matches were fetched from the source.' }),
-    count: z.int().min(0),
-    matches: z.array(
-      Match.meta({ id: 'Match', description: 'One match as football-data.org v4 `/matches` returns it.' }),
-    ),
-  })
-  .meta({ id: 'FootdataResponse' });
-export type FootdataResponse = z.infer<typeof FootdataResponse>;
+// The /footdata answer is read by the workers too, so it lives with the other contracts in lib/schemas.
+export { FOOTDATA_SOURCES, FootdataResponse, type FootdataSourceName } from '../lib/schemas';
 
 export const FootdataHeaders = z.object({
   'x-cache': z

@@ -5,13 +5,13 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type AttemptOutcome = 'completed' | 'failed' | 'delayed';
+export type AttemptOutcome = 'completed' | 'failed';
 
 export function createWorkerMetrics(registry: Registry) {
   return {
     attempts: new Counter({
       name: 'worker_job_attempts_total',
-      help: 'Job attempts by job name and outcome: completed, failed (retried or not), delayed (over the rate budget).',
+      help: 'Job attempts by job name and outcome: completed, failed (retried or not).',
       labelNames: ['name', 'outcome'] as const,
       registers: [registry],
     }),

@@ -1,12 +1,11 @@
 /**
  * One attempt of one job, top to bottom: check the name, the id and the data
- * (unrecoverable when wrong: no retry can fix them) → take a slot of the job's
- * rate budget (or wait in `delayed`) → run the handler with progress and an
+ * (unrecoverable when wrong: no retry can fix them) → run the handler with progress and an
  * abort signal → add what earlier attempts published → return the result.
  * A failure the handler says is not retriable fails the job at once; any other
  * failure, an attempt where every record failed (the API or Kafka is down), or
  * an attempt cut short by its abort signal (shutdown, lost lock) spends one of
- * the job's attempts (BullMQ retries with backoff.ts): an interrupted job is
+ * the job's attempts (BullMQ retries with its exponential backoff): an interrupted job is
  * never completed. A retry goes on from the counts the earlier attempts saved
  * in the job's progress. A job whose failures, all attempts counted, pass its
  * `maxFailedShare` (jobs/failure-share.ts, default 5%) fails, unrecoverable.
@@ -16,13 +15,12 @@ import { describeError, UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { defaultShouldRetry } from '../lib/retry';
 import { Source } from '../lib/schemas';
-import { mergeLastOffsets, type RecordPosition } from '../producers/routines/routine';
+import { mergeLastOffsets, type RecordPosition } from './routines/routine';
 import { parseJobData, type Carried, type JobHandlers } from './jobs';
 import { failedShare } from './jobs/failure-share';
 import type { WorkerMetrics } from './metrics';
 import { ProgressReporter } from './progress';
 import { isJobName, JOB_NAMES, type JobData, type JobName, type JobResult } from './queue';
-import type { RedisRateBudget } from './redis-rate-budget';
 
 export type ProducerJob = Job<JobData, JobResult, JobName>;
 
@@ -30,8 +28,6 @@ export interface ProcessorOptions {
   handlers: JobHandlers;
   log: Logger;
   metrics?: WorkerMetrics;
-  /** Budgets of job starts by job name (footdata: the football upstream's). Default: none. */
-  budgets?: Partial<Record<JobName, RedisRateBudget>>;
   /** Least time between two progress writes of one job, in ms. Default: 500. */
   progressIntervalMs?: number;
 }
@@ -82,14 +78,14 @@ function percent(share: number): string {
 }
 
 export function createProcessor(options: ProcessorOptions) {
-  const { handlers, metrics, budgets = {} } = options;
+  const { handlers, metrics } = options;
 
   // Three declared parameters: BullMQ passes the abort signal only to processors that take one.
   return async function processJob(job: ProducerJob, token?: string, signal?: AbortSignal): Promise<JobResult> {
     const started = process.hrtime.bigint();
     const name = job.name;
     const log = options.log.child({ jobId: job.id, job: name, attempt: job.attemptsMade + 1 });
-    const observe = (outcome: 'completed' | 'failed' | 'delayed') => {
+    const observe = (outcome: 'completed' | 'failed') => {
       metrics?.attempts.inc({ name, outcome });
       metrics?.duration.observe({ name, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     };
@@ -105,17 +101,6 @@ export function createProcessor(options: ProcessorOptions) {
       );
     }
     const data = parseJobData(name, job.data);
-
-    const budget = budgets[name];
-    if (budget) {
-      const waitMs = await budget.take();
-      if (waitMs > 0) {
-        log.info({ waitMs, budget: budget.options }, 'job over its rate budget: delayed');
-        observe('delayed');
-        await job.moveToDelayed(Date.now() + waitMs, token);
-        throw new DelayedError();
-      }
-    }
 
     const carried = carriedFrom(job);
     const progress = new ProgressReporter(job, log, { minIntervalMs: options.progressIntervalMs ?? 500 });

@@ -4,20 +4,21 @@
  * default job options, and the factories every client uses: the worker, the
  * admin server, the CLI, the benchmark and the tests.
  *
- * Default job options live in `job-options.json` so the Airflow operator
- * (Python `bullmq`, which has no access to these defaults) can send the very
- * same ones with its jobs:
+ * The queue name's default and the default job options are emitted into
+ * contracts/queue.json (workers/contracts.ts, `npm run contracts`), so the
+ * Airflow operator (Python `bullmq`, which has no access to these defaults)
+ * sends the very same ones with its jobs:
  *
  *   attempts          5      a transient failure (API, Kafka or upstream down) is tried 5 times in all
- *   backoff           { type: 'jittered-exponential', delay: 2000 }  ~2 s, 4 s, 8 s, 16 s (backoff.ts)
+ *   backoff           BullMQ's exponential, delay 2 s, jitter 0.5: ~1-2 s, 2-4 s, 4-8 s, 8-16 s,
+ *                     so jobs that failed together (the API or Kafka was down) do not retry in step
  *   removeOnComplete  { age: 7 days, count: 1000 }   results stay readable for a week, bounded
  *   removeOnFail      { age: 14 days, count: 5000 }  failures stay longer, for post-mortems
  */
 import { Queue, QueueEvents, type ConnectionOptions, type DefaultJobOptions, type JobsOptions } from 'bullmq';
 import type { Config } from '../lib/config';
-import type { FootdataRoutineResult } from '../producers/routines/footdata';
-import { ROUTINE_NAMES, type RoutineProgress, type RoutineResult } from '../producers/routines/routine';
-import jobOptions from './job-options.json';
+import type { FootdataRoutineResult } from './routines/footdata';
+import { ROUTINE_NAMES, type RoutineProgress, type RoutineResult } from './routines/routine';
 import type { FootdataJobInput } from './jobs/footdata';
 import type { SomedataJobInput } from './jobs/somedata';
 
@@ -50,8 +51,13 @@ export type JobResult = RoutineResult & {
 /** What a running job reports through `job.updateProgress`: the routine's progress, all attempts counted. */
 export type JobProgress = RoutineProgress | { published: number; failed: number; [detail: string]: unknown };
 
-/** The default options of every producer job (job-options.json). */
-export const DEFAULT_JOB_OPTIONS = jobOptions satisfies DefaultJobOptions;
+/** The default options of every producer job (see the table above; contracts/queue.json carries them to Airflow). */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 1_000 },
+  removeOnFail: { age: 14 * 24 * 3600, count: 5_000 },
+} as const satisfies DefaultJobOptions;
 
 /**
  * Where BullMQ connects (REDIS_URL). BullMQ opens and closes its own ioredis

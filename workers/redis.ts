@@ -1,8 +1,7 @@
 /**
  * A small ioredis client of our own beside BullMQ's connections, for what
- * BullMQ's client interface does not type: readiness pings and the footdata
- * rate budget's script. It fails fast while Redis is away (no offline queue),
- * so /readyz answers at once and a job never hangs on it; ioredis reconnects
+ * BullMQ's client interface does not type: readiness pings. It fails fast
+ * while Redis is away (no offline queue), so /readyz answers at once and a job never hangs on it; ioredis reconnects
  * by itself when Redis is back.
  */
 import { Redis } from 'ioredis';

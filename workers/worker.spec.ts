@@ -9,12 +9,8 @@ describe('startWorker', () => {
     const attempt = startWorker(loadConfig({}), log, {
       concurrency: 0,
       lockDurationMs: 10,
-      footdataBudget: { max: 0, durationMs: 60_000 },
     });
     await expect(attempt).rejects.toThrow(/concurrency must be an integer >= 1 \(got 0\); set WORKER_CONCURRENCY/);
     await expect(attempt).rejects.toThrow(/lockDurationMs must be an integer >= 1000/);
-    await expect(attempt).rejects.toThrow(
-      /footdataBudget.max must be an integer >= 1 \(got 0\); set FOOTBALL_CALLS_PER_MINUTE/,
-    );
   });
 });

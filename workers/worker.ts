@@ -1,8 +1,8 @@
 /**
  * The worker process: takes `somedata` and `footdata` jobs from the
  * producer-jobs queue and runs them through the producer routines, with
- * retries (job-options.json + backoff.ts), stalled-job recovery, a shared
- * rate budget for footdata, progress, and its own /healthz, /readyz and
+ * retries (DEFAULT_JOB_OPTIONS in queue.ts: BullMQ's jittered exponential backoff), stalled-job recovery,
+ * progress, and its own /healthz, /readyz and
  * /metrics (WORKER_PORT).
  *
  * stop(): stop taking jobs, let the active ones finish for `drainTimeoutMs`,
@@ -15,14 +15,12 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { closeServer, createMetricsRegistry, serverPort, startOpsServer } from '../lib/observability';
 import { Shutdown } from '../lib/shutdown';
-import { jobBackoffStrategy } from './backoff';
 import type { JobHandlers } from './jobs';
 import { createProducerHandlers, type ProducerHandlers } from './jobs/handlers';
 import { createWorkerMetrics } from './metrics';
 import { createProcessor } from './processor';
 import { DEFAULT_JOB_OPTIONS, JOB_NAMES, redisConnection, type JobData, type JobName, type JobResult } from './queue';
 import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from './redis';
-import { RedisRateBudget } from './redis-rate-budget';
 
 export interface WorkerServiceOptions {
   /** Jobs this process runs at once. Default: WORKER_CONCURRENCY (4). */
@@ -50,11 +48,6 @@ export interface WorkerServiceOptions {
   lockDurationMs?: number;
   /** Least time between two progress writes of one job, in ms. Default: 500. */
   progressIntervalMs?: number;
-  /**
-   * footdata job starts allowed per window, all workers together (the football
-   * upstream budget); null: no budget. Default: FOOTBALL_CALLS_PER_MINUTE per 60_000 ms.
-   */
-  footdataBudget?: { max: number; durationMs: number } | null;
   /** The job handlers. Default: the producer routines (jobs/handlers.ts). Tests may replace some. */
   handlers?: Partial<JobHandlers>;
 }
@@ -87,7 +80,6 @@ function settingsFor(config: Config, options: WorkerServiceOptions): Settings {
     maxStalledCount: 2,
     lockDurationMs: 30_000,
     progressIntervalMs: 500,
-    footdataBudget: { max: config.football.callsPerMinute, durationMs: 60_000 },
     ...rest,
   };
 }
@@ -107,10 +99,6 @@ function validate(settings: Settings): void {
   intAtLeast('maxStalledCount', settings.maxStalledCount, 0);
   intAtLeast('lockDurationMs', settings.lockDurationMs, 1_000);
   intAtLeast('progressIntervalMs', settings.progressIntervalMs, 0);
-  if (settings.footdataBudget) {
-    intAtLeast('footdataBudget.max', settings.footdataBudget.max, 1, '; set FOOTBALL_CALLS_PER_MINUTE');
-    intAtLeast('footdataBudget.durationMs', settings.footdataBudget.durationMs, 1);
-  }
   if (problems.length > 0) throw new RangeError(`invalid worker options:\n  - ${problems.join('\n  - ')}`);
 }
 
@@ -130,9 +118,6 @@ export async function startWorker(
   const replacesAll = JOB_NAMES.every((name) => options.handlers?.[name]);
   const producers = replacesAll ? NO_PRODUCERS : await createProducerHandlers(config, log, registry);
   const handlers = { ...producers.handlers, ...options.handlers } as JobHandlers;
-  const budgets = settings.footdataBudget
-    ? { footdata: new RedisRateBudget(redis, { ...settings.footdataBudget, key: `bull:${queueName}:budget:footdata` }) }
-    : {};
 
   const worker = new Worker<JobData, JobResult, JobName>(
     queueName,
@@ -140,7 +125,6 @@ export async function startWorker(
       handlers,
       log,
       metrics: createWorkerMetrics(registry),
-      budgets,
       progressIntervalMs: settings.progressIntervalMs,
     }),
     {
@@ -150,7 +134,6 @@ export async function startWorker(
       stalledInterval: settings.stalledIntervalMs,
       maxStalledCount: settings.maxStalledCount,
       lockDuration: settings.lockDurationMs,
-      settings: { backoffStrategy: jobBackoffStrategy },
       // For jobs added without options (the defaults travel with each job; these only fill the gap).
       removeOnComplete: DEFAULT_JOB_OPTIONS.removeOnComplete,
       removeOnFail: DEFAULT_JOB_OPTIONS.removeOnFail,

@@ -32,9 +32,9 @@ produce_footdata ─┘
 A producer left out of `producers` is skipped. The schedule comes from
 `KAFKA_PIPELINE_SCHEDULE` (cron or preset; `none` for manual runs only;
 default every 5 minutes). Connections: `redis_default` and `mongo_default`
-(`AIRFLOW_CONN_REDIS_DEFAULT`, `AIRFLOW_CONN_MONGO_DEFAULT`), falling back to
-`REDIS_URL` and `MONGO_URL`/`MONGO_DB`; Kafka: `KAFKA_BROKERS`, `CONSUMER_GROUP`.
-The queue: `QUEUE_NAME` (default `producer-jobs`).
+(`AIRFLOW_CONN_REDIS_DEFAULT` read by RedisHook, `AIRFLOW_CONN_MONGO_DEFAULT`), falling back to `REDIS_URL` and `MONGO_URL`/`MONGO_DB`; Kafka: `KAFKA_BROKERS`, `CONSUMER_GROUP`.
+The queue: `QUEUE_NAME` (default `producer-jobs`). The params' bounds and
+defaults are the somedata job's own (`contracts/job-data/somedata.schema.json`).
 """
 
 from __future__ import annotations
@@ -48,8 +48,11 @@ from airflow.sdk import TriggerRule
 
 from bullmq_operator import BullMQJobOperator
 from pipeline_assets import TOPIC_COLLECTIONS
+from pipeline_contracts import default_queue_name, job_field, job_names
 
-PRODUCERS = ["somedata", "footdata"]
+# The job names, and below each Param's type, bounds and default, come from
+# contracts/ (written from the workers' zod schemas by `npm run contracts`).
+PRODUCERS = job_names()
 DEFAULT_SCHEDULE = "*/5 * * * *"
 
 
@@ -84,16 +87,14 @@ def schedule_from_env() -> str | None:
             description="Which producer jobs to run; the others are skipped.",
         ),
         "somedata_duration_sec": Param(
-            120, type="integer", minimum=1, maximum=3600, description="How long the somedata job sends traffic."
+            **job_field("somedata", "durationSec"), description="How long the somedata job sends traffic, in seconds."
         ),
         "somedata_interval_sec": Param(
-            10, type="number", minimum=0, maximum=3600, description="Pause between two requests; 0 = as fast as the API answers."
+            **job_field("somedata", "intervalSec"),
+            description="Pause between two requests, in seconds; 0 = as fast as the API answers.",
         ),
         "somedata_max_events": Param(
-            None,
-            type=["null", "integer"],
-            minimum=1,
-            maximum=1_000_000,
+            **job_field("somedata", "maxEvents"),
             description="Stop the somedata job after this many events (empty: only the duration bounds it).",
         ),
         "verify_timeout_sec": Param(
@@ -102,7 +103,7 @@ def schedule_from_env() -> str | None:
     },
 )
 def kafka_pipeline():
-    queue_name = os.environ.get("QUEUE_NAME") or "producer-jobs"
+    queue_name = os.environ.get("QUEUE_NAME") or default_queue_name()
 
     somedata = BullMQJobOperator(
         task_id="produce_somedata",

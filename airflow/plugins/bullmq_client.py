@@ -10,9 +10,10 @@ them: this module is imported while DAG files are parsed, and parsing must
 stay fast and touch no connection.
 
 Redis is found, in order:
-  1. the Airflow connection `redis_conn_id` (default `redis_default`), e.g.
-     AIRFLOW_CONN_REDIS_DEFAULT='redis://:password@127.0.0.1:6379/0'
-     (extra `{"ssl": true}` for TLS);
+  1. the Airflow connection `redis_conn_id` (default `redis_default`), read by
+     the Redis provider's RedisHook with its usual fields (host, port, login,
+     password; extra `db`, `ssl`, `ssl_cert_reqs`, `ssl_ca_certs`, ...), e.g.
+     AIRFLOW_CONN_REDIS_DEFAULT='redis://:password@127.0.0.1:6379?db=0';
   2. the REDIS_URL environment variable (the one the Node services read);
   3. redis://127.0.0.1:6379.
 """
@@ -20,14 +21,13 @@ Redis is found, in order:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+
+import pipeline_contracts
 
 if TYPE_CHECKING:
     from bullmq import Queue
@@ -35,26 +35,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
-DEFAULT_QUEUE_NAME = "producer-jobs"
+# QUEUE_NAME's default, as the Node services have it (contracts/queue.json).
+DEFAULT_QUEUE_NAME = pipeline_contracts.default_queue_name()
 DEFAULT_PREFIX = "bull"
 
-# An event's runId (lib/schemas/envelope.ts RunId): the worker rejects anything else.
-RUN_ID_PATTERN = re.compile(r"^[\w:.+\-@ ]{1,250}$")
-# A custom BullMQ job id: no ':' (BullMQ's key separator), and it must fit the
-# events' source "job:<jobId>" (^job:[A-Za-z0-9:._-]{1,200}$).
+# A custom BullMQ job id: no ':' (BullMQ's key separator), and "job:<jobId>"
+# must fit the events' source (contracts/event-envelope.schema.json).
 JOB_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
-
-# The workers' default job options (workers/job-options.json), which the Node
-# Queue applies itself but a Python client must send. Read from that file when
-# it is there (the repository checkout); this copy is the fallback, and a test
-# keeps the two equal.
-JOB_OPTIONS_FILE = Path(__file__).resolve().parents[2] / "workers" / "job-options.json"
-FALLBACK_JOB_OPTIONS: dict[str, Any] = {
-    "attempts": 5,
-    "backoff": {"type": "jittered-exponential", "delay": 2000},
-    "removeOnComplete": {"age": 604800, "count": 1000},
-    "removeOnFail": {"age": 1209600, "count": 5000},
-}
 
 # Job states (BullMQ getState) in which no worker has taken the job yet, or it
 # waits between two attempts.
@@ -73,18 +60,31 @@ class BullMQClientError(Exception):
 # ---------------------------------------------------------------- where Redis is
 
 
-def redis_url_from_connection(conn: Any) -> str:
-    """A redis:// URL from an Airflow Connection (host, port, login, password, schema = db)."""
-    extra = conn.extra_dejson or {}
-    ssl = str(extra.get("ssl", "")).lower() in ("1", "true", "yes")
-    scheme = "rediss" if ssl else "redis"
-    auth = ""
-    if conn.password:
-        auth = f"{quote(conn.login or '', safe='')}:{quote(conn.password, safe='')}@"
-    elif conn.login:
-        auth = f"{quote(conn.login, safe='')}@"
-    db = conn.schema or extra.get("db") or "0"
-    return f"{scheme}://{auth}{conn.host or '127.0.0.1'}:{conn.port or 6379}/{db}"
+# What bullmq's redis.asyncio client takes from the connection RedisHook builds.
+_REDIS_FIELDS = ("host", "port", "username", "password", "db")
+_REDIS_SSL_FIELDS = ("ssl_cert_reqs", "ssl_ca_certs", "ssl_keyfile", "ssl_certfile", "ssl_check_hostname")
+
+
+def redis_options_from_hook(conn_id: str) -> dict[str, Any]:
+    """
+    The Airflow connection `conn_id` read by RedisHook (apache-airflow-providers-redis):
+    host, port, login, password, extra `db` and the extra's `ssl*` fields, as
+    Airflow documents them. Raises AirflowNotFoundException when there is none.
+    The hook's client is synchronous; its settings go to bullmq's asyncio client.
+    """
+    from airflow.providers.redis.hooks.redis import RedisHook
+    from redis.connection import SSLConnection
+
+    client = RedisHook(redis_conn_id=conn_id).get_conn()  # builds the client, connects on first use only
+    pool = client.connection_pool
+    kwargs = pool.connection_kwargs
+    options = {k: kwargs[k] for k in _REDIS_FIELDS if kwargs.get(k) not in (None, "")}
+    options.setdefault("host", "127.0.0.1")
+    if issubclass(pool.connection_class, SSLConnection):
+        options["ssl"] = True
+        options.update({k: kwargs[k] for k in _REDIS_SSL_FIELDS if kwargs.get(k) is not None})
+    client.close()
+    return options
 
 
 def _fallback_redis_url(conn_id: str) -> tuple[str, str]:
@@ -93,28 +93,30 @@ def _fallback_redis_url(conn_id: str) -> tuple[str, str]:
     return url, f"{source} (no Airflow connection '{conn_id}')"
 
 
-def resolve_redis_url(conn_id: str) -> tuple[str, str]:
-    """(url, where it came from) for the operator, which runs in a worker."""
-    from airflow.sdk import BaseHook
+def resolve_redis(conn_id: str) -> tuple[str | dict[str, Any], str]:
+    """(bullmq connection: options or URL, where it came from) for the operator, which runs in a worker."""
     from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
-        conn = BaseHook.get_connection(conn_id)
+        return redis_options_from_hook(conn_id), f"Airflow connection '{conn_id}'"
     except AirflowNotFoundException:
         return _fallback_redis_url(conn_id)
-    return redis_url_from_connection(conn), f"Airflow connection '{conn_id}'"
 
 
-async def aresolve_redis_url(conn_id: str) -> tuple[str, str]:
-    """The same, for the trigger, which runs in the triggerer's event loop."""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
+async def aresolve_redis(conn_id: str) -> tuple[str | dict[str, Any], str]:
+    """The same, for the trigger: the hook reads the connection synchronously, so off the event loop."""
+    from asgiref.sync import sync_to_async
 
-    try:
-        conn = await BaseHook.aget_connection(conn_id)
-    except AirflowNotFoundException:
-        return _fallback_redis_url(conn_id)
-    return redis_url_from_connection(conn), f"Airflow connection '{conn_id}'"
+    return await sync_to_async(resolve_redis)(conn_id)
+
+
+def describe_redis(target: str | dict[str, Any]) -> str:
+    """Where Redis is, safe to log (no password)."""
+    if isinstance(target, str):
+        return redact_url(target)
+    scheme = "rediss" if target.get("ssl") else "redis"
+    user = f"{target['username']}@" if target.get("username") else ""
+    return f"{scheme}://{user}{target.get('host')}:{target.get('port') or 6379}/{target.get('db') or 0}"
 
 
 def redact_url(url: str) -> str:
@@ -126,13 +128,30 @@ def redact_url(url: str) -> str:
 
 
 def check_run_id(run_id: str) -> str:
-    if not RUN_ID_PATTERN.match(run_id or ""):
+    """The run id, when the events can carry it (contracts/run-id.schema.json, the worker's own rule)."""
+    problem = pipeline_contracts.run_id_problem(run_id)
+    if problem:
+        shown = run_id if len(run_id or "") <= 60 else f"{run_id[:60]}... ({len(run_id)} characters)"
         raise BullMQClientError(
-            f"run id {run_id!r} cannot be stamped on events: it must be 1-250 letters, digits, "
+            f"run id {shown!r} cannot be stamped on events: it must be 1-250 ASCII letters, digits, "
             "spaces or : . + - @ _ (trigger the run with such a run id)",
             retriable=False,
         )
     return run_id
+
+
+def check_job_data(job_name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """
+    The data, when the worker will accept it (contracts/job-data/<job>.schema.json):
+    a job it refuses fails at once in the worker, so it is refused here, before
+    anything is enqueued. Job names the contracts do not know are not checked.
+    """
+    if job_name not in pipeline_contracts.job_names():
+        return data
+    problems = pipeline_contracts.job_data_problems(job_name, data)
+    if problems:
+        raise BullMQClientError(f"invalid {job_name} job data: " + "; ".join(problems), retriable=False)
+    return data
 
 
 def derive_job_id(dag_id: str, task_id: str, run_id: str, map_index: int = -1, first_try: int = 1) -> str:
@@ -171,12 +190,8 @@ def first_try_of_series(try_number: int | None, max_tries: int | None, retries: 
 
 
 def default_job_options() -> dict[str, Any]:
-    """The workers' default job options (workers/job-options.json, else the built-in copy)."""
-    path = Path(os.environ.get("BULLMQ_JOB_OPTIONS_FILE") or JOB_OPTIONS_FILE)
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        return json.loads(json.dumps(FALLBACK_JOB_OPTIONS))
+    """The workers' default job options (contracts/queue.json, from workers/queue.ts), a fresh copy."""
+    return pipeline_contracts.default_job_options()
 
 
 # ---------------------------------------------------------------- what a job is doing
@@ -217,11 +232,11 @@ class JobSnapshot:
         }
 
 
-def open_queue(redis_url: str, queue_name: str, prefix: str = DEFAULT_PREFIX) -> Queue:
-    """A bullmq Queue (a client: it adds and reads jobs, it does not process them). Close it."""
+def open_queue(redis: str | dict[str, Any], queue_name: str, prefix: str = DEFAULT_PREFIX) -> Queue:
+    """A bullmq Queue on `redis` (a URL or redis.asyncio options); a client that adds and reads jobs. Close it."""
     from bullmq import Queue
 
-    return Queue(queue_name, {"connection": redis_url, "prefix": prefix})
+    return Queue(queue_name, {"connection": redis, "prefix": prefix})
 
 
 async def snapshot(queue: Queue, job_id: str) -> JobSnapshot:

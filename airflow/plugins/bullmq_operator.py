@@ -52,8 +52,9 @@ class BullMQJobOperator(BaseOperator):
         defined. Default: `redis_default`.
     :param prefix: BullMQ key prefix. Default: `bull`.
     :param job_options: BullMQ job options merged over the workers' defaults
-        (workers/job-options.json: attempts 5, jittered exponential backoff from
-        2 s, completed jobs kept 7 days, failed 14). Default: none.
+        (contracts/queue.json, from workers/queue.ts: attempts 5, BullMQ's
+        exponential backoff from 2 s with jitter, completed jobs kept 7 days,
+        failed 14). Default: none.
     :param wait_timeout_sec: how long the trigger waits for the job (templated,
         seconds). Default: 600.
     :param poll_interval: seconds between two looks at the job. Default: 2.
@@ -119,13 +120,13 @@ class BullMQJobOperator(BaseOperator):
         if timeout_sec <= 0:
             raise AirflowFailException(f"wait_timeout_sec must be positive, got {self.wait_timeout_sec!r}")
 
-        url, source = bullmq_client.resolve_redis_url(self.redis_conn_id)
+        redis, source = bullmq_client.resolve_redis(self.redis_conn_id)
         self.log.info(
             "adding BullMQ job %s '%s' to queue %s (Redis %s, from %s) with data %s",
-            job_id, self.job_name, self.queue_name, bullmq_client.redact_url(url), source, data,
+            job_id, self.job_name, self.queue_name, bullmq_client.describe_redis(redis), source, data,
         )
         try:
-            outcome = asyncio.run(self._enqueue(url, job_id, data, options))
+            outcome = asyncio.run(self._enqueue(redis, job_id, data, options))
         except bullmq_client.BullMQClientError as error:
             if error.retriable:
                 raise AirflowException(str(error)) from error
@@ -148,8 +149,8 @@ class BullMQJobOperator(BaseOperator):
             timeout=timedelta(seconds=timeout_sec) + DEFERRAL_GRACE,
         )
 
-    async def _enqueue(self, url: str, job_id: str, data: dict[str, Any], options: dict[str, Any]):
-        queue = bullmq_client.open_queue(url, self.queue_name, self.prefix)
+    async def _enqueue(self, redis: str | dict[str, Any], job_id: str, data: dict[str, Any], options: dict[str, Any]):
+        queue = bullmq_client.open_queue(redis, self.queue_name, self.prefix)
         try:
             return await bullmq_client.enqueue_once(queue, self.job_name, data, job_id, options)
         finally:
@@ -159,7 +160,11 @@ class BullMQJobOperator(BaseOperator):
         data = self.job_data
         if not isinstance(data, Mapping):
             raise AirflowFailException(f"job_data must render to a mapping, got {type(data).__name__}: {data!r}")
-        return {**{k: v for k, v in data.items() if v is not None}, "runId": run_id}
+        data = {**{k: v for k, v in data.items() if v is not None}, "runId": run_id}
+        try:
+            return bullmq_client.check_job_data(self.job_name, data)
+        except bullmq_client.BullMQClientError as error:
+            raise AirflowFailException(str(error)) from error
 
     # ------------------------------------------------------------ worker side, after the trigger fired
 

@@ -82,12 +82,12 @@ class BullMQJobTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         # Import bullmq (half a second) off the triggerer's event loop, which other triggers share.
         await asyncio.to_thread(importlib.import_module, "bullmq")
-        url, source = await bullmq_client.aresolve_redis_url(self.redis_conn_id)
+        redis, source = await bullmq_client.aresolve_redis(self.redis_conn_id)
         self.log.info(
             "waiting for BullMQ job %s on queue %s (Redis %s, from %s), at most %ss",
-            self.job_id, self.queue_name, bullmq_client.redact_url(url), source, self.timeout_sec,
+            self.job_id, self.queue_name, bullmq_client.describe_redis(redis), source, self.timeout_sec,
         )
-        queue = bullmq_client.open_queue(url, self.queue_name, self.prefix)
+        queue = bullmq_client.open_queue(redis, self.queue_name, self.prefix)
         started = time.monotonic()
         last_state = None
         try:

@@ -309,12 +309,9 @@ def ensure_indexes(db: Any) -> None:
 
 def open_db(mongo_conn_id: str = "mongo_default", database: str | None = None):
     """(client, db) from the same sources as verify_sink (plugins/sink_check.py)."""
-    from pymongo import MongoClient
+    from sink_check import open_mongo
 
-    from sink_check import resolve_mongo
-
-    uri, db_name, _ = resolve_mongo(mongo_conn_id)
-    client = MongoClient(uri, appname="kafka-pipeline-insights", serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, tz_aware=True)
+    client, db_name, _ = open_mongo(mongo_conn_id, "kafka-pipeline-insights", tz_aware=True)
     return client, client[database or db_name]
 
 

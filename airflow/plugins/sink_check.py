@@ -40,10 +40,9 @@ Works on FerretDB 1.24 (count_documents and find only). pymongo is imported
 inside the functions: DAG parsing imports this module.
 
 MongoDB is found, in order: the Airflow connection `mongo_conn_id` (default
-`mongo_default`, e.g. AIRFLOW_CONN_MONGO_DEFAULT='mongodb://127.0.0.1:27017/pipeline',
-the path naming the database), then MONGO_URL (with the password of
-MONGO_PASSWORD_FILE when set), then mongodb://127.0.0.1:27017. The database:
-the connection's schema, else MONGO_DB, else `pipeline`.
+`mongo_default`, e.g. AIRFLOW_CONN_MONGO_DEFAULT='mongo://127.0.0.1:27017/pipeline',
+the path naming the database), then MONGO_URL, then mongodb://127.0.0.1:27017
+(`open_mongo`). The database: the connection's schema, else MONGO_DB, else `pipeline`.
 """
 
 from __future__ import annotations
@@ -55,7 +54,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+from urllib.parse import quote, urlencode
+
+import pipeline_contracts
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ class SinkCheckFailed(Exception):
 
 
 def mongo_uri_from_connection(conn: Any) -> str:
+    """A mongodb:// URI from an Airflow Connection (host, port, login, password; extra `srv` and client options)."""
     extra = dict(conn.extra_dejson or {})
     srv = conn.conn_type in ("mongodb+srv",) or str(extra.pop("srv", "")).lower() in ("1", "true")
     scheme = "mongodb+srv" if srv else "mongodb"
@@ -86,32 +89,32 @@ def mongo_uri_from_connection(conn: Any) -> str:
     return f"{scheme}://{netloc}/" + (f"?{query}" if query else "")
 
 
-def _with_password_file(url: str, password_file: str) -> str:
-    """MONGO_URL with the password of MONGO_PASSWORD_FILE filled in (as lib/mongo.ts does)."""
-    password = open(password_file, encoding="utf-8").read().strip()
-    parts = urlsplit(url)
-    if not parts.username:
-        raise SinkCheckFailed("MONGO_URL must name a user (mongodb://user@host:port) when MONGO_PASSWORD_FILE is set")
-    host = parts.netloc.rsplit("@", 1)[1]
-    netloc = f"{quote(parts.username, safe='')}:{quote(password, safe='')}@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
-def resolve_mongo(conn_id: str) -> tuple[str, str, str]:
-    """(uri, database, where it came from)."""
+def open_mongo(conn_id: str, appname: str, **client_options: Any) -> tuple[Any, str, str]:
+    """
+    (pymongo client, database, where it came from): the Airflow connection
+    `conn_id` (host, port, login, password, schema = the database, extra
+    `srv` and MongoClient options), else MONGO_URL as it is, else the default.
+    A password file (MONGO_PASSWORD_FILE) is not read here: the launchers turn
+    it into the connection with the services' own code
+    (scripts/airflow-connections.ts). Close the client.
+    """
     from airflow.sdk import BaseHook
     from airflow.sdk.exceptions import AirflowNotFoundException
+    from pymongo import MongoClient
 
     db_default = os.environ.get("MONGO_DB") or DEFAULT_DB
+    options = {"appname": appname, "serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000, **client_options}
     try:
         conn = BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
         url = os.environ.get("MONGO_URL") or DEFAULT_MONGO_URL
-        if os.environ.get("MONGO_PASSWORD_FILE"):
-            url = _with_password_file(url, os.environ["MONGO_PASSWORD_FILE"])
         source = "MONGO_URL" if os.environ.get("MONGO_URL") else "the default"
-        return url, db_default, f"{source} (no Airflow connection '{conn_id}')"
-    return mongo_uri_from_connection(conn), conn.schema or db_default, f"Airflow connection '{conn_id}'"
+        return MongoClient(url, **options), db_default, f"{source} (no Airflow connection '{conn_id}')"
+    # The connection's extra (options in the URI) wins over these defaults: pymongo lets keywords win.
+    for key in conn.extra_dejson or {}:
+        options.pop(key, None)
+    uri = mongo_uri_from_connection(conn)
+    return MongoClient(uri, **options), conn.schema or db_default, f"Airflow connection '{conn_id}'"
 
 
 # ---------------------------------------------------------------- the check
@@ -158,6 +161,9 @@ class SinkChecker:
     :param group: the sink's consumer group, for messages. Default: CONSUMER_GROUP or mongo-sink.
     """
 
+    # How each event type's documents are checked (see the module's docstring).
+    RULES = {"somedata": "_somedata", "footdata": "_footdata"}
+
     def __init__(
         self,
         db: Any,
@@ -196,9 +202,16 @@ class SinkChecker:
         that producer did not run). Returns a report; raises SinkCheckFailed.
         """
         checks = {name: CollectionCheck(name, int((r or {}).get("published", 0))) for name, r in results.items() if r is not None}
-        unknown = set(checks) - {"somedata", "footdata"}
+        # The event types of the envelope (contracts/event-envelope.schema.json): one topic and one collection each.
+        unknown = set(checks) - set(pipeline_contracts.event_types())
         if unknown:
-            raise ValueError(f"no sink rule for {sorted(unknown)}: only somedata and footdata")
+            raise ValueError(f"{sorted(unknown)}: no such event type (the envelope's are {pipeline_contracts.event_types()})")
+        unruled = set(checks) - set(self.RULES)
+        if unruled:
+            raise ValueError(f"no sink rule for the event type(s) {sorted(unruled)}: add one to SinkChecker")
+        problem = pipeline_contracts.run_id_problem(self.run_id)
+        if problem:
+            raise SinkCheckFailed(f"run id {self.run_id!r} is one no event can carry ({problem}): nothing to look for")
         if not checks:
             return {"runId": self.run_id, "checked": {}, "note": "no producer ran: nothing to verify"}
         started = self.clock()
@@ -247,7 +260,7 @@ class SinkChecker:
             check.ok, check.final = False, not error.retriable
             check.summary = f"{name}: cannot read the committed offsets of group {self.group}: {error}"
             return
-        (self._somedata if name == "somedata" else self._footdata)(check, result)
+        getattr(self, self.RULES[name])(check, result)
         behind = {p: committed.get(p, -1) for p, last in positions.items() if committed.get(p, -1) <= last}
         check.counts["committed"] = {str(p): committed.get(p, -1) for p in sorted(positions)}
         if behind:
@@ -354,12 +367,10 @@ def verify_run(
     log: Callable[[str], None] = log.info,
 ) -> dict[str, Any]:
     """Connect, check, close. Raises SinkCheckFailed with the numbers."""
-    from pymongo import MongoClient
     from pymongo.errors import PyMongoError
 
-    uri, db_name, source = resolve_mongo(mongo_conn_id)
+    client, db_name, source = open_mongo(mongo_conn_id, "kafka-pipeline-airflow")
     log(f"checking MongoDB database {db_name} (from {source}) for run {run_id}")
-    client = MongoClient(uri, appname="kafka-pipeline-airflow", serverSelectionTimeoutMS=5000, connectTimeoutMS=5000)
     try:
         checker = SinkChecker(client[db_name], run_id, timeout_sec=timeout_sec, poll_interval=poll_interval, log=log)
         try:

@@ -114,33 +114,59 @@ def test_airflow_run_ids_are_accepted_as_event_run_ids(run_id):
     assert bullmq_client.check_run_id(run_id) == run_id
 
 
-@pytest.mark.parametrize("run_id", ["", "a~b", "x" * 251, "semi;colon"])
+# "manual__café": Python's \w takes é, the worker's RunId does not, so it was
+# enqueued and then failed in the worker; a trailing newline passed Python's `$`.
+@pytest.mark.parametrize("run_id", ["", "a~b", "x" * 251, "semi;colon", "manual__café", "manual__ok\n", "٣"])
 def test_run_ids_the_events_cannot_carry_are_refused(run_id):
     with pytest.raises(bullmq_client.BullMQClientError) as error:
         bullmq_client.check_run_id(run_id)
     assert not error.value.retriable
 
 
-def test_the_fallback_job_options_equal_the_workers_job_options_file():
-    on_disk = json.loads(bullmq_client.JOB_OPTIONS_FILE.read_text())
-    assert bullmq_client.default_job_options() == on_disk
-    assert bullmq_client.FALLBACK_JOB_OPTIONS == on_disk, "update FALLBACK_JOB_OPTIONS to workers/job-options.json"
+def test_the_job_options_are_the_workers_defaults_from_the_contracts_folder():
+    on_disk = json.loads((bullmq_client.pipeline_contracts.contracts_dir() / "queue.json").read_text())
+    assert bullmq_client.default_job_options() == on_disk["defaultJobOptions"]
+    assert bullmq_client.default_job_options()["backoff"]["type"] == "exponential"  # BullMQ's own, with jitter
+    assert bullmq_client.DEFAULT_QUEUE_NAME == on_disk["defaultName"] == "producer-jobs"
 
 
-def test_redis_url_is_built_from_an_airflow_connection():
-    conn = SimpleNamespace(
-        host="redis.local", port=6380, login=None, password="p@ss/word", schema="2", extra_dejson={"ssl": "true"}
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"durationSec": 0}, "durationSec"),
+        ({"durationSec": 3601}, "durationSec"),
+        ({"maxEvents": 1_000_001}, "maxEvents"),
+        ({"intervalSec": "10"}, "intervalSec"),
+        ({"bogus": 1}, "bogus"),
+    ],
+)
+def test_job_data_the_worker_would_refuse_is_refused_before_it_is_enqueued(data, field):
+    with pytest.raises(bullmq_client.BullMQClientError) as error:
+        bullmq_client.check_job_data("somedata", {**data, "runId": RUN_ID})
+    assert field in str(error.value) and not error.value.retriable
+    assert bullmq_client.check_job_data("somedata", {"durationSec": 3600, "runId": RUN_ID})
+
+
+def test_redis_is_read_through_the_providers_hook_with_airflows_usual_fields(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_REDIS_HOOKED",
+        json.dumps({"conn_type": "redis", "host": "redis.local", "port": 6380, "password": "p@ss/word",
+                    "extra": {"db": 2, "ssl": True, "ssl_cert_reqs": "required"}}),
     )
-    assert bullmq_client.redis_url_from_connection(conn) == "rediss://:p%40ss%2Fword@redis.local:6380/2"
-    plain = SimpleNamespace(host=None, port=None, login=None, password=None, schema="", extra_dejson={})
-    assert bullmq_client.redis_url_from_connection(plain) == "redis://127.0.0.1:6379/0"
+    options, source = bullmq_client.resolve_redis("redis_hooked")
+    assert options == {"host": "redis.local", "port": 6380, "password": "p@ss/word", "db": 2,
+                       "ssl": True, "ssl_cert_reqs": "required", "ssl_check_hostname": True}
+    assert "redis_hooked" in source
+    assert bullmq_client.describe_redis(options) == "rediss://redis.local:6380/2"  # no password
     assert bullmq_client.redact_url("redis://u:secret@h:1/0") == "redis://u:[redacted]@h:1/0"
+    monkeypatch.setenv("AIRFLOW_CONN_REDIS_PLAIN", "redis://:pw@127.0.0.1:6379")
+    assert bullmq_client.resolve_redis("redis_plain")[0] == {"host": "127.0.0.1", "port": 6379, "password": "pw"}
 
 
 def test_redis_falls_back_to_REDIS_URL_without_a_connection(monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_REDIS_NOPE", raising=False)
     monkeypatch.setenv("REDIS_URL", "redis://elsewhere:6379")
-    url, source = bullmq_client.resolve_redis_url("redis_nope")
+    url, source = bullmq_client.resolve_redis("redis_nope")
     assert url == "redis://elsewhere:6379" and "REDIS_URL" in source
 
 
@@ -161,7 +187,7 @@ def test_the_job_carries_the_run_id_and_the_workers_default_options(redis_url, r
     assert job.name == "somedata"
     assert job.data == {"durationSec": 5, "intervalSec": 1, "runId": RUN_ID}  # None values left out
     assert job.opts["attempts"] == 5
-    assert job.opts["backoff"] == {"type": "jittered-exponential", "delay": 2000}
+    assert job.opts["backoff"] == {"type": "exponential", "delay": 2000, "jitter": 0.5}  # contracts/queue.json
     assert trigger.job_id == bullmq_client.derive_job_id("test_dag", "produce", RUN_ID)
 
 

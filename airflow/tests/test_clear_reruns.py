@@ -36,13 +36,11 @@ def api():
 
 def stored_events(run_id: str) -> dict[str, int]:
     """This run's somedata events in MongoDB, counted by the job (source) that produced them."""
-    from pymongo import MongoClient
 
     import sink_check
 
     os.environ.setdefault("AIRFLOW_CONN_MONGO_DEFAULT", stack.stack_airflow_env()["AIRFLOW_CONN_MONGO_DEFAULT"])
-    uri, db_name, _ = sink_check.resolve_mongo("mongo_default")
-    client = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    client, db_name, _ = sink_check.open_mongo("mongo_default", "kafka-pipeline-tests")
     try:
         counts: dict[str, int] = {}
         for doc in client[db_name]["somedata"].find({"runId": run_id}, {"source": 1}):

@@ -49,7 +49,7 @@ def dag():
 
 
 def test_the_dag_folder_parses_without_connections_or_client_libraries():
-    env = {**os.environ, "AIRFLOW_CONN_REDIS_DEFAULT": "redis://127.0.0.1:6379", "AIRFLOW_CONN_MONGO_DEFAULT": "mongodb://127.0.0.1:27017/pipeline"}
+    env = {**os.environ, "AIRFLOW_CONN_REDIS_DEFAULT": "redis://127.0.0.1:6379", "AIRFLOW_CONN_MONGO_DEFAULT": "mongo://127.0.0.1:27017/pipeline"}
     out = subprocess.run(
         [sys.executable, "-c", PARSE_PROBE, str(PLUGINS), str(DAGS)],
         capture_output=True, text=True, timeout=120, env=env, check=True,
@@ -91,6 +91,12 @@ def test_dag_settings(dag):
         "somedata_max_events": None,
         "verify_timeout_sec": 60,
     }
+    # Built from the job's schema in contracts/, not retyped: the same bounds the worker applies.
+    import pipeline_contracts
+
+    somedata = pipeline_contracts.job_data_schema("somedata")["properties"]
+    assert dag.params.get_param("somedata_duration_sec").schema["maximum"] == somedata["durationSec"]["maximum"]
+    assert dag.params.get_param("somedata_max_events").schema["maximum"] == somedata["maxEvents"]["maximum"]
 
 
 @pytest.mark.parametrize("value,schedule", [("0 * * * *", "0 * * * *"), ("@hourly", "@hourly"), ("none", None)])

@@ -94,13 +94,11 @@ def test_kafka_pipeline_runs_end_to_end_and_mongodb_holds_the_runs_events(cli_ho
     assert code == 0, output[-5000:]
     assert run_id, output[-2000:]
 
-    from pymongo import MongoClient
 
     import sink_check
 
     monkeypatch.setenv("AIRFLOW_CONN_MONGO_DEFAULT", env["AIRFLOW_CONN_MONGO_DEFAULT"])
-    uri, db_name, _ = sink_check.resolve_mongo("mongo_default")
-    client = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    client, db_name, _ = sink_check.open_mongo("mongo_default", "kafka-pipeline-tests")
     try:
         stored = client[db_name]["somedata"].count_documents({"runId": run_id})
     finally:

@@ -45,7 +45,7 @@ def test_a_node_worker_runs_the_job_and_the_task_gets_its_result(node, redis_url
     assert handled["id"] == trigger.job_id and handled["outcome"] == "completed"
     assert handled["data"] == {"durationSec": 5, "intervalSec": 1, "runId": RUN_ID}
     assert handled["opts"]["attempts"] == 5
-    assert handled["opts"]["backoff"] == {"type": "jittered-exponential", "delay": 2000}
+    assert handled["opts"]["backoff"] == {"type": "exponential", "delay": 2000, "jitter": 0.5}  # what Node reads
     assert handled["opts"]["removeOnComplete"] == {"age": 604800, "count": 1000}
     result = op.execute_complete(context(), events[0].payload)
     assert result == {"published": 3, "failed": 0, "topic": "somedata", "runId": RUN_ID, "jobId": trigger.job_id}

@@ -5,6 +5,7 @@ verify_sink's rules (plugins/sink_check.py) against the stack's MongoDB
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -106,6 +107,13 @@ def test_events_still_arriving_are_waited_for(db):
     finally:
         late.join()
     assert report["checked"]["somedata"]["stored"] == 5
+
+
+def test_only_the_envelopes_event_types_and_run_ids_it_can_carry_are_checked(db):
+    with pytest.raises(ValueError, match="no such event type"):
+        checker(db).verify({"somedata": sent(5), "matches": sent(1)})
+    with pytest.raises(sink_check.SinkCheckFailed, match="no event can carry"):
+        sink_check.SinkChecker(db, "manual__café", committed=lambda t, p: {}).verify({"somedata": sent(5)})
 
 
 def test_nothing_to_verify_when_no_producer_ran(db):
@@ -217,28 +225,30 @@ def test_both_collections_are_reported_together(db):
 # ---------------------------------------------------------------- where MongoDB is
 
 
-def test_mongo_uri_from_an_airflow_connection():
-    conn = SimpleNamespace(
-        conn_type="mongo", host="db", port=27018, login="app", password="s3cr:t", schema="pipeline",
-        extra_dejson={"authSource": "admin"},
+def test_mongo_is_read_from_the_airflow_connections_fields(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_MONGO_HOOKED",
+        json.dumps({"conn_type": "mongo", "host": "db", "port": 27018, "login": "app", "password": "s3cr:t",
+                    "schema": "pipeline", "extra": {"authSource": "admin", "serverSelectionTimeoutMS": 1234}}),
     )
-    assert sink_check.mongo_uri_from_connection(conn) == "mongodb://app:s3cr%3At@db:27018/?authSource=admin"
+    client, db_name, source = sink_check.open_mongo("mongo_hooked", "tests")
+    try:
+        options = client.options
+        assert db_name == "pipeline" and source == "Airflow connection 'mongo_hooked'"
+        assert options.server_selection_timeout == 1.234  # the connection's extra wins
+        assert options.pool_options.metadata["application"]["name"] == "tests"
+        credentials = options.pool_options._credentials
+        assert (credentials.username, credentials.password, credentials.source) == ("app", "s3cr:t", "admin")
+    finally:
+        client.close()
 
 
-def test_mongo_falls_back_to_MONGO_URL_with_the_password_file(monkeypatch, tmp_path):
-    secret = tmp_path / "password.txt"
-    secret.write_text("pa ss\n")
+def test_mongo_falls_back_to_MONGO_URL_and_never_reads_a_password_file_itself(monkeypatch, tmp_path):
+    # The password file is the services' rule (lib/mongo.ts); the launchers turn it into the connection.
     monkeypatch.delenv("AIRFLOW_CONN_MONGO_NOPE", raising=False)
-    monkeypatch.setenv("MONGO_URL", "mongodb://app@db:27017/?authSource=pipeline")
-    monkeypatch.setenv("MONGO_PASSWORD_FILE", str(secret))
+    monkeypatch.setenv("MONGO_URL", "mongodb://db:27017/?authSource=pipeline")
+    monkeypatch.setenv("MONGO_PASSWORD_FILE", str(tmp_path / "absent"))
     monkeypatch.setenv("MONGO_DB", "elsewhere")
-    uri, db_name, source = sink_check.resolve_mongo("mongo_nope")
-    assert uri == "mongodb://app:pa%20ss@db:27017/?authSource=pipeline"
+    client, db_name, source = sink_check.open_mongo("mongo_nope", "tests")
+    client.close()
     assert db_name == "elsewhere" and "MONGO_URL" in source
-
-
-def test_mongo_connection_names_the_database(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_MONGO_DEFAULT", "mongodb://127.0.0.1:27017/pipeline")
-    uri, db_name, source = sink_check.resolve_mongo("mongo_default")
-    assert (uri, db_name) == ("mongodb://127.0.0.1:27017/", "pipeline")
-    assert source == "Airflow connection 'mongo_default'"

@@ -16,12 +16,21 @@ export const ENVELOPE_VERSION = 1;
 /** Where an event came from: the API itself, or the BullMQ job that produced it. */
 export const Source = z.string().regex(/^(api|job:[A-Za-z0-9:._-]{1,200})$/, 'must be "api" or "job:<jobId>"');
 
-/** An Airflow run id (e.g. "manual__2026-11-24T10:00:00+00:00") or null outside a run. */
+/**
+ * What an Airflow run id (e.g. "manual__2026-11-24T10:00:00+00:00") may hold to
+ * be stamped on events: ASCII letters and digits, `_ : . + - @` and space.
+ * Spelled out rather than `\w`, which is ASCII in JavaScript but Unicode in
+ * Python: this pattern travels to the Airflow side (contracts/run-id.schema.json),
+ * which once enqueued `manual__café` for a worker that then refused it.
+ */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9_:.+\-@ ]+$/;
+
+/** An Airflow run id or null outside a run. */
 export const RunId = z
   .string()
   .min(1)
   .max(250)
-  .regex(/^[\w:.+\-@ ]+$/, 'must be letters, digits and : . + - @ _ or space')
+  .regex(RUN_ID_PATTERN, 'must be ASCII letters, digits and : . + - @ _ or space')
   .nullable();
 
 const base = {

@@ -1,3 +1,4 @@
 export * from './envelope';
 export * from './footdata';
 export * from './somedata';
+export * from './footdata-response';

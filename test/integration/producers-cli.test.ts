@@ -11,7 +11,7 @@ const sut = useTestApi();
 /** The producers CLI as a child process, against the API and the fresh topics of this file. */
 function produce(...args: string[]) {
   const { config } = sut.topics;
-  return runTool('producers/routines/cli.ts', args, {
+  return runTool('workers/routines/cli.ts', args, {
     KAFKA_BROKERS: config.kafka.brokers.join(','),
     TOPIC_SOMEDATA: config.kafka.topics.somedata,
     TOPIC_FOOTDATA: config.kafka.topics.footdata,

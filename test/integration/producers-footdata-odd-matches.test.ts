@@ -6,7 +6,7 @@
  */
 import type { Config } from '../../lib/config';
 import { Publisher } from '../../lib/kafka/publisher';
-import { produceFootdata } from '../../producers/routines/footdata';
+import { produceFootdata } from '../../workers/routines/footdata';
 import type { RunningApi } from '../../producers/service';
 import { testLogger } from '../support/env';
 import { fakeMatches, startFakeFootballData, type FakeFootballData } from '../support/fake-football-data';

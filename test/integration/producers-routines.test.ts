@@ -3,9 +3,9 @@
  * what reached the topics, stamped with the run and the job that produced it.
  */
 import { Publisher } from '../../lib/kafka/publisher';
-import type { RoutineProgress } from '../../producers/routines/routine';
-import { produceFootdata } from '../../producers/routines/footdata';
-import { produceSomedata } from '../../producers/routines/somedata';
+import type { RoutineProgress } from '../../workers/routines/routine';
+import { produceFootdata } from '../../workers/routines/footdata';
+import { produceSomedata } from '../../workers/routines/somedata';
 import type { RunningApi } from '../../producers/service';
 import { freePort, header } from '../support/consumer';
 import { testLogger } from '../support/env';

@@ -96,7 +96,7 @@ export interface OwnQueue {
 export async function startOwnQueue(base: Config, workerOptions: WorkerServiceOptions = {}): Promise<OwnQueue> {
   const config = withFreshQueue(base);
   const q = await openQueue(config);
-  const worker = await startTestWorker(config, { footdataBudget: null, ...workerOptions });
+  const worker = await startTestWorker(config, workerOptions);
   return {
     config,
     q,
@@ -128,7 +128,7 @@ export async function startWorkerStack(
   const api = await startTestApi(topics.config);
   const config = withApiUrl(topics.config, api.url);
   const q = await openQueue(config);
-  const worker = await startTestWorker(config, { footdataBudget: null, ...workerOptions });
+  const worker = await startTestWorker(config, workerOptions);
   return {
     topics,
     api,

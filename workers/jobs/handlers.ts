@@ -1,6 +1,6 @@
 /**
  * The job handlers of a worker process, bound to the producer routines
- * (producers/routines): somedata sends traffic to the API (API_URL), footdata
+ * (workers/routines): somedata sends traffic to the API (API_URL), footdata
  * polls the API's /footdata and publishes through this process's own Kafka
  * publisher, connected in the background so the worker starts (and somedata
  * jobs run) while Kafka is still on its way.
@@ -14,9 +14,9 @@ import { ensurePipelineTopics } from '../../lib/kafka/topics';
 import type { Logger } from '../../lib/logger';
 import type { ReadinessCheck } from '../../lib/observability';
 import { retry } from '../../lib/retry';
-import { produceFootdata } from '../../producers/routines/footdata';
-import type { RoutineProgress, RoutineResult } from '../../producers/routines/routine';
-import { produceSomedata } from '../../producers/routines/somedata';
+import { produceFootdata } from '../routines/footdata';
+import type { RoutineProgress, RoutineResult } from '../routines/routine';
+import { produceSomedata } from '../routines/somedata';
 import type { JobResult } from '../queue';
 import type { JobContext, JobHandlers } from './index';
 

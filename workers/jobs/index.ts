@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { ValidationError } from '../../lib/errors';
 import { validate } from '../../lib/http/validate';
 import type { Logger } from '../../lib/logger';
-import type { RecordPosition } from '../../producers/routines/routine';
+import type { RecordPosition } from '../routines/routine';
 import type { JobName, JobProgress, JobResult } from '../queue';
 import { FootdataJobData } from './footdata';
 import { SomedataJobData } from './somedata';

@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { validate } from '../../lib/http/validate';
+import { SomedataJobData } from '../jobs/somedata';
 import { checkOrigin, Tally, type RoutineOptions, type RoutineResult } from './routine';
 
 export const VEHICLES = [
@@ -40,11 +41,9 @@ export interface SomedataRoutineOptions extends RoutineOptions {
   requestTimeoutMs?: number;
 }
 
-const Timing = z.object({
-  durationSec: z.number().positive().max(86_400),
-  intervalSec: z.number().min(0).max(3_600),
-  maxEvents: z.int().min(1).max(10_000_000).optional(),
-});
+/** The bounds of a somedata job's data (workers/jobs/somedata.ts), the one place they are written. */
+// Not strict as the job data is: the routine's options hold more than these three.
+const Timing = z.object(SomedataJobData.pick({ durationSec: true, intervalSec: true, maxEvents: true }).shape);
 
 export async function produceSomedata(options: SomedataRoutineOptions): Promise<RoutineResult> {
   const timing = validate(Timing, options, 'options');

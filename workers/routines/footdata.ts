@@ -7,8 +7,7 @@ import { describeError, UpstreamError } from '../../lib/errors';
 import { validate } from '../../lib/http/validate';
 import type { Publisher } from '../../lib/kafka/publisher';
 import type { Logger } from '../../lib/logger';
-import { createEvent, PipelineEvent } from '../../lib/schemas';
-import { FootdataResponse } from '../api-schemas';
+import { createEvent, FootdataResponse, PipelineEvent } from '../../lib/schemas';
 import { checkOrigin, Tally, type RoutineOptions, type RoutineResult } from './routine';
 
 export interface FootdataRoutineOptions extends RoutineOptions {
