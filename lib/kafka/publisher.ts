@@ -34,9 +34,10 @@
  */
 import type { Kafka } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ConfigError } from '../errors';
+import { z } from 'zod';
 import { createLogger, type Logger } from '../logger';
 import { boundLabels } from '../observability';
+import { integerAtLeast, resolveOptions, withoutUndefined } from '../options';
 import { toKafkaMessage, type PipelineEvent } from '../schemas/envelope';
 import { Batcher } from './batcher';
 import {
@@ -114,35 +115,28 @@ export const PUBLISHER_DEFAULTS: ResolvedOptions = {
   retryAfterMs: 2_000,
 };
 
-/** Validate merged options; every problem names the setting and the way out. */
-function validateOptions(options: ResolvedOptions): void {
+/** What each option must be; the relations between them are `publisherRules`. */
+const PublisherOptionsSchema = z.looseObject({
+  lingerMs: integerAtLeast(0),
+  maxBatch: integerAtLeast(1),
+  maxBatchBytes: integerAtLeast(1_024),
+  topics: z.array(z.string().min(1), { error: 'must be a list of topic names' }),
+  maxPending: integerAtLeast(1),
+  timeoutMs: integerAtLeast(1),
+  retryMaxWaitMs: integerAtLeast(1),
+  retryAfterMs: integerAtLeast(0),
+});
+
+function publisherRules(o: ResolvedOptions): string[] {
   const problems: string[] = [];
-  const intAtLeast = (name: Exclude<keyof ResolvedOptions, 'topics'>, min: number) => {
-    const value = options[name];
-    if (!Number.isInteger(value) || value < min) problems.push(`${name} must be an integer >= ${min} (got ${value})`);
-  };
-  intAtLeast('lingerMs', 0);
-  intAtLeast('maxBatch', 1);
-  intAtLeast('maxBatchBytes', 1_024);
-  if (!Array.isArray(options.topics) || options.topics.some((topic) => typeof topic !== 'string' || topic === ''))
-    problems.push('topics must be a list of topic names');
-  intAtLeast('maxPending', 1);
-  intAtLeast('timeoutMs', 1);
-  intAtLeast('retryMaxWaitMs', 1);
-  intAtLeast('retryAfterMs', 0);
-  if (options.maxPending < options.maxBatch) {
+  if (o.maxPending < o.maxBatch)
     problems.push(
-      `maxPending (${options.maxPending}) must be at least maxBatch (${options.maxBatch}): ` +
+      `maxPending (${o.maxPending}) must be at least maxBatch (${o.maxBatch}): ` +
         'raise PUBLISH_MAX_PENDING or lower PUBLISH_MAX_BATCH',
     );
-  }
-  if (options.lingerMs >= options.timeoutMs) {
-    problems.push(
-      `lingerMs (${options.lingerMs}) must be lower than timeoutMs (${options.timeoutMs}); a few ms is enough`,
-    );
-  }
-  if (problems.length > 0)
-    throw new ConfigError(`invalid publisher options:\n  - ${problems.join('\n  - ')}`, problems);
+  if (o.lingerMs >= o.timeoutMs)
+    problems.push(`lingerMs (${o.lingerMs}) must be lower than timeoutMs (${o.timeoutMs}); a few ms is enough`);
+  return problems;
 }
 
 export class Publisher {
@@ -155,9 +149,12 @@ export class Publisher {
 
   constructor(kafka: Kafka, options: PublisherOptions = {}) {
     const { registry, log, ...rest } = options;
-    const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
-    this.options = { ...PUBLISHER_DEFAULTS, ...defined };
-    validateOptions(this.options);
+    this.options = resolveOptions(
+      'publisher',
+      PublisherOptionsSchema,
+      { ...PUBLISHER_DEFAULTS, ...withoutUndefined(rest) },
+      { rules: publisherRules },
+    );
     const o = this.options;
     this.log = (log ?? createLogger({ service: 'publisher', level: 'silent' })).child({ component: 'publisher' });
     this.sender = new KafkaSender(kafka, {
