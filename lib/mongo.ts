@@ -42,7 +42,7 @@ export function resolveMongoUrl(config: Config['mongo']): string {
 }
 
 /** MONGO_OPERATION_TIMEOUT_MS's default (lib/config.ts). */
-export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
+const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 
 /**
  * A client on which every operation ends within about the operation timeout

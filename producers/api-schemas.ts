@@ -80,7 +80,7 @@ export const PublishedHeaders = z.object({
   'x-kafka-offset': z.string().meta({ description: 'Offset of the record in its partition (a number).' }),
 });
 
-export const FOOTDATA_SOURCES = ['football-data.org', 'simulator'] as const;
+const FOOTDATA_SOURCES = ['football-data.org', 'simulator'] as const;
 export type FootdataSourceName = (typeof FOOTDATA_SOURCES)[number];
 
 export const FootdataResponse = z

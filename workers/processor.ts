@@ -56,7 +56,7 @@ function isPosition(value: unknown): value is RecordPosition {
 }
 
 /** This attempt's counts plus those of earlier attempts (and the highest offsets of both). */
-export function withCarried<T extends Carried>(own: T, carried: Carried): T {
+function withCarried<T extends Carried>(own: T, carried: Carried): T {
   const lastOffsets = mergeLastOffsets(own.lastOffsets, carried.lastOffsets);
   return {
     ...own,

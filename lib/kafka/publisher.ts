@@ -104,7 +104,7 @@ export interface PublisherOptions {
 
 type ResolvedOptions = Required<Omit<PublisherOptions, 'registry' | 'log'>>;
 
-export const PUBLISHER_DEFAULTS: ResolvedOptions = {
+const PUBLISHER_DEFAULTS: ResolvedOptions = {
   lingerMs: 5,
   maxBatch: 500,
   maxBatchBytes: 1_000_000,

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { FootdataPayload } from './footdata';
 import { SomedataPayload } from './somedata';
 
-export const ENVELOPE_VERSION = 1;
+const ENVELOPE_VERSION = 1;
 
 /** Where an event came from: the API itself, or the BullMQ job that produced it. */
 export const Source = z.string().regex(/^(api|job:[A-Za-z0-9:._-]{1,200})$/, 'must be "api" or "job:<jobId>"');
@@ -71,12 +71,12 @@ export function createEvent<T extends EventType>(type: T, payload: PayloadOf<T>,
 }
 
 /** The Kafka key of an event: the `data` string for somedata, the match id for footdata. */
-export function eventKey(event: PipelineEvent): string {
+function eventKey(event: PipelineEvent): string {
   return event.type === 'somedata' ? event.payload.data : String(event.payload.id);
 }
 
 /** The header names every producer's records carry (docs/ARCHITECTURE.md section 4). */
-export const HEADERS = {
+const HEADERS = {
   contentType: 'content-type',
   schema: 'schema',
   traceId: 'trace-id',
