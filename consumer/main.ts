@@ -34,8 +34,10 @@ async function prepare(config: Config, kafka: Kafka, mongo: MongoClient, log: Lo
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger({ service: 'consumer', level: config.logLevel });
-  // A step may wait for the batch in hand to finish; kafkajs gives it up to the session timeout.
-  const shutdown = new Shutdown(log, { stepTimeoutMs: 35_000 }).handleProcessSignals();
+  // Stopping the sink waits for the batch in hand, which the group allows up to the session
+  // timeout (CONSUMER_SESSION_TIMEOUT_MS); 5 s more for the last commit and leaving the group.
+  const stepTimeoutMs = config.consumer.sessionTimeoutMs + 5_000;
+  const shutdown = new Shutdown(log, { stepTimeoutMs }).handleProcessSignals();
   const starting = new AbortController();
   shutdown.add('start-up', () => starting.abort());
 

@@ -2,7 +2,9 @@
  * What the sink counts, in Prometheus terms. Every record consumed ends in
  * exactly one of: written, duplicate (already stored, stale or superseded),
  * filtered, dead-lettered. So `consumed == written + duplicate + filtered +
- * dead_lettered` once a batch is committed.
+ * dead_lettered` once a batch is handled; the counts are taken just before
+ * the batch's offset is committed, so a commit that then fails (the batch is
+ * consumed again) counts its records twice.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -23,7 +25,7 @@ export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
   return {
     consumed: new Counter({
       name: 'consumer_records_consumed_total',
-      help: 'Records taken from Kafka and committed',
+      help: 'Records taken from Kafka and handled (written, duplicate, filtered or dead-lettered)',
       labelNames: ['topic'],
       registers,
     }),

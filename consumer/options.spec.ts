@@ -27,8 +27,8 @@ describe('consumer options', () => {
   it('name every bad setting and how to fix it', () => {
     const attempt = () => resolveConsumerOptions({ maxBytes: 0, partitionsConsumedConcurrently: 1.5 }, deployed);
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/maxBytes must be a positive whole number \(got 0\)/);
-    expect(attempt).toThrow(/partitionsConsumedConcurrently must be a positive whole number/);
+    expect(attempt).toThrow(/maxBytes must be an integer >= 1 \(got 0\)/);
+    expect(attempt).toThrow(/partitionsConsumedConcurrently must be an integer >= 1 \(got 1.5\)/);
   });
 
   it('refuse a heartbeat or a retry wait that would cost the group membership', () => {
@@ -46,7 +46,7 @@ describe('the future tolerance of footdata timestamps', () => {
     expect(resolveConsumerOptions({}, deployed).futureToleranceMs).toBe(3_600_000);
     expect(resolveConsumerOptions({ futureToleranceMs: 0 }, deployed).futureToleranceMs).toBe(0);
     expect(() => resolveConsumerOptions({ futureToleranceMs: -1 }, deployed)).toThrow(
-      /futureToleranceMs must be a whole number of ms, 0 or more \(got -1\)/,
+      /futureToleranceMs must be an integer >= 0 \(got -1\)/,
     );
   });
 });

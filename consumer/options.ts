@@ -9,8 +9,9 @@
 import type { Kafka } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
 import type { Registry } from 'prom-client';
+import { z } from 'zod';
 import type { Config } from '../lib/config';
-import { ConfigError } from '../lib/errors';
+import { integerAtLeast, resolveOptions, withoutUndefined } from '../lib/options';
 
 export interface ConsumerOptions {
   /** A kafkajs client to use. Default: one built from config (lib/kafka/client.ts). */
@@ -83,41 +84,34 @@ export function resolveConsumerOptions(
     sessionTimeoutMs: deployed.sessionTimeoutMs,
     partitionsConsumedConcurrently: deployed.concurrency,
     futureToleranceMs: deployed.futureToleranceMs,
-    ...stripUndefined(options),
+    ...withoutUndefined(options),
   };
-  const problems: string[] = [];
-  const positiveInt = (name: keyof typeof o) => {
-    const value = o[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-      problems.push(`${name} must be a positive whole number (got ${String(value)})`);
-  };
-  for (const name of [
-    'partitionsConsumedConcurrently',
-    'maxBytesPerPartition',
-    'maxBytes',
-    'maxWaitTimeInMs',
-    'sessionTimeoutMs',
-    'heartbeatIntervalMs',
-    'retryInitialDelayMs',
-    'retryMaxDelayMs',
-    'maxRecordBytes',
-  ] as const)
-    positiveInt(name);
-  if (!Number.isInteger(o.futureToleranceMs) || o.futureToleranceMs < 0)
-    problems.push(`futureToleranceMs must be a whole number of ms, 0 or more (got ${String(o.futureToleranceMs)})`);
-  if (problems.length === 0) {
-    if (o.heartbeatIntervalMs >= o.sessionTimeoutMs)
-      problems.push('heartbeatIntervalMs must be lower than sessionTimeoutMs; a third of it is recommended');
-    // While a batch waits to be retried the group must keep hearing from us.
-    if (o.retryMaxDelayMs >= o.sessionTimeoutMs)
-      problems.push('retryMaxDelayMs must be lower than sessionTimeoutMs, or a failing batch costs the partitions');
-    if (o.retryInitialDelayMs > o.retryMaxDelayMs) problems.push('retryInitialDelayMs must not exceed retryMaxDelayMs');
-    if (o.maxBytesPerPartition > o.maxBytes) problems.push('maxBytesPerPartition must not exceed maxBytes');
-  }
-  if (problems.length > 0) throw new ConfigError(`invalid consumer options:\n  - ${problems.join('\n  - ')}`, problems);
-  return o;
+  return resolveOptions('consumer', ConsumerOptionsSchema, o, { rules: consumerRules });
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+/** What each tuning option must be; the relations between them are `consumerRules`. */
+const ConsumerOptionsSchema = z.looseObject({
+  fromBeginning: z.boolean({ error: 'must be true or false' }),
+  partitionsConsumedConcurrently: integerAtLeast(1),
+  maxBytesPerPartition: integerAtLeast(1),
+  maxBytes: integerAtLeast(1),
+  maxWaitTimeInMs: integerAtLeast(1),
+  sessionTimeoutMs: integerAtLeast(1),
+  heartbeatIntervalMs: integerAtLeast(1),
+  retryInitialDelayMs: integerAtLeast(1),
+  retryMaxDelayMs: integerAtLeast(1),
+  maxRecordBytes: integerAtLeast(1),
+  futureToleranceMs: integerAtLeast(0),
+});
+
+function consumerRules(o: ResolvedConsumerOptions): string[] {
+  const problems: string[] = [];
+  if (o.heartbeatIntervalMs >= o.sessionTimeoutMs)
+    problems.push('heartbeatIntervalMs must be lower than sessionTimeoutMs; a third of it is recommended');
+  // While a batch waits to be retried the group must keep hearing from us.
+  if (o.retryMaxDelayMs >= o.sessionTimeoutMs)
+    problems.push('retryMaxDelayMs must be lower than sessionTimeoutMs, or a failing batch costs the partitions');
+  if (o.retryInitialDelayMs > o.retryMaxDelayMs) problems.push('retryInitialDelayMs must not exceed retryMaxDelayMs');
+  if (o.maxBytesPerPartition > o.maxBytes) problems.push('maxBytesPerPartition must not exceed maxBytes');
+  return problems;
 }

@@ -27,6 +27,7 @@ import {
   type Collection,
 } from 'mongodb';
 import { describeError, PipelineError } from '../lib/errors';
+import { TRANSIENT_SERVER_CODES } from '../lib/transient';
 import type { SinkDocument, SinkRecord, WriteModel, WritePlan } from './write-models/types';
 
 export interface SinkResult {
@@ -60,15 +61,6 @@ export class WriteRejectedError extends PipelineError {
 const DUPLICATE_KEY = 11000;
 
 /**
- * Server codes that mean "not now" rather than "never" when they come back
- * as a per-document write error (MongoDB's retryable-write codes plus write
- * conflicts, lock and time limits).
- */
-const TRANSIENT_CODES = new Set([
-  6, 7, 24, 46, 50, 64, 89, 91, 112, 134, 189, 262, 9001, 10107, 11600, 11601, 11602, 13435, 13436,
-]);
-
-/**
  * Server codes that refuse a whole command for what it carries, never for the
  * state of the store: BadValue, FailedToParse, TypeMismatch, Overflow,
  * DollarPrefixedFieldName, DottedFieldName, BSONObjectTooLarge, and the
@@ -99,7 +91,7 @@ function verdict(error: unknown, ops: AnyBulkWriteOperation<SinkDocument>[]): Ve
   let onlyDuplicates = true;
   let insertDuplicates = 0;
   for (const writeError of writeErrors) {
-    if (TRANSIENT_CODES.has(writeError.code)) return 'unavailable';
+    if (TRANSIENT_SERVER_CODES.has(writeError.code)) return 'unavailable';
     if (writeError.code === DUPLICATE_KEY) {
       // On an upsert it means two writers raced for one id: a conflict worth retrying, not a stored record.
       if (!('insertOne' in (ops[writeError.index] ?? {}))) return 'unavailable';

@@ -66,6 +66,12 @@ stack_spawn() {
   proc_identity "$!" >"${SVC_PIDFILE%.pid}.start" || rm -f "${SVC_PIDFILE%.pid}.start"
 }
 
+# For the Node services' files: start one of this repository's entry points
+# (`stack_node_spawn [node flags] --import tsx dir/main.ts`), and tell whether
+# an address answers 2xx (`stack_answers 127.0.0.1:5001/readyz`).
+stack_node_spawn() { (cd "$REPO_DIR" && stack_spawn node "$@"); }
+stack_answers() { curl -fsS -m 1 -o /dev/null "http://$1"; }
+
 # proc_identity PID: what tells that process from a later one with the same
 # number: the boot it runs in and its start time (clock ticks since boot,
 # field 22 of /proc/PID/stat; the command name before it may hold spaces).

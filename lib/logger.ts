@@ -13,7 +13,7 @@ import { redactUrlsDeep } from './redact';
 export type { Logger } from 'pino';
 
 /** Paths pino blanks out before writing: tokens, passwords and auth headers, at any depth we use. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'token',
   'password',
   'authorization',

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
+import INDEX_LIST from './mongo-indexes.json';
 import type { Config } from './config';
 import { ConfigError } from './errors';
 
@@ -74,36 +75,19 @@ export function createMongoClient(config: Config['mongo'], options: MongoClientO
   });
 }
 
-/** The indexes of docs/ARCHITECTURE.md §5, per collection. */
-export const INDEXES: Record<
+/**
+ * The indexes of docs/ARCHITECTURE.md section 5, per collection, in one list
+ * that db/init/20-indexes.js reads too (the compose stack's fresh MongoDB):
+ * `runId` on both topics' collections (verify_sink); `producedAt` and
+ * `storedAt` for the insights DAG's hourly reads (airflow/plugins/insights_compute.py
+ * INDEXES, same names); on footdata, the read API's pages by (utcDate, _id)
+ * per filter and its lookup by eventId (reader/queries.ts); those of the
+ * insights collections and of the read API's dead_letters copy.
+ */
+export const INDEXES = INDEX_LIST as unknown as Record<
   (typeof COLLECTIONS)[keyof typeof COLLECTIONS],
   { key: Record<string, 1 | -1>; name: string }[]
-> = {
-  somedata: [
-    { key: { runId: 1 }, name: 'runId' },
-    // The insights DAG's hourly reads (airflow/plugins/insights_compute.py INDEXES, same names).
-    { key: { producedAt: 1 }, name: 'producedAt' },
-    { key: { storedAt: 1 }, name: 'storedAt' },
-  ],
-  footdata: [
-    { key: { runId: 1 }, name: 'runId' },
-    { key: { utcDate: 1 }, name: 'utcDate' },
-    { key: { 'competition.code': 1 }, name: 'competition_code' },
-    // The read API (reader/queries.ts): GET /matches pages by (utcDate, _id) per filter; GET /events by eventId.
-    { key: { utcDate: 1, _id: 1 }, name: 'utcDate_id' },
-    { key: { 'competition.code': 1, utcDate: 1, _id: 1 }, name: 'competition_utcDate_id' },
-    { key: { status: 1, utcDate: 1 }, name: 'status_utcDate' },
-    { key: { eventId: 1 }, name: 'eventId' },
-    { key: { storedAt: 1 }, name: 'storedAt' },
-  ],
-  standings: [{ key: { competition: 1, season: -1 }, name: 'competition_season' }],
-  somedata_hourly: [
-    { key: { hour: 1, term: 1 }, name: 'hour_term' },
-    { key: { term: 1, hour: 1 }, name: 'term_hour' },
-  ],
-  pipeline_volume_hourly: [{ key: { hour: 1 }, name: 'hour' }],
-  dead_letters: [{ key: { eventId: 1, failedAt: -1 }, name: 'eventId_failedAt' }],
-};
+>;
 
 /** Create the pipeline's indexes; idempotent (an existing identical index is a no-op). */
 export async function ensureIndexes(db: Db): Promise<void> {

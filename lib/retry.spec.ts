@@ -8,7 +8,7 @@ describe('retry', () => {
     let calls = 0;
     const result = await retry(async () => {
       calls++;
-      if (calls < 3) throw new Error('flaky');
+      if (calls < 3) throw new PipelineError('flaky', { retriable: true });
       return 'ok';
     }, fast);
     expect(result).toBe('ok');
@@ -16,7 +16,7 @@ describe('retry', () => {
   });
 
   it('gives up after the allowed retries, keeping the last error as cause', async () => {
-    const last = new Error('still down');
+    const last = new PipelineError('still down', { retriable: true });
     const failure = retry(
       async () => {
         throw last;
@@ -70,7 +70,7 @@ describe('retry', () => {
     const controller = new AbortController();
     const failure = retry(
       async () => {
-        throw new Error('down');
+        throw new PipelineError('down', { retriable: true });
       },
       { retries: Infinity, initialDelayMs: 60_000, maxDelayMs: 60_000, signal: controller.signal },
     );
@@ -87,5 +87,42 @@ describe('backoffDelay', () => {
     expect(backoffDelay(3, { initialDelayMs: 100, random: high })).toBe(400);
     expect(backoffDelay(30, { initialDelayMs: 100, maxDelayMs: 1000, random: high })).toBe(1000);
     expect(backoffDelay(30, { initialDelayMs: 100, maxDelayMs: 1000, random: low })).toBe(500);
+  });
+});
+
+describe('what the retrier retries by default', () => {
+  /** How often `error` is tried with the default policy and 3 retries. */
+  async function attemptsFor(error: unknown): Promise<number> {
+    let calls = 0;
+    await retry(
+      async () => {
+        calls++;
+        throw error;
+      },
+      { ...fast, retries: 3 },
+    ).catch(() => undefined);
+    return calls;
+  }
+
+  it('does not retry a programming error (a TypeError fails the same way every time)', async () => {
+    expect(await attemptsFor(new TypeError("Cannot read properties of undefined (reading 'collection')"))).toBe(1);
+    expect(await attemptsFor(new RangeError('Invalid array length'))).toBe(1);
+    expect(await attemptsFor(new Error('an error nobody marked'))).toBe(1);
+    expect(await attemptsFor('a string thrown')).toBe(1);
+  });
+
+  it('retries errors marked retriable, and the known transient network and driver errors', async () => {
+    expect(await attemptsFor(new PipelineError('store away', { retriable: true }))).toBe(4);
+    expect(
+      await attemptsFor(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { code: 'ECONNREFUSED' })),
+    ).toBe(4);
+    // Node's fetch: a TypeError whose cause is the network error.
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5000'), { code: 'ECONNREFUSED' });
+    expect(await attemptsFor(new TypeError('fetch failed', { cause: refused }))).toBe(4);
+    const selection = Object.assign(new Error('Server selection timed out after 5000 ms'), {
+      name: 'MongoServerSelectionError',
+    });
+    expect(await attemptsFor(selection)).toBe(4);
+    expect(await attemptsFor(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))).toBe(4);
   });
 });

@@ -1,11 +1,12 @@
 /**
- * The one retrier of the project: exponential backoff with full jitter, a
- * `bail` for errors that must not be retried, an abort signal so shutdown
+ * The one retrier of the project: exponential backoff with equal jitter (half
+ * the delay fixed, half random), a `bail` for errors that must not be retried, an abort signal so shutdown
  * never waits out a backoff, and at least the wait an error asks for
  * (`retryAfterMs`, e.g. HTTP Retry-After). Modelled on KafkaJS `src/retry/index.js`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRetriable, PipelineError, RetriesExhaustedError } from './errors';
+import { RetriesExhaustedError } from './errors';
+import { isTransient } from './transient';
 
 export interface RetryOptions {
   /** Attempts after the first one. Default: 5. Use Infinity to retry until aborted. */
@@ -17,8 +18,9 @@ export interface RetryOptions {
   /** Growth of the delay per attempt. Default: 2. */
   factor?: number;
   /**
-   * Which errors are worth another try. Default: every error except those that
-   * say `retriable: false` (a PipelineError, or a kafkajs error).
+   * Which errors are worth another try. Default: `isTransient`: those marked
+   * `retriable: true` (a PipelineError, a kafkajs error) and the known transient
+   * network and driver errors; never a programming error (TypeError, ...).
    */
   shouldRetry?: (error: unknown) => boolean;
   /** Called before each wait, for logging and metrics. */
@@ -37,7 +39,7 @@ export type BailFn = (error: unknown) => never;
 
 const DEFAULTS = { retries: 5, initialDelayMs: 300, maxDelayMs: 30_000, factor: 2 };
 
-/** Delay before retry number `attempt` (1-based): full jitter over an exponential cap. */
+/** Delay before retry number `attempt` (1-based): equal jitter (between half the exponential cap and all of it). */
 export function backoffDelay(
   attempt: number,
   options: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'random'> = {},
@@ -61,23 +63,12 @@ function requestedDelay(error: unknown, options: Pick<RetryOptions, 'maxDelayMs'
   return Math.min(asked, options.maxDelayMs ?? DEFAULTS.maxDelayMs);
 }
 
-/**
- * The retrier's default policy, for callers that retry by other means (BullMQ
- * attempts): retry unless the error says `retriable: false` or is a PipelineError
- * that does not say `retriable: true`.
- */
-export function defaultShouldRetry(error: unknown): boolean {
-  if (isRetriable(error)) return true;
-  const flagged = typeof error === 'object' && error !== null && 'retriable' in error;
-  return !(flagged || error instanceof PipelineError);
-}
-
 export async function retry<T>(
   attemptFn: (bail: BailFn, attempt: number) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
   const retries = options.retries ?? DEFAULTS.retries;
-  const shouldRetry = options.shouldRetry ?? defaultShouldRetry;
+  const shouldRetry = options.shouldRetry ?? isTransient;
   const bail: BailFn = (error) => {
     throw new Bail(error);
   };

@@ -1,16 +1,12 @@
 /**
- * The producers' Express app: shared HTTP plumbing from lib/http (request id
- * and logger, metrics, security headers, ops routes, 404 and error JSON) around
- * the routes of this service.
+ * The producers' Express app: the shared HTTP plumbing (lib/http/json-api.ts:
+ * request id and logger, metrics, security headers, /openapi.json, 404 and
+ * error JSON) around the ops routes and the routes of this service.
  */
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Registry } from 'prom-client';
-import { errorHandler } from '../lib/http/error-handler';
-import { httpMetrics } from '../lib/http/http-metrics';
-import { notFound } from '../lib/http/not-found';
+import { createJsonApi } from '../lib/http/json-api';
 import { opsRoutes } from '../lib/http/ops-routes';
-import { requestContext } from '../lib/http/request-context';
-import { securityHeaders } from '../lib/http/security-headers';
 import type { Publisher } from '../lib/kafka/publisher';
 import type { Logger } from '../lib/logger';
 import type { FootdataFeed } from './football/feed';
@@ -35,37 +31,30 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  const openapi = openApiDocument();
-
-  app.use(requestContext(deps.log));
-  app.use(httpMetrics(deps.registry));
-  app.use(securityHeaders());
-  app.use((_req, res, next) => {
-    if (deps.draining()) res.set('Connection', 'close');
-    next();
+  return createJsonApi({
+    log: deps.log,
+    registry: deps.registry,
+    openapi: openApiDocument(),
+    mount: (app) => {
+      app.use((_req, res, next) => {
+        if (deps.draining()) res.set('Connection', 'close');
+        next();
+      });
+      // The hot route first: every layer before it is matched against each request (the paths do not overlap).
+      app.use(
+        somedataRoutes({
+          publisher: deps.publisher,
+          topic: deps.somedataTopic,
+          bodyLimit: '16kb',
+          log: deps.log,
+          ...(deps.idempotency && { idempotency: deps.idempotency }),
+        }),
+      );
+      app.use(
+        opsRoutes({ service: SERVICE, registry: deps.registry, readiness: { kafka: () => deps.publisher.isReady() } }),
+      );
+      app.use(welcomeRoutes());
+      app.use(footdataRoutes(deps.footdata));
+    },
   });
-  // The hot route first: every layer before it is matched against each request (the paths do not overlap).
-  app.use(
-    somedataRoutes({
-      publisher: deps.publisher,
-      topic: deps.somedataTopic,
-      bodyLimit: '16kb',
-      log: deps.log,
-      ...(deps.idempotency && { idempotency: deps.idempotency }),
-    }),
-  );
-  app.use(
-    opsRoutes({ service: SERVICE, registry: deps.registry, readiness: { kafka: () => deps.publisher.isReady() } }),
-  );
-  app.use(welcomeRoutes());
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openapi);
-  });
-  app.use(footdataRoutes(deps.footdata));
-  app.use(notFound());
-  app.use(errorHandler(deps.log));
-  return app;
 }

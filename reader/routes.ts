@@ -5,7 +5,7 @@
 import { Router, type Response } from 'express';
 import type { Db } from 'mongodb';
 import { sendError } from '../lib/http/error-response';
-import { validate } from '../lib/http/validate';
+import { validate } from '../lib/validate';
 import { findMatch, findMatches, findSomedataHours, findStandings, locateEvent } from './queries';
 import {
   EventParams,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { MATCH_STATUSES, SomedataData } from '../lib/schemas';
 
 export const MAX_LIMIT = 100;
-export const DEFAULT_LIMIT = 20;
+const DEFAULT_LIMIT = 20;
 
 /** A query string parameter given once (Express makes a repeated one an array). */
 const once = (what: string) =>

@@ -5,8 +5,6 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type AttemptOutcome = 'completed' | 'failed';
-
 export function createWorkerMetrics(registry: Registry) {
   return {
     attempts: new Counter({

@@ -69,12 +69,21 @@ describe('createProcessor', () => {
         throw new ValidationError('source: must be "api" or "job:<jobId>"', 'source');
       })(fakeJob().job),
     ).rejects.toThrow(UnrecoverableError);
-    const transient = new Error('fetch failed');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5000'), { code: 'ECONNREFUSED' });
+    const transient = new TypeError('fetch failed', { cause: refused });
     await expect(
       processorWith(async () => {
         throw transient;
       })(fakeJob().job),
     ).rejects.toBe(transient);
+  });
+
+  it('makes a programming error unrecoverable: a TypeError would spend every attempt the same way', async () => {
+    const failure = processorWith(async () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'publishEvent')");
+    })(fakeJob().job);
+    await expect(failure).rejects.toThrow(UnrecoverableError);
+    await expect(failure).rejects.toThrow(/reading 'publishEvent'/);
   });
 
   it('fails (to retry) an attempt where every record failed', async () => {

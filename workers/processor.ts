@@ -13,7 +13,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { describeError, UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { defaultShouldRetry } from '../lib/retry';
+import { isTransient } from '../lib/transient';
 import { Source } from '../lib/schemas';
 import { mergeLastOffsets, type RecordPosition } from './routines/routine';
 import { parseJobData, type Carried, type JobHandlers } from './jobs';
@@ -52,7 +52,7 @@ function isPosition(value: unknown): value is RecordPosition {
 }
 
 /** This attempt's counts plus those of earlier attempts (and the highest offsets of both). */
-export function withCarried<T extends Carried>(own: T, carried: Carried): T {
+function withCarried<T extends Carried>(own: T, carried: Carried): T {
   const lastOffsets = mergeLastOffsets(own.lastOffsets, carried.lastOffsets);
   return {
     ...own,
@@ -66,7 +66,7 @@ export function withCarried<T extends Carried>(own: T, carried: Carried): T {
 function toJobError(error: unknown): Error {
   if (error instanceof UnrecoverableError || error instanceof DelayedError) return error;
   const message = error instanceof Error ? error.message : describeError(error);
-  if (defaultShouldRetry(error)) return error instanceof Error ? error : new Error(message);
+  if (isTransient(error)) return error instanceof Error ? error : new Error(message);
   return Object.assign(new UnrecoverableError(message), { cause: error });
 }
 

@@ -11,9 +11,11 @@
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
+import { z } from 'zod';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { closeServer, createMetricsRegistry, serverPort, startOpsServer } from '../lib/observability';
+import { integerAtLeast, resolveOptions, withoutUndefined } from '../lib/options';
 import { Shutdown } from '../lib/shutdown';
 import type { JobHandlers } from './jobs';
 import { createProducerHandlers, type ProducerHandlers } from './jobs/handlers';
@@ -68,8 +70,7 @@ const NO_PRODUCERS: ProducerHandlers = { handlers: {}, readiness: {}, close: asy
 type Settings = Required<Omit<WorkerServiceOptions, 'handlers'>>;
 
 function settingsFor(config: Config, options: WorkerServiceOptions): Settings {
-  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const { handlers: _handlers, ...rest } = defined as WorkerServiceOptions;
+  const { handlers: _handlers, ...rest } = withoutUndefined(options);
   return {
     concurrency: config.workers.concurrency,
     port: config.workers.port,
@@ -84,31 +85,32 @@ function settingsFor(config: Config, options: WorkerServiceOptions): Settings {
   };
 }
 
-/** Every problem with the merged settings, each naming the setting and the way out. */
-function validate(settings: Settings): void {
-  const problems: string[] = [];
-  const intAtLeast = (name: string, value: unknown, min: number, hint = '') => {
-    if (!Number.isInteger(value) || (value as number) < min)
-      problems.push(`${name} must be an integer >= ${min} (got ${String(value)})${hint}`);
-  };
-  intAtLeast('concurrency', settings.concurrency, 1, '; set WORKER_CONCURRENCY');
-  if (settings.port !== null) intAtLeast('port', settings.port, 0, '; set WORKER_PORT');
-  intAtLeast('drainTimeoutMs', settings.drainTimeoutMs, 0);
-  intAtLeast('abortGraceMs', settings.abortGraceMs, 0);
-  intAtLeast('stalledIntervalMs', settings.stalledIntervalMs, 100);
-  intAtLeast('maxStalledCount', settings.maxStalledCount, 0);
-  intAtLeast('lockDurationMs', settings.lockDurationMs, 1_000);
-  intAtLeast('progressIntervalMs', settings.progressIntervalMs, 0);
-  if (problems.length > 0) throw new RangeError(`invalid worker options:\n  - ${problems.join('\n  - ')}`);
-}
+/** What each setting must be. */
+const WorkerSettingsSchema = z.looseObject({
+  concurrency: integerAtLeast(1),
+  port: integerAtLeast(0).nullable(),
+  drainTimeoutMs: integerAtLeast(0),
+  abortGraceMs: integerAtLeast(0),
+  stalledIntervalMs: integerAtLeast(100),
+  maxStalledCount: integerAtLeast(0),
+  lockDurationMs: integerAtLeast(1_000),
+  progressIntervalMs: integerAtLeast(0),
+});
+
+/** The way out of a bad setting that comes from the environment. */
+const WORKER_HINTS = {
+  concurrency: 'set WORKER_CONCURRENCY',
+  port: 'set WORKER_PORT',
+};
 
 export async function startWorker(
   config: Config,
   log: Logger,
   options: WorkerServiceOptions = {},
 ): Promise<WorkerService> {
-  const settings = settingsFor(config, options);
-  validate(settings);
+  const settings = resolveOptions('worker', WorkerSettingsSchema, settingsFor(config, options), {
+    hints: WORKER_HINTS,
+  });
   const queueName = config.workers.queueName;
   const registry = createMetricsRegistry('workers');
   const shutdown = new Shutdown(log, { stepTimeoutMs: settings.drainTimeoutMs + settings.abortGraceMs });

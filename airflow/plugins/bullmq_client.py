@@ -24,7 +24,7 @@ import hashlib
 import logging
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pipeline_contracts
@@ -211,7 +211,6 @@ class JobSnapshot:
     progress: Any = None
     processed_on: int | None = None
     finished_on: int | None = None
-    data: dict[str, Any] = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
@@ -260,7 +259,6 @@ async def snapshot(queue: Queue, job_id: str) -> JobSnapshot:
         progress=job.progress,
         processed_on=job.processedOn or None,
         finished_on=job.finishedOn or None,
-        data=job.data if isinstance(job.data, dict) else {},
     )
 
 

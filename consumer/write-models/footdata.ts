@@ -21,7 +21,7 @@ import { ValidationError } from '../../lib/errors';
 import type { FootdataEvent } from '../../lib/schemas';
 import { sinkFields, type SinkRecord, type WriteModel, type WritePlan } from './types';
 
-export function footdataDocument(record: SinkRecord<FootdataEvent>, storedAt: Date) {
+function footdataDocument(record: SinkRecord<FootdataEvent>, storedAt: Date) {
   const { eventId, producedAt, source, payload } = record.event;
   return {
     ...payload,

@@ -8,8 +8,5 @@ svc_address="127.0.0.1:$READER_PORT"
 svc_needs="kafka-broker-1 kafka-broker-2 ferretdb"
 svc_timeout=60
 
-svc_start() {
-  (cd "$REPO_DIR" && stack_spawn node --import tsx reader/main.ts)
-}
-
-svc_healthy() { curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$READER_PORT/readyz"; }
+svc_start() { stack_node_spawn --import tsx reader/main.ts; }
+svc_healthy() { stack_answers "$svc_address/readyz"; }

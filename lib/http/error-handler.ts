@@ -27,7 +27,7 @@ const BODY_ERRORS: Record<string, Omit<ErrorAnswer, 'status'>> = {
 };
 
 /** What to answer for an error; unknown errors are a plain 500. */
-export function toErrorAnswer(error: unknown): ErrorAnswer {
+function toErrorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof ValidationError) {
     return { status: 400, code: 'invalid_request', message: error.message, field: error.field };
   }

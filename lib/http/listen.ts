@@ -36,7 +36,7 @@ export interface ListenOptions {
 }
 
 /** The server, its limits applied, not listening yet. */
-export function createHttpServer(handler: RequestListener, http: HttpServerSettings): Server {
+function createHttpServer(handler: RequestListener, http: HttpServerSettings): Server {
   const server = createServer(
     {
       headersTimeout: http.headersTimeoutMs,

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { opsHandler, type OpsOptions } from '../observability';
 
-export const OPS_PATHS = ['/healthz', '/readyz', '/metrics'];
+const OPS_PATHS = ['/healthz', '/readyz', '/metrics'];
 
 /** A router for the ops paths only, so other requests never pay for them. */
 export function opsRoutes(options: OpsOptions): Router {

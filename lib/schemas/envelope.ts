@@ -80,11 +80,11 @@ export function createEvent<T extends EventType>(type: T, payload: PayloadOf<T>,
 }
 
 /** The Kafka key of an event: the `data` string for somedata, the match id for footdata. */
-export function eventKey(event: PipelineEvent): string {
+function eventKey(event: PipelineEvent): string {
   return event.type === 'somedata' ? event.payload.data : String(event.payload.id);
 }
 
-/** Header names, shared by producers, the consumer and the dead-letter path. */
+/** The header names every producer's records carry (docs/ARCHITECTURE.md section 4). */
 export const HEADERS = {
   contentType: 'content-type',
   schema: 'schema',

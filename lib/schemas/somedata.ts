@@ -9,7 +9,7 @@ import { z } from 'zod';
  * Narrow on purpose: it is a Kafka key and lands in MongoDB, so no spaces,
  * dots, `$`, slashes or unicode look-alikes.
  */
-export const DATA_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const DATA_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_NUMBER = 100;
 
 export const SomedataData = z

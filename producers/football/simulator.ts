@@ -5,6 +5,7 @@
  * TIMED before kick-off, IN_PLAY, PAUSED at half-time, IN_PLAY, FINISHED.
  */
 import type { Match } from '../../lib/schemas';
+import SIMULATED_COMPETITIONS from './simulated-competitions.json';
 import type { FetchedMatches, MatchSource } from './source';
 
 interface TeamInfo {
@@ -20,58 +21,8 @@ interface CompetitionInfo {
   teams: TeamInfo[];
 }
 
-const team = (id: number, name: string, shortName: string, tla: string): TeamInfo => ({ id, name, shortName, tla });
-
-const COMPETITIONS: CompetitionInfo[] = [
-  {
-    competition: { id: 2015, name: 'Ligue 1', code: 'FL1' },
-    area: { id: 2081, name: 'France', code: 'FRA' },
-    season: { id: 2290, startDate: '2026-08-14', endDate: '2027-05-22' },
-    teams: [
-      team(524, 'Paris Saint-Germain FC', 'PSG', 'PSG'),
-      team(516, 'Olympique de Marseille', 'Marseille', 'MAR'),
-      team(523, 'Olympique Lyonnais', 'Lyon', 'OL'),
-      team(548, 'AS Monaco FC', 'Monaco', 'ASM'),
-      team(521, 'Lille OSC', 'Lille', 'LIL'),
-      team(522, 'OGC Nice', 'Nice', 'NIC'),
-    ],
-  },
-  {
-    competition: { id: 2021, name: 'Premier League', code: 'PL' },
-    area: { id: 2072, name: 'England', code: 'ENG' },
-    season: { id: 2287, startDate: '2026-08-15', endDate: '2027-05-23' },
-    teams: [
-      team(57, 'Arsenal FC', 'Arsenal', 'ARS'),
-      team(61, 'Chelsea FC', 'Chelsea', 'CHE'),
-      team(64, 'Liverpool FC', 'Liverpool', 'LIV'),
-      team(65, 'Manchester City FC', 'Man City', 'MCI'),
-      team(66, 'Manchester United FC', 'Man United', 'MUN'),
-      team(73, 'Tottenham Hotspur FC', 'Tottenham', 'TOT'),
-    ],
-  },
-  {
-    competition: { id: 2002, name: 'Bundesliga', code: 'BL1' },
-    area: { id: 2088, name: 'Germany', code: 'DEU' },
-    season: { id: 2295, startDate: '2026-08-21', endDate: '2027-05-15' },
-    teams: [
-      team(5, 'FC Bayern München', 'Bayern', 'FCB'),
-      team(4, 'Borussia Dortmund', 'Dortmund', 'BVB'),
-      team(3, 'Bayer 04 Leverkusen', 'Leverkusen', 'B04'),
-      team(721, 'RB Leipzig', 'RB Leipzig', 'RBL'),
-    ],
-  },
-  {
-    competition: { id: 2014, name: 'Primera Division', code: 'PD' },
-    area: { id: 2224, name: 'Spain', code: 'ESP' },
-    season: { id: 2292, startDate: '2026-08-16', endDate: '2027-05-30' },
-    teams: [
-      team(86, 'Real Madrid CF', 'Real Madrid', 'RMA'),
-      team(81, 'FC Barcelona', 'Barça', 'FCB'),
-      team(78, 'Club Atlético de Madrid', 'Atleti', 'ATL'),
-      team(559, 'Sevilla FC', 'Sevilla FC', 'SEV'),
-    ],
-  },
-];
+/** The competitions and teams the simulator draws from (a data file: ids and names as football-data.org has them). */
+const COMPETITIONS: CompetitionInfo[] = SIMULATED_COMPETITIONS;
 
 /** Kick-off times (UTC, minutes after midnight) the simulator picks from. */
 const KICK_OFFS = [

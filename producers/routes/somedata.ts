@@ -9,7 +9,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { sendError } from '../../lib/http/error-response';
 import { UnavailableError } from '../../lib/errors';
-import { validate } from '../../lib/http/validate';
+import { validate } from '../../lib/validate';
 import type { Publisher } from '../../lib/kafka/publisher';
 import { OriginHeaders, SomedataBody, SomedataParams, SomedataQuery } from '../api-schemas';
 import type { EventOrigin } from '../../lib/schemas';

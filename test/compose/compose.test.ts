@@ -767,7 +767,10 @@ describe('db/init (mongosh scripts run once on a fresh MongoDB volume)', () => {
       MONGO_APP_USER: 'app',
       MONGO_APP_PASSWORD_FILE: '/run/secrets/mongo-app/password',
     };
-    const files = { '/run/secrets/mongo-app/password': `${password}\n` } as Record<string, string>;
+    const files = {
+      '/run/secrets/mongo-app/password': `${password}\n`,
+      '/etc/kafka-pipeline/mongo-indexes.json': read('lib/mongo-indexes.json'),
+    } as Record<string, string>;
     for (const script of ['db/init/10-app-user.js', 'db/init/20-indexes.js']) {
       runInNewContext(read(script), {
         db: database('test'),

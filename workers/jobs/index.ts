@@ -5,7 +5,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { z } from 'zod';
 import { ValidationError } from '../../lib/errors';
-import { validate } from '../../lib/http/validate';
+import { validate } from '../../lib/validate';
 import type { Logger } from '../../lib/logger';
 import type { RecordPosition } from '../routines/routine';
 import type { JobName, JobProgress, JobResult } from '../queue';

@@ -4,7 +4,7 @@
  * publisher, stamped with runId and source.
  */
 import { describeError, UpstreamError } from '../../lib/errors';
-import { validate } from '../../lib/http/validate';
+import { validate } from '../../lib/validate';
 import type { Publisher } from '../../lib/kafka/publisher';
 import type { Logger } from '../../lib/logger';
 import { createEvent, FootdataResponse, PipelineEvent } from '../../lib/schemas';

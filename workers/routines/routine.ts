@@ -5,7 +5,7 @@
  * CLI (cli.ts) or from a BullMQ worker.
  */
 import { z } from 'zod';
-import { validate } from '../../lib/http/validate';
+import { validate } from '../../lib/validate';
 import { RunId, Source } from '../../lib/schemas';
 
 /** The routines' names, as the CLI and the BullMQ jobs call them. */

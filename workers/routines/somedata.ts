@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { validate } from '../../lib/http/validate';
+import { validate } from '../../lib/validate';
 import { SomedataJobData } from '../jobs/somedata';
 import { checkOrigin, Tally, type RoutineOptions, type RoutineResult } from './routine';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors';
+import { ValidationError } from './errors';
 import { validate } from './validate';
 
 const Body = z.strictObject({

@@ -1,9 +1,10 @@
 /**
- * Input validation for HTTP handlers: parse with a zod schema or throw a
- * ValidationError that names the field at fault (the error handler answers 400).
+ * Input validation at every boundary (HTTP routes, job data, the producers'
+ * answers from the API): parse with a zod schema or throw a ValidationError
+ * that names the field at fault (over HTTP, the error handler answers 400).
  */
 import type { z } from 'zod';
-import { ValidationError } from '../errors';
+import { ValidationError } from './errors';
 
 /**
  * Parse `input` with `schema`; on failure throw a ValidationError for the first
