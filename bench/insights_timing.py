@@ -1,10 +1,10 @@
 """
 How long the `insights` DAG takes, on a database seeded with a day of traffic
-(yesterday, UTC: EVENTS_PER_HOUR somedata events an hour, 10 terms, 2 sources;
+(yesterday, UTC: --events-per-hour somedata events an hour (default 5,000), 10 terms, 2 sources;
 MATCHES finished matches over 4 competitions). Run with the Airflow venv:
 
     PY=.stack/airflow/venv/bin/python
-    $PY bench/insights_timing.py seed      # (re)creates the database insights_bench
+    $PY bench/insights_timing.py seed [--events-per-hour 5000]   # (re)creates the database insights_bench
     $PY bench/insights_timing.py direct    # the 24 intervals computed in-process, one after the other
     $PY bench/insights_timing.py airflow [--max-active-runs 3] [--database insights_bench]
         # on the stack's Airflow (:8080, reading this checkout's DAG folder): one run
@@ -43,6 +43,8 @@ def yesterday() -> datetime:
 def seed() -> None:
     from pymongo import MongoClient
 
+    per_hour = int(sys.argv[sys.argv.index("--events-per-hour") + 1]) if "--events-per-hour" in sys.argv else EVENTS_PER_HOUR
+
     client = MongoClient("mongodb://127.0.0.1:27017", tz_aware=True)
     client.drop_database(DATABASE)
     db = client[DATABASE]
@@ -53,14 +55,14 @@ def seed() -> None:
             [
                 {
                     "_id": str(uuid.uuid4()),
-                    "producedAt": hour + timedelta(milliseconds=i * 3_600_000 // EVENTS_PER_HOUR),
-                    "storedAt": hour + timedelta(milliseconds=i * 3_600_000 // EVENTS_PER_HOUR + 20),
+                    "producedAt": hour + timedelta(milliseconds=i * 3_600_000 // per_hour),
+                    "storedAt": hour + timedelta(milliseconds=i * 3_600_000 // per_hour + 20),
                     "source": "api" if i % 3 else f"job:{h}",
                     "runId": None if i % 3 else f"scheduled__{hour.isoformat()}",
                     "payload": {"data": f"term{i % 10}", "number": 1, "items": {"0": f"term{i % 10}"}},
-                    "_kafka": {"topic": "somedata", "partition": i % 3, "offset": h * EVENTS_PER_HOUR + i},
+                    "_kafka": {"topic": "somedata", "partition": i % 3, "offset": h * per_hour + i},
                 }
-                for i in range(EVENTS_PER_HOUR)
+                for i in range(per_hour)
             ]
         )
     db.footdata.insert_many(
@@ -78,7 +80,7 @@ def seed() -> None:
             for m in range(MATCHES)
         ]
     )
-    print(json.dumps({"seeded": DATABASE, "somedata": 24 * EVENTS_PER_HOUR, "footdata": MATCHES, "sec": round(time.monotonic() - started, 1)}))
+    print(json.dumps({"seeded": DATABASE, "somedata": 24 * per_hour, "footdata": MATCHES, "sec": round(time.monotonic() - started, 1)}))
 
 
 def direct() -> None:
