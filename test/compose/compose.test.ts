@@ -388,7 +388,7 @@ describe('secrets', () => {
   it('gives each service only the secrets it uses: MongoDB root only to mongo, the app user to its clients', () => {
     expect(holders()).toEqual({
       'mongo-root-secret': ['mongo', 'secrets-init'],
-      'mongo-app-secret': ['admin', 'airflow', 'consumer', 'mongo', 'mongo-express', 'secrets-init'],
+      'mongo-app-secret': ['admin', 'airflow', 'consumer', 'mongo', 'mongo-express', 'reader', 'secrets-init'],
       'redis-secret': ['admin', 'airflow', 'api', 'redis', 'secrets-init', 'workers'],
       'admin-secret': ['admin', 'kafka-ui', 'mongo-express', 'secrets-init'],
     });
@@ -558,9 +558,9 @@ describe('the Node services', () => {
       expect(new URL(config.redis.url).hostname).toBe('redis');
       expect(new URL(config.api.url).host).toBe(`api:${loadConfig(withStandIns(env(services.api!))).api.port}`);
 
-      // Only the consumer and the admin server (its live page reads the latest documents) use MongoDB, so only they
-      // get the app user's password file; with a stand-in the URL resolves.
-      if (name !== 'consumer' && name !== 'admin') {
+      // Only the consumer, the read API and the admin server (its live page reads the latest documents) use
+      // MongoDB, so only they get the app user's password file; with a stand-in the URL resolves.
+      if (!['consumer', 'reader', 'admin'].includes(name)) {
         expect({ name, passwordFile: serviceEnv.MONGO_PASSWORD_FILE }).toEqual({ name, passwordFile: undefined });
         continue;
       }
