@@ -145,7 +145,7 @@ function dockerfile(path: string): Dockerfile {
 const args = (stage: Dockerfile['stages'][number], instruction: string) =>
   stage.commands.filter((command) => command.instruction === instruction).map((command) => command.args);
 
-const APP_IMAGE_SERVICES = ['api', 'consumer', 'workers', 'admin', 'kafka-init'];
+const APP_IMAGE_SERVICES = ['api', 'consumer', 'reader', 'workers', 'admin', 'kafka-init'];
 const env = (service: Service): Record<string, string> =>
   Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, value ?? '']));
 /** A Node service's command: `node`, its flags (e.g. --max-semi-space-size=64), the entry point, what follows. */
@@ -607,6 +607,9 @@ describe('the Node services', () => {
       expect({ name, top, inContext: allowed.includes(top) }).toEqual({ name, top, inContext: true });
       expect({ name, top, built: built.include.includes(top!) }).toEqual({ name, top, built: true });
     }
+    // What `npm run build` compiles (tsconfig.build.json) and bundles (the live page, live/) is in the context too.
+    for (const top of [...built.include, 'live'])
+      expect({ top, inContext: allowed.includes(top) }).toEqual({ top, inContext: true });
   });
 
   it('the API gets the same Node flags wherever it starts: compose, the image, make up, the benchmarks', () => {
