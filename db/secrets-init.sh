@@ -11,6 +11,9 @@
 #   redis/redis.conf     `requirepass ...` for redis-server (off its command line)
 #   admin/password       the BullMQ dashboard (also Kafka UI, mongo-express):
 #                        ADMIN_PASSWORD of .env when set, else generated once -> admin, kafka-ui, mongo-express
+#   airflow/password     Airflow's user admin: AIRFLOW_ADMIN_PASSWORD of .env
+#                        when set, else generated once                         -> airflow
+#   airflow/passwords.json  the same as Airflow's auth manager writes it        -> admin (the live page's DAG runs)
 #
 # Generated passwords are kept across restarts (they live in the volumes until
 # `docker compose down -v`). Files are mode 0444: the services run as
@@ -20,7 +23,7 @@
 #
 # Environment: VOLUMES_DIR (default /secrets: the volumes are mounted below it),
 # MONGO_APP_PASSWORD_FILE (default /run/secrets/mongo_app_password, i.e.
-# db/password.txt), ADMIN_PASSWORD (optional). test/compose/compose.test.ts runs it.
+# db/password.txt), ADMIN_PASSWORD and AIRFLOW_ADMIN_PASSWORD (optional). test/compose/compose.test.ts runs it.
 set -eu
 out="${VOLUMES_DIR:-/secrets}"
 app_file="${MONGO_APP_PASSWORD_FILE:-/run/secrets/mongo_app_password}"
@@ -58,4 +61,12 @@ if [ -n "${ADMIN_PASSWORD:-}" ]; then
 else
   keep_or_generate admin "the dashboards, user admin: docker compose exec admin cat /run/secrets/admin/password"
 fi
+if [ -n "${AIRFLOW_ADMIN_PASSWORD:-}" ]; then
+  write airflow "$AIRFLOW_ADMIN_PASSWORD"
+else
+  keep_or_generate airflow "Airflow, user admin: docker compose exec airflow cat /run/secrets/airflow/password"
+fi
+# As JSON: backslashes and double quotes escaped (a password from .env may hold them).
+escaped="$(sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' "$out/airflow/password")"
+write airflow "{\"admin\": \"$escaped\"}" passwords.json
 echo "secrets-init: secrets ready"

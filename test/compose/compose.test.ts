@@ -364,7 +364,7 @@ describe('secrets', () => {
         .filter(([, value]) => Object.values(DUMMY).includes(value))
         .map(([variable]) => `${name}.${variable}`),
     );
-    expect(placed.sort()).toEqual(['airflow.AIRFLOW_ADMIN_PASSWORD', 'secrets-init.ADMIN_PASSWORD']);
+    expect(placed.sort()).toEqual(['secrets-init.ADMIN_PASSWORD', 'secrets-init.AIRFLOW_ADMIN_PASSWORD']);
   });
 
   /** Which services mount each secret's volume (db/secrets-init.sh writes them). */
@@ -391,6 +391,8 @@ describe('secrets', () => {
       'mongo-app-secret': ['admin', 'airflow', 'consumer', 'mongo', 'mongo-express', 'reader', 'secrets-init'],
       'redis-secret': ['admin', 'airflow', 'api', 'redis', 'secrets-init', 'workers'],
       'admin-secret': ['admin', 'kafka-ui', 'mongo-express', 'secrets-init'],
+      // Airflow's user admin: Airflow's auth manager, and the live page's DAG runs (the admin server).
+      'airflow-secret': ['admin', 'airflow', 'secrets-init'],
     });
     // db/password.txt (the Docker secret) is read by secrets-init alone, as root: mode 600 on the host works.
     const services = project().services;
@@ -462,15 +464,16 @@ describe('secrets', () => {
     expect(read('README.md')).toContain('umask 077');
   });
 
-  it('sets the Airflow admin password from .env when given, else generates one on the first start and keeps it', () => {
-    const airflow = rawProject().services.airflow!;
-    expect(env(airflow).AIRFLOW_ADMIN_PASSWORD).toBe('${AIRFLOW_ADMIN_PASSWORD:-}');
-    expect(env(project().services.airflow!).AIRFLOW_ADMIN_PASSWORD).toBe(DUMMY.AIRFLOW_ADMIN_PASSWORD);
-    const script = (airflow.command ?? []).join(' ');
+  it('gives Airflow the admin password secrets-init wrote, and the admin server its passwords file', () => {
+    const raw = rawProject().services;
+    expect(env(raw['secrets-init']!).AIRFLOW_ADMIN_PASSWORD).toBe('${AIRFLOW_ADMIN_PASSWORD:-}');
+    expect(env(raw.airflow!).AIRFLOW_ADMIN_PASSWORD).toBeUndefined();
+    const script = (raw.airflow!.command ?? []).join(' ');
     expect(script).toContain('AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE');
-    expect(script).toContain('os.environ.get("AIRFLOW_ADMIN_PASSWORD") or kept or secrets.token_urlsafe(16)');
+    expect(script).toContain('open("/run/secrets/airflow/password")');
     expect(script).toMatch(/exec airflow standalone\s*$/);
-    expect(env(airflow).AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS).toBe('admin:admin');
+    expect(env(raw.airflow!).AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS).toBe('admin:admin');
+    expect(env(raw.admin!).LIVE_AIRFLOW_PASSWORDS_FILE).toBe('/run/secrets/airflow/passwords.json');
   });
 });
 
@@ -496,25 +499,30 @@ describe('db/secrets-init.sh (the passwords, before anything starts)', () => {
     const first = secretsInit();
     expect(first.status).toBe(0);
     expect(secret('mongo-app/password')).toBe('my app password');
-    for (const name of ['mongo-root', 'redis', 'admin'])
+    for (const name of ['mongo-root', 'redis', 'admin', 'airflow'])
       expect(secret(`${name}/password`)).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(new Set(['mongo-root', 'redis', 'admin'].map((name) => secret(`${name}/password`))).size).toBe(3);
+    expect(new Set(['mongo-root', 'redis', 'admin', 'airflow'].map((name) => secret(`${name}/password`))).size).toBe(4);
     expect(secret('redis/redis.conf')).toBe(`requirepass "${secret('redis/password')}"\n`);
-    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['admin', 'mongo-app', 'mongo-root', 'redis']);
+    expect(JSON.parse(secret('airflow/passwords.json'))).toEqual({ admin: secret('airflow/password') });
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['admin', 'airflow', 'mongo-app', 'mongo-root', 'redis']);
     expect(statSync(join(dir, 'out', 'redis', 'password')).mode & 0o777).toBe(0o444);
     // Where to read the generated ones is printed; the passwords themselves never are.
     expect(first.stdout).toContain('docker compose exec admin cat /run/secrets/admin/password');
-    for (const name of ['mongo-root', 'redis', 'admin'])
+    for (const name of ['mongo-root', 'redis', 'admin', 'airflow'])
       expect(first.stdout + first.stderr).not.toContain(secret(`${name}/password`));
   });
 
-  it('keeps generated passwords across starts, and takes ADMIN_PASSWORD from .env when given', () => {
+  it('keeps generated passwords across starts, and takes ADMIN_PASSWORD and AIRFLOW_ADMIN_PASSWORD from .env', () => {
     secretsInit();
-    const before = ['mongo-root', 'redis', 'admin'].map((name) => secret(`${name}/password`));
+    const names = ['mongo-root', 'redis', 'admin', 'airflow'];
+    const before = names.map((name) => secret(`${name}/password`));
     expect(secretsInit().status).toBe(0);
-    expect(['mongo-root', 'redis', 'admin'].map((name) => secret(`${name}/password`))).toEqual(before);
-    expect(secretsInit({ ADMIN_PASSWORD: 'from .env' }).status).toBe(0);
+    expect(names.map((name) => secret(`${name}/password`))).toEqual(before);
+    const chosen = 'from .env with "quotes" and \\ a backslash';
+    expect(secretsInit({ ADMIN_PASSWORD: 'from .env', AIRFLOW_ADMIN_PASSWORD: chosen }).status).toBe(0);
     expect(secret('admin/password')).toBe('from .env');
+    expect(secret('airflow/password')).toBe(chosen);
+    expect(JSON.parse(secret('airflow/passwords.json'))).toEqual({ admin: chosen });
   });
 
   it('refuses a missing or empty db/password.txt, or the example password, saying what to do', () => {
