@@ -104,9 +104,15 @@ it("Airflow's connection (infra/services/90-airflow.sh airflow_env) carries the 
   const { stdout } = await run('bash', ['-c', script], {
     env: { ...env, REPO_DIR, INFRA_DIR: join(REPO_DIR, 'infra') },
   });
-  const url = new URL(stdout);
-  expect(decodeURIComponent(url.password)).toBe(password());
-  const client = new Redis(stdout, { lazyConnect: true });
+  // Airflow's JSON connection form (scripts/airflow-connections.ts), as RedisHook reads it.
+  const connection = JSON.parse(stdout) as { conn_type: string; host: string; port: number; password?: string };
+  expect(connection).toMatchObject({ conn_type: 'redis', password: password() });
+  const client = new Redis({
+    host: connection.host,
+    port: connection.port,
+    password: connection.password,
+    lazyConnect: true,
+  });
   await expect(client.ping()).resolves.toBe('PONG');
   await client.quit();
 });
