@@ -38,6 +38,17 @@ export interface LivePipeline {
 /** For a test file: start everything in beforeAll, stop it in afterAll. */
 export function useLivePipeline(live: LivePollerOptions = {}, overrides: Record<string, string> = {}): LivePipeline {
   let consumerPort = 0;
+  const context = {} as LivePipeline;
+  // Declared before useSink's hooks, as jest runs afterAll hooks in the order they are declared: the
+  // services stop before the sink drops its topics (a poller reading a dropped topic outlives its stop).
+  afterAll(async () => {
+    // The file's fresh queue goes with it (jobs a test added).
+    await context.admin?.queue.obliterate({ force: true }).catch(() => undefined);
+    await context.admin?.stop();
+    await context.stopConsumer?.();
+    await context.reader?.stop();
+    await context.api?.stop();
+  });
   const sut = useSink(() => {
     return {
       ADMIN_USER: LIVE_USER,
@@ -46,7 +57,7 @@ export function useLivePipeline(live: LivePollerOptions = {}, overrides: Record<
       ...overrides,
     };
   });
-  const context = { sut } as LivePipeline;
+  context.sut = sut;
   beforeAll(async () => {
     consumerPort = await freePort();
     context.consumerPort = consumerPort;
@@ -77,13 +88,5 @@ export function useLivePipeline(live: LivePollerOptions = {}, overrides: Record<
     await context.startConsumer();
     context.admin = await startAdmin(context.config, testLogger('admin'), { port: 0, host: '127.0.0.1', live });
   }, 120_000);
-  afterAll(async () => {
-    // The file's fresh queue goes with it (jobs a test added).
-    await context.admin?.queue.obliterate({ force: true }).catch(() => undefined);
-    await context.admin?.stop();
-    await context.stopConsumer?.();
-    await context.reader?.stop();
-    await context.api?.stop();
-  });
   return context;
 }

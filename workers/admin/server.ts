@@ -153,7 +153,7 @@ export async function startAdmin(config: Config, log: Logger, options: AdminOpti
   }
   const { server, port, url } = listening;
   shutdown
-    .add('live page poller', () => live.stop())
+    .add('live page poller', () => live.close())
     .add('http server', () => closeServer(server))
     .add('mongo client', () => mongo.close())
     .add('queue', () => queue.close())

@@ -101,6 +101,8 @@ export class LivePoller {
   private readonly options: Required<LivePollerOptions>;
   private readonly reads: Counter<'source'>;
   private running: AbortController | undefined;
+  /** Closed by the server's shutdown: never started again. */
+  private closed = false;
   private loops: Promise<void>[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
   private admin: Admin | undefined;
@@ -173,7 +175,7 @@ export class LivePoller {
     this.listeners.add(listener);
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    if (!this.running) this.start();
+    if (!this.running && !this.closed) this.start();
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0 && !this.idleTimer)
@@ -185,7 +187,16 @@ export class LivePoller {
     return this.listeners.size;
   }
 
-  /** Stop the loops (waiting for the reads in flight) and the Kafka admin client. */
+  /**
+   * Stop for good (the admin server's shutdown): a page that reconnects meanwhile gets the last
+   * sections, but no poller starts again to outlive the server.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stop();
+  }
+
+  /** Stop the loops (waiting for the reads in flight) and the Kafka admin client; a new subscriber starts them again. */
   async stop(): Promise<void> {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
