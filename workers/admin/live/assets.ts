@@ -19,16 +19,20 @@ export const LIVE_DIR = join(__dirname, '..', '..', '..', 'live');
 /** Bundle live/main.ts and live/style.css (esbuild, a dependency of tsx: nothing more to install). */
 export async function bundleLivePage(dir = LIVE_DIR, minify = true): Promise<PageAssets> {
   const esbuild = await import('esbuild');
-  const built = await esbuild.build({
-    entryPoints: { app: join(dir, 'main.ts'), style: join(dir, 'style.css') },
-    bundle: true,
-    format: 'esm',
-    target: ['es2020'],
-    minify,
-    write: false,
-    outdir: 'out',
-    logLevel: 'silent',
-  });
+  // One bundle per process (livePageAssets caches it): end esbuild's child process after it, or it
+  // keeps the process alive (a test runner that never exits).
+  const built = await esbuild
+    .build({
+      entryPoints: { app: join(dir, 'main.ts'), style: join(dir, 'style.css') },
+      bundle: true,
+      format: 'esm',
+      target: ['es2020'],
+      minify,
+      write: false,
+      outdir: 'out',
+      logLevel: 'silent',
+    })
+    .finally(() => esbuild.stop());
   const find = (suffix: string) => built.outputFiles.find((file) => file.path.endsWith(suffix))?.text ?? '';
   return { js: find('app.js'), css: find('style.css') };
 }
