@@ -3,18 +3,38 @@ The Airflow Assets of the pipeline's MongoDB collections, declared once so the
 DAGs that write and read them name the same ones and the UI draws the lineage
 producer jobs -> topic collections (kafka_pipeline's verify_sink) -> insights.
 
-The URI names the collection, not a server: `mongodb://<database>/<collection>`
-with the default database `pipeline` (an Asset is an identity for lineage, not a
-connection string; the DAGs find the server through `mongo_default`).
+The URIs are the MongoDB provider's (`mongodb://<host>:<port>/<database>/<collection>`,
+checked by its URI handler): the server the services
+write to (the first host of MONGO_URL, as lib/config.ts reads it; 127.0.0.1:27017
+by default) and the database MONGO_DB (default `pipeline`). An Asset is an
+identity for lineage, not a connection: the tasks reach the server through the
+`mongo_default` connection (sink_check.open_mongo).
 """
 
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit
+
 from airflow.sdk import Asset
 
+from sink_check import DEFAULT_DB, DEFAULT_MONGO_URL
 
-def collection_asset(collection: str, database: str = "pipeline") -> Asset:
-    return Asset(name=f"{database}.{collection}", uri=f"mongodb://{database}/{collection}", group="mongodb")
+
+def store_address(mongo_url: str) -> str:
+    """`host:port` of the first server of a mongodb:// or mongodb+srv:// URL, without its credentials."""
+    first = urlsplit(mongo_url).netloc.rpartition("@")[2].split(",")[0]
+    server = urlsplit(f"//{first}")
+    host = server.hostname or "127.0.0.1"
+    return f"[{host}]:{server.port or 27017}" if ":" in host else f"{host}:{server.port or 27017}"
+
+
+ADDRESS = store_address(os.environ.get("MONGO_URL") or DEFAULT_MONGO_URL)
+DATABASE = os.environ.get("MONGO_DB") or DEFAULT_DB
+
+
+def collection_asset(collection: str) -> Asset:
+    return Asset(name=f"{DATABASE}.{collection}", uri=f"mongodb://{ADDRESS}/{DATABASE}/{collection}", group="mongodb")
 
 
 SOMEDATA = collection_asset("somedata")

@@ -55,8 +55,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from urllib.parse import quote, urlencode
-
 import pipeline_contracts
 
 log = logging.getLogger(__name__)
@@ -72,49 +70,31 @@ class SinkCheckFailed(Exception):
 # ---------------------------------------------------------------- where MongoDB is
 
 
-def mongo_uri_from_connection(conn: Any) -> str:
-    """A mongodb:// URI from an Airflow Connection (host, port, login, password; extra `srv` and client options)."""
-    extra = dict(conn.extra_dejson or {})
-    srv = conn.conn_type in ("mongodb+srv",) or str(extra.pop("srv", "")).lower() in ("1", "true")
-    scheme = "mongodb+srv" if srv else "mongodb"
-    auth = ""
-    if conn.login:
-        auth = quote(conn.login, safe="")
-        if conn.password:
-            auth += ":" + quote(conn.password, safe="")
-        auth += "@"
-    host = conn.host or "127.0.0.1"
-    netloc = f"{auth}{host}" if srv else f"{auth}{host}:{conn.port or 27017}"
-    query = urlencode({k: v for k, v in extra.items() if isinstance(v, (str, int, float, bool))})
-    return f"{scheme}://{netloc}/" + (f"?{query}" if query else "")
-
-
 def open_mongo(conn_id: str, appname: str, **client_options: Any) -> tuple[Any, str, str]:
     """
     (pymongo client, database, where it came from): the Airflow connection
-    `conn_id` (host, port, login, password, schema = the database, extra
-    `srv` and MongoClient options), else MONGO_URL as it is, else the default.
-    A password file (MONGO_PASSWORD_FILE) is not read here: the launchers turn
-    it into the connection with the services' own code
-    (scripts/airflow-connections.ts). Close the client.
+    `conn_id` through the MongoDB provider's MongoHook (host, port, login,
+    password, schema = the database, extra `srv` and MongoClient options), else
+    MONGO_URL as it is, else the default. A password file (MONGO_PASSWORD_FILE)
+    is not read here: the launchers turn it into the connection with the
+    services' own code (scripts/airflow-connections.ts). Close the client.
     """
-    from airflow.sdk import BaseHook
+    from airflow.providers.mongo.hooks.mongo import MongoHook
     from airflow.sdk.exceptions import AirflowNotFoundException
     from pymongo import MongoClient
 
     db_default = os.environ.get("MONGO_DB") or DEFAULT_DB
     options = {"appname": appname, "serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000, **client_options}
     try:
-        conn = BaseHook.get_connection(conn_id)
+        hook = MongoHook(mongo_conn_id=conn_id)
     except AirflowNotFoundException:
         url = os.environ.get("MONGO_URL") or DEFAULT_MONGO_URL
         source = "MONGO_URL" if os.environ.get("MONGO_URL") else "the default"
         return MongoClient(url, **options), db_default, f"{source} (no Airflow connection '{conn_id}')"
-    # The connection's extra (options in the URI) wins over these defaults: pymongo lets keywords win.
-    for key in conn.extra_dejson or {}:
-        options.pop(key, None)
-    uri = mongo_uri_from_connection(conn)
-    return MongoClient(uri, **options), conn.schema or db_default, f"Airflow connection '{conn_id}'"
+    # The hook passes the connection's extra to MongoClient as options: there, they win over these defaults.
+    for key, value in options.items():
+        hook.extras.setdefault(key, value)
+    return hook.get_conn(), hook.connection.schema or db_default, f"Airflow connection '{conn_id}'"
 
 
 # ---------------------------------------------------------------- the check

@@ -263,12 +263,24 @@ def test_the_tasks_declare_the_collections_they_read_and_write_as_assets(dag):
 
     tasks = {t.task_id: t for t in dag.tasks}
     uris = lambda assets: sorted(a.uri for a in assets)  # noqa: E731
-    assert uris(tasks["standings"].inlets) == ["mongodb://pipeline/footdata"]
-    assert uris(tasks["standings"].outlets) == ["mongodb://pipeline/standings"]
-    assert uris(tasks["somedata_hourly"].outlets) == ["mongodb://pipeline/somedata_hourly"]
-    assert uris(tasks["pipeline_volume"].inlets) == ["mongodb://pipeline/footdata", "mongodb://pipeline/somedata"]
+    assert uris(tasks["standings"].inlets) == ["mongodb://127.0.0.1:27017/pipeline/footdata"]
+    assert uris(tasks["standings"].outlets) == ["mongodb://127.0.0.1:27017/pipeline/standings"]
+    assert uris(tasks["somedata_hourly"].outlets) == ["mongodb://127.0.0.1:27017/pipeline/somedata_hourly"]
+    assert uris(tasks["pipeline_volume"].inlets) == ["mongodb://127.0.0.1:27017/pipeline/footdata", "mongodb://127.0.0.1:27017/pipeline/somedata"]
     verify = DagBag(dag_folder=str(DAGS)).dags["kafka_pipeline"].get_task("verify_sink")
-    assert uris(verify.outlets) == ["mongodb://pipeline/footdata", "mongodb://pipeline/somedata"]
+    assert uris(verify.outlets) == ["mongodb://127.0.0.1:27017/pipeline/footdata", "mongodb://127.0.0.1:27017/pipeline/somedata"]
+
+
+def test_the_asset_uris_are_the_mongodb_providers_and_name_the_services_server():
+    from urllib.parse import urlsplit
+
+    from airflow.providers.mongo.assets.mongo import sanitize_uri
+    from pipeline_assets import STANDINGS, store_address
+
+    assert sanitize_uri(urlsplit(STANDINGS.uri)).geturl() == STANDINGS.uri  # the provider's handler takes it as it is
+    assert store_address("mongodb://app:p%40ss@mongo:27017/?authSource=pipeline") == "mongo:27017"
+    assert store_address("mongodb+srv://u:p@cluster.example.net/pipeline") == "cluster.example.net:27017"
+    assert store_address("mongodb://[::1]:27018,other:27019/") == "[::1]:27018"
 
 
 @pytest.mark.parametrize("value,expected", [("0 */2 * * *", "0 */2 * * *"), ("@daily", "0 0 * * *"), ("none", None)])
