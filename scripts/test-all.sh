@@ -9,7 +9,13 @@ cd "$(dirname "$0")/.."
 results=.stack/test-results
 rm -rf "$results" && mkdir -p "$results"
 status=0
-step() { echo; echo "== $1"; shift; "$@" || status=1; }
+# Each step says how long it took: CI's budget is 30 minutes for a cold run.
+step() {
+  local name=$1 started=$SECONDS; shift
+  echo; echo "== $name"
+  "$@" || status=1
+  echo "== $name: $((SECONDS - started)) s"
+}
 
 # A check that is not a test framework still counts: one passed or one failed test.
 check() {
