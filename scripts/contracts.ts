@@ -10,6 +10,8 @@
  *                                 names and the default job options (workers/queue.ts)
  *   event-envelope.schema.json    lib/schemas/envelope.ts PipelineEvent: the record every topic carries
  *   event-headers.json            its Kafka headers (lib/schemas/envelope.ts HEADERS, toKafkaMessage)
+ *   mongo-indexes.json            the indexes of every collection (lib/mongo-indexes.json, which
+ *                                 lib/mongo.ts ensureIndexes creates), for the insights tasks
  *
  * scripts/contracts.spec.ts regenerates them and fails on any difference from
  * the committed folder: change the TypeScript, then run `npm run contracts`.
@@ -22,6 +24,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfig } from '../lib/config';
+import INDEX_LIST from '../lib/mongo-indexes.json';
 import { createEvent, ENVELOPE_VERSION, HEADERS, PipelineEvent, RunId, toKafkaMessage } from '../lib/schemas';
 import { JOB_DATA_SCHEMAS } from '../workers/jobs';
 import { DEFAULT_JOB_OPTIONS, JOB_NAMES } from '../workers/queue';
@@ -98,6 +101,7 @@ export function buildContracts(): Map<string, string> {
       example: { ...sample.headers, [HEADERS.traceId]: '<the event id, or the trace id the request carried>' },
     }),
   );
+  files.set('mongo-indexes.json', json({ $comment: GENERATED, collections: INDEX_LIST }));
   files.set(
     'README.md',
     `# contracts\n\n${GENERATED}\n\nThe rules the Airflow side (airflow/plugins/pipeline_contracts.py) shares with the\nTypeScript services, each emitted from the one place it is defined; see scripts/contracts.ts.\n`,

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pipeline_contracts
+
 DEFAULT_PAGE_SIZE = 1000
 HOUR = timedelta(hours=1)
 
@@ -289,22 +291,18 @@ def compute_pipeline_volume(db: Any, interval: Interval, page_size: int = DEFAUL
 
 # ---------------------------------------------------------------- indexes and entry point
 
-# The indexes these reads need (created here too, so the DAG works before the read API ever started;
-# lib/mongo.ts ensureIndexes creates the same ones, same names).
-INDEXES = {
-    "somedata": [({"producedAt": 1}, "producedAt"), ({"storedAt": 1}, "storedAt")],
-    "footdata": [({"status": 1, "utcDate": 1}, "status_utcDate"), ({"storedAt": 1}, "storedAt")],
-    "somedata_hourly": [({"hour": 1, "term": 1}, "hour_term")],
-    "pipeline_volume_hourly": [({"hour": 1}, "hour")],
-    "standings": [({"competition": 1, "season": -1}, "competition_season")],
-}
+# The collections the insights read and write. Their indexes are created here too, so the DAG works
+# before any service started; the list is the services' own (contracts/mongo-indexes.json, from
+# lib/mongo-indexes.json, which lib/mongo.ts ensureIndexes creates).
+INSIGHT_COLLECTIONS = ("somedata", "footdata", "somedata_hourly", "pipeline_volume_hourly", "standings")
 
 
 def ensure_indexes(db: Any) -> None:
+    indexes = pipeline_contracts.load("mongo-indexes.json")["collections"]
     # One index per command: FerretDB 1.24 drops the connection when one command names several existing ones.
-    for collection, indexes in INDEXES.items():
-        for keys, name in indexes:
-            db[collection].create_index(list(keys.items()), name=name)
+    for collection in INSIGHT_COLLECTIONS:
+        for index in indexes[collection]:
+            db[collection].create_index(list(index["key"].items()), name=index["name"])
 
 
 def open_db(mongo_conn_id: str = "mongo_default", database: str | None = None):
