@@ -1,4 +1,7 @@
-import { createEvent, findUnsafeKey, PipelineEvent, toKafkaMessage } from './envelope';
+import { createEvent, findPayloadProblem, PipelineEvent, toKafkaMessage } from './envelope';
+
+/** The first unsafe key at any depth (no depth limit), as the envelope's check finds it. */
+const unsafeKeyIn = (value: unknown) => findPayloadProblem(value, { maxDepth: Infinity });
 import { somedataItems } from './somedata';
 import { Match } from './footdata';
 
@@ -53,8 +56,8 @@ describe('the event envelope', () => {
     const result = PipelineEvent.safeParse(event);
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toMatch(/unsafe key "a.b"/);
-    expect(findUnsafeKey({ $where: 'x' })).toEqual({ key: '$where', path: ['$where'] });
-    expect(findUnsafeKey({ fine: [1, { also: 'fine' }] })).toBeUndefined();
+    expect(unsafeKeyIn({ $where: 'x' })).toEqual({ kind: 'unsafe-key', key: '$where', path: ['$where'] });
+    expect(unsafeKeyIn({ fine: [1, { also: 'fine' }] })).toBeUndefined();
   });
 
   it('refuses a payload nested deeper than the limit without a stack overflow, at any depth', () => {
@@ -65,15 +68,16 @@ describe('the event envelope', () => {
       const result = PipelineEvent.safeParse(event);
       expect(result.success).toBe(false);
       expect(result.error?.issues[0]?.message).toMatch(/nested more than 64 levels/);
-      expect(findUnsafeKey(extra)).toBeUndefined();
+      expect(unsafeKeyIn(extra)).toBeUndefined();
     }
   });
 
   it('finds an unsafe key below deep nesting too, in document order', () => {
     let deep: unknown = { 'x.y': 1 };
     for (let level = 0; level < 50_000; level++) deep = { a: deep };
-    expect(findUnsafeKey(deep)?.key).toBe('x.y');
-    expect(findUnsafeKey({ first: [{ ok: 1 }, { $second: 1 }], $third: 1 })).toEqual({
+    expect(unsafeKeyIn(deep)).toMatchObject({ kind: 'unsafe-key', key: 'x.y' });
+    expect(unsafeKeyIn({ first: [{ ok: 1 }, { $second: 1 }], $third: 1 })).toEqual({
+      kind: 'unsafe-key',
       key: '$second',
       path: ['first', 1, '$second'],
     });

@@ -175,9 +175,3 @@ export function findPayloadProblem(
   }
   return undefined;
 }
-
-/** The first key of `value` MongoDB cannot store, with its path, at any depth. */
-export function findUnsafeKey(value: unknown): { key: string; path: (string | number)[] } | undefined {
-  const problem = findPayloadProblem(value, { maxDepth: Infinity });
-  return problem?.kind === 'unsafe-key' ? { key: problem.key, path: problem.path } : undefined;
-}
