@@ -2,8 +2,8 @@
  * Building the page's elements: text always goes in as text (never as HTML),
  * since team names, terms and error messages come from the data.
  */
-type Child = Node | string | number | null | undefined | false;
-type Attrs = Record<string, string | number | boolean | undefined>;
+export type Child = Node | string | number | null | undefined | false;
+export type Attrs = Record<string, string | number | boolean | undefined>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -34,13 +34,40 @@ export function fill(id: string, ...children: Child[]): void {
 }
 
 /** A table with a caption-less header row; `empty` shown as one row when there are no rows. */
-export function table(headers: string[], rows: HTMLTableRowElement[], empty: string): HTMLTableElement {
+function table(headers: string[], rows: HTMLTableRowElement[], empty: string): HTMLTableElement {
   const body = rows.length ? rows : [h('tr', { class: 'empty' }, h('td', { colspan: headers.length }, empty))];
   return h(
     'table',
     {},
     h('thead', {}, h('tr', {}, ...headers.map((header) => h('th', { scope: 'col' }, header)))),
     h('tbody', {}, ...body),
+  );
+}
+
+/** One column of `columnsTable`: its header, and the content (and class) of its cell for one item. */
+export interface Column<T> {
+  header: string;
+  cell: (item: T) => Child | Child[];
+  class?: string;
+}
+
+/** A `table` of one row per item, a cell per column; `row` gives a row's attributes (default none). */
+export function columnsTable<T>(
+  items: readonly T[],
+  columns: Column<T>[],
+  options: { empty: string; row?: (item: T) => Attrs },
+): HTMLTableElement {
+  const rows = items.map((item) =>
+    h(
+      'tr',
+      options.row?.(item) ?? {},
+      ...columns.map((column) => h('td', { class: column.class }, ...[column.cell(item)].flat())),
+    ),
+  );
+  return table(
+    columns.map((column) => column.header),
+    rows,
+    options.empty,
   );
 }
 

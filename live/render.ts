@@ -14,11 +14,16 @@ import type {
   TopicFlow,
 } from '../workers/admin/live/sections';
 import { lineChart } from './chart';
-import { clock, count, fill, h, rate, table } from './dom';
+import { clock, columnsTable, count, fill, h, rate, type Child } from './dom';
 
 const errorNote = (section: { error?: string }) =>
   section.error ? h('p', { class: 'error', role: 'alert' }, `Not current: ${section.error}`) : null;
 const stamp = (id: string, section: { at: string }) => fill(id, `read ${clock(section.at)}`);
+/** Fill a section's element with `children` and its error note, and stamp when it was read (element `<id>-at`). */
+const fillSection = (id: string, section: { at: string; error?: string }, ...children: Child[]) => {
+  fill(id, ...children, errorNote(section));
+  stamp(`${id}-at`, section);
+};
 
 export function renderHealth(section: HealthSection): void {
   const bad = section.services.filter((service) => service.state === 'down' || service.state === 'degraded');
@@ -148,22 +153,24 @@ export function renderFlow(section: FlowSection): void {
     ),
     errorNote(section),
   );
-  const rows = section.topics.flatMap((topic) =>
-    topic.partitions.map((p) =>
-      h(
-        'tr',
-        {},
-        h('td', {}, topic.topic),
-        h('td', { class: 'num' }, p.partition),
-        h('td', { class: 'num' }, count(p.end)),
-        h('td', { class: 'num' }, topic.role === 'dlq' ? '–' : count(p.committed)),
-        h('td', { class: 'num' }, topic.role === 'dlq' ? '–' : count(p.lag)),
-      ),
-    ),
-  );
+  const partitions = section.topics.flatMap((topic) => topic.partitions.map((offsets) => ({ topic, offsets })));
   fill(
     'partitions',
-    table(['topic', 'partition', 'end offset', 'committed offset', 'lag (records)'], rows, 'no partitions read yet'),
+    columnsTable(
+      partitions,
+      [
+        { header: 'topic', cell: (p) => p.topic.topic },
+        { header: 'partition', cell: (p) => p.offsets.partition, class: 'num' },
+        { header: 'end offset', cell: (p) => count(p.offsets.end), class: 'num' },
+        {
+          header: 'committed offset',
+          cell: (p) => (p.topic.role === 'dlq' ? '–' : count(p.offsets.committed)),
+          class: 'num',
+        },
+        { header: 'lag (records)', cell: (p) => (p.topic.role === 'dlq' ? '–' : count(p.offsets.lag)), class: 'num' },
+      ],
+      { empty: 'no partitions read yet' },
+    ),
   );
   const history = section.history;
   const step = history.length > 1 ? (history.at(-1)!.t - history[0]!.t) / 1000 / (history.length - 1) : 1;
@@ -201,70 +208,73 @@ const eventLink = (eventId: string) =>
   );
 
 export function renderEvents(section: EventsSection): void {
-  const rows = section.events.map((event) =>
-    h(
-      'tr',
-      { 'data-event-id': event.eventId, class: event.topic },
-      h('td', {}, clock(event.storedAt)),
-      h('td', {}, event.topic),
-      h('td', { class: 'summary' }, event.summary),
-      h('td', { class: 'num' }, event.kafka ? `p${event.kafka.partition} @${event.kafka.offset}` : '–'),
-      h('td', {}, eventLink(event.eventId)),
+  fillSection(
+    'events',
+    section,
+    columnsTable(
+      section.events,
+      [
+        { header: 'stored', cell: (event) => clock(event.storedAt) },
+        { header: 'topic', cell: (event) => event.topic },
+        { header: 'what', cell: (event) => event.summary, class: 'summary' },
+        {
+          header: 'partition @ offset',
+          cell: (event) => (event.kafka ? `p${event.kafka.partition} @${event.kafka.offset}` : '–'),
+          class: 'num',
+        },
+        { header: 'GET /events/:id', cell: (event) => eventLink(event.eventId) },
+      ],
+      { empty: 'nothing stored yet', row: (event) => ({ 'data-event-id': event.eventId, class: event.topic }) },
     ),
   );
-  fill(
-    'events',
-    table(['stored', 'topic', 'what', 'partition @ offset', 'GET /events/:id'], rows, 'nothing stored yet'),
-    errorNote(section),
-  );
-  stamp('events-at', section);
 }
 
 export function renderDeadLetters(section: DeadLettersSection): void {
-  const rows = section.latest.map((letter) =>
-    h(
-      'tr',
-      {},
-      h('td', {}, clock(letter.failedAt)),
-      h('td', { class: 'reason' }, letter.reason ?? '?'),
-      h('td', {}, letter.originTopic ?? '–'),
-      h('td', { class: 'summary' }, letter.error ?? '–'),
-      h('td', {}, letter.eventId ? eventLink(letter.eventId) : '–'),
+  fillSection(
+    'dead-letters',
+    section,
+    h('p', { class: 'big' }, h('span', { id: 'dlq-total' }, count(section.total)), ' records in the dead-letter topic'),
+    columnsTable(
+      section.latest,
+      [
+        { header: 'failed', cell: (letter) => clock(letter.failedAt) },
+        { header: 'reason', cell: (letter) => letter.reason ?? '?', class: 'reason' },
+        { header: 'from topic', cell: (letter) => letter.originTopic ?? '–' },
+        { header: 'error', cell: (letter) => letter.error ?? '–', class: 'summary' },
+        { header: 'event', cell: (letter) => (letter.eventId ? eventLink(letter.eventId) : '–') },
+      ],
+      { empty: 'no dead letters' },
     ),
   );
-  fill(
-    'dead-letters',
-    h('p', { class: 'big' }, h('span', { id: 'dlq-total' }, count(section.total)), ' records in the dead-letter topic'),
-    table(['failed', 'reason', 'from topic', 'error', 'event'], rows, 'no dead letters'),
-    errorNote(section),
-  );
-  stamp('dead-letters-at', section);
 }
 
 export function renderMatches(section: MatchesSection): void {
-  const rows = section.matches.map((match) =>
-    h(
-      'tr',
-      { 'data-match-id': match.id, class: `status-${match.status.toLowerCase()}` },
-      h('td', {}, clock(match.utcDate).replace(':00 UTC', ' UTC')),
-      h('td', {}, match.competition ?? '–'),
-      h('td', { class: 'team' }, match.home),
-      h('td', { class: 'score num' }, match.score),
-      h('td', { class: 'team' }, match.away),
-      h(
-        'td',
-        { class: 'status' },
-        match.status,
-        match.minute !== null && match.status !== 'FINISHED' ? ` ${match.minute}'` : '',
-      ),
+  fillSection(
+    'matches',
+    section,
+    columnsTable(
+      section.matches,
+      [
+        { header: 'kick-off', cell: (match) => clock(match.utcDate).replace(':00 UTC', ' UTC') },
+        { header: 'comp.', cell: (match) => match.competition ?? '–' },
+        { header: 'home', cell: (match) => match.home, class: 'team' },
+        { header: 'score', cell: (match) => match.score, class: 'score num' },
+        { header: 'away', cell: (match) => match.away, class: 'team' },
+        {
+          header: 'status',
+          cell: (match) => [
+            match.status,
+            match.minute !== null && match.status !== 'FINISHED' ? ` ${match.minute}'` : '',
+          ],
+          class: 'status',
+        },
+      ],
+      {
+        empty: `no match stored for ${section.day}`,
+        row: (match) => ({ 'data-match-id': match.id, class: `status-${match.status.toLowerCase()}` }),
+      },
     ),
   );
-  fill(
-    'matches',
-    table(['kick-off', 'comp.', 'home', 'score', 'away', 'status'], rows, `no match stored for ${section.day}`),
-    errorNote(section),
-  );
-  stamp('matches-at', section);
 }
 
 export function renderStandings(section: StandingsSection): void {
@@ -282,28 +292,25 @@ export function renderStandings(section: StandingsSection): void {
           ` as of ${standing.computedFor ? standing.computedFor.slice(0, 16).replace('T', ' ') + ' UTC' : '–'}`,
         ),
       ),
-      table(
-        ['#', 'team', 'P', 'W', 'D', 'L', 'GD', 'pts'],
-        standing.rows.map((row) =>
-          h(
-            'tr',
-            {},
-            h('td', { class: 'num' }, row.position),
-            h('td', { class: 'team' }, row.team),
-            h('td', { class: 'num' }, row.played),
-            h('td', { class: 'num' }, row.won),
-            h('td', { class: 'num' }, row.draw),
-            h('td', { class: 'num' }, row.lost),
-            h('td', { class: 'num' }, row.goalDifference),
-            h('td', { class: 'num' }, row.points),
-          ),
-        ),
-        'no finished match yet',
+      columnsTable(
+        standing.rows,
+        [
+          { header: '#', cell: (row) => row.position, class: 'num' },
+          { header: 'team', cell: (row) => row.team, class: 'team' },
+          { header: 'P', cell: (row) => row.played, class: 'num' },
+          { header: 'W', cell: (row) => row.won, class: 'num' },
+          { header: 'D', cell: (row) => row.draw, class: 'num' },
+          { header: 'L', cell: (row) => row.lost, class: 'num' },
+          { header: 'GD', cell: (row) => row.goalDifference, class: 'num' },
+          { header: 'pts', cell: (row) => row.points, class: 'num' },
+        ],
+        { empty: 'no finished match yet' },
       ),
     ),
   );
-  fill(
+  fillSection(
     'standings',
+    section,
     ...(tables.length
       ? tables
       : [
@@ -313,34 +320,33 @@ export function renderStandings(section: StandingsSection): void {
             'No standings yet: the insights DAG computes them every hour from the finished matches.',
           ),
         ]),
-    errorNote(section),
   );
-  stamp('standings-at', section);
 }
 
 export function renderJobs(section: JobsSection): void {
   const counts = Object.entries(section.counts)
     .map(([state, n]) => `${state} ${n}`)
     .join(' · ');
-  const rows = section.jobs.map((job) =>
-    h(
-      'tr',
-      { class: `job-${job.state}` },
-      h('td', {}, clock(job.timestamp)),
-      h('td', {}, h('a', { href: `${section.dashboardUrl}`, target: '_blank', rel: 'noopener' }, `#${job.id}`)),
-      h('td', {}, job.name),
-      h('td', { class: 'state' }, job.state),
-      h('td', { class: 'summary' }, job.failedReason ?? job.progress ?? '–'),
-      h('td', { class: 'summary' }, job.runId ?? '–'),
+  fillSection(
+    'jobs',
+    section,
+    h('p', { class: 'muted' }, counts || '–'),
+    columnsTable(
+      section.jobs,
+      [
+        { header: 'added', cell: (job) => clock(job.timestamp) },
+        {
+          header: 'job',
+          cell: (job) => h('a', { href: `${section.dashboardUrl}`, target: '_blank', rel: 'noopener' }, `#${job.id}`),
+        },
+        { header: 'name', cell: (job) => job.name },
+        { header: 'state', cell: (job) => job.state, class: 'state' },
+        { header: 'progress', cell: (job) => job.failedReason ?? job.progress ?? '–', class: 'summary' },
+        { header: 'DAG run', cell: (job) => job.runId ?? '–', class: 'summary' },
+      ],
+      { empty: 'no jobs', row: (job) => ({ class: `job-${job.state}` }) },
     ),
   );
-  fill(
-    'jobs',
-    h('p', { class: 'muted' }, counts || '–'),
-    table(['added', 'job', 'name', 'state', 'progress', 'DAG run'], rows, 'no jobs'),
-    errorNote(section),
-  );
-  stamp('jobs-at', section);
 }
 
 export function renderDagRuns(section: DagRunsSection): void {
@@ -357,19 +363,26 @@ export function renderDagRuns(section: DagRunsSection): void {
         '.',
       ),
     );
-  } else {
-    const rows = section.runs.map((run) =>
-      h(
-        'tr',
-        { class: `run-${run.state}` },
-        h('td', {}, clock(run.runAfter)),
-        h('td', {}, run.dagId),
-        h('td', { class: 'summary' }, h('a', { href: run.url, target: '_blank', rel: 'noopener' }, run.runId)),
-        h('td', { class: 'state' }, run.state),
-        h('td', {}, clock(run.endDate)),
-      ),
-    );
-    fill('dag-runs', table(['run after', 'DAG', 'run', 'state', 'ended'], rows, 'no DAG runs yet'), errorNote(section));
+    stamp('dag-runs-at', section);
+    return;
   }
-  stamp('dag-runs-at', section);
+  fillSection(
+    'dag-runs',
+    section,
+    columnsTable(
+      section.runs,
+      [
+        { header: 'run after', cell: (run) => clock(run.runAfter) },
+        { header: 'DAG', cell: (run) => run.dagId },
+        {
+          header: 'run',
+          cell: (run) => h('a', { href: run.url, target: '_blank', rel: 'noopener' }, run.runId),
+          class: 'summary',
+        },
+        { header: 'state', cell: (run) => run.state, class: 'state' },
+        { header: 'ended', cell: (run) => clock(run.endDate) },
+      ],
+      { empty: 'no DAG runs yet', row: (run) => ({ class: `run-${run.state}` }) },
+    ),
+  );
 }

@@ -1,12 +1,11 @@
 /**
  * The producers' Express app: the shared HTTP plumbing (lib/http/json-api.ts:
  * request id and logger, metrics, security headers, /openapi.json, 404 and
- * error JSON) around the ops routes and the routes of this service.
+ * error JSON, the ops routes) around the routes of this service.
  */
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { createJsonApi } from '../lib/http/json-api';
-import { opsRoutes } from '../lib/http/ops-routes';
 import type { Publisher } from '../lib/kafka/publisher';
 import type { Logger } from '../lib/logger';
 import type { FootdataFeed } from './football/feed';
@@ -32,8 +31,10 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Express {
   return createJsonApi({
+    service: SERVICE,
     log: deps.log,
     registry: deps.registry,
+    readiness: { kafka: () => deps.publisher.isReady() },
     openapi: openApiDocument(),
     mount: (app) => {
       app.use((_req, res, next) => {
@@ -49,9 +50,6 @@ export function createApp(deps: AppDeps): Express {
           log: deps.log,
           ...(deps.idempotency && { idempotency: deps.idempotency }),
         }),
-      );
-      app.use(
-        opsRoutes({ service: SERVICE, registry: deps.registry, readiness: { kafka: () => deps.publisher.isReady() } }),
       );
       app.use(welcomeRoutes());
       app.use(footdataRoutes(deps.footdata));

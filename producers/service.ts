@@ -4,15 +4,13 @@
  * stop accepting requests (in-flight ones finish), flush the publisher, disconnect.
  * `main.ts` runs it as a service; tests and other services start it on port 0.
  */
-import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../lib/config';
 import { describeError } from '../lib/errors';
-import { listen } from '../lib/http/listen';
-import { createKafka } from '../lib/kafka/client';
+import { listenService, serviceBase, type RunningService, type ServiceDeps } from '../lib/http/service';
 import { Publisher } from '../lib/kafka/publisher';
 import type { Logger } from '../lib/logger';
-import { closeServer, createMetricsRegistry } from '../lib/observability';
+import { closeServer } from '../lib/observability';
 import { retry } from '../lib/retry';
 import { Shutdown } from '../lib/shutdown';
 import { createApp, SERVICE } from './app';
@@ -20,35 +18,20 @@ import { createFootdataFeed } from './football/create-feed';
 import { createIdempotency } from './idempotency';
 import type { FootdataFeed } from './football/feed';
 
-export interface ApiDeps {
-  /** The Kafka client. Default: one built from config.kafka. */
-  kafka?: Kafka;
-  /** Metrics registry. Default: a new one with the process metrics. */
-  registry?: Registry;
+/** `connectRetries` counts the attempts to connect to Kafka; `port` defaults to config.api.port. */
+export interface ApiDeps extends ServiceDeps {
   /** The /footdata feed. Default: from config.football (football-data.org, or the simulator without a token). */
   footdata?: FootdataFeed;
-  /** Attempts after the first to connect to Kafka. Default: Infinity (until `signal` aborts). */
-  connectRetries?: number;
-  /** Aborts start-up (e.g. SIGTERM while Kafka is still unreachable). */
-  signal?: AbortSignal;
-  /** Port to listen on, 0 for any free one. Default: config.api.port. */
-  port?: number;
-  /** Interface to listen on. Default: config.http.host (HTTP_HOST, 127.0.0.1). */
-  host?: string;
 }
 
-export interface RunningApi {
-  url: string;
-  port: number;
+/** `stop()`: stop accepting, let in-flight requests finish, flush the publisher, disconnect. */
+export interface RunningApi extends RunningService {
   publisher: Publisher;
   registry: Registry;
-  /** Stop accepting, let in-flight requests finish, flush the publisher, disconnect. Same promise when called again. */
-  stop(): Promise<boolean>;
 }
 
 export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}): Promise<RunningApi> {
-  const registry = deps.registry ?? createMetricsRegistry(SERVICE);
-  const kafka = deps.kafka ?? createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-producers` });
+  const { registry, kafka, connecting } = serviceBase(SERVICE, config, log, deps);
   // The somedata topic's max.message.bytes is read at connect(): batches stay below it.
   const publisher = new Publisher(kafka, {
     ...config.api.publish,
@@ -57,9 +40,7 @@ export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}):
     log,
   });
   await retry(() => publisher.connect(), {
-    retries: deps.connectRetries ?? Infinity,
-    maxDelayMs: 5_000,
-    ...(deps.signal && { signal: deps.signal }),
+    ...connecting,
     onRetry: ({ error, attempt, delayMs }) =>
       log.warn({ attempt, delayMs, reason: describeError(error) }, 'cannot connect to Kafka yet, retrying'),
   });
@@ -78,11 +59,7 @@ export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}):
   });
   let listening;
   try {
-    listening = await listen(app, {
-      port: deps.port ?? config.api.port,
-      http: config.http,
-      ...(deps.host !== undefined && { host: deps.host }),
-    });
+    listening = await listenService(app, config, deps, config.api.port);
   } catch (error) {
     await publisher.close();
     await idempotency.close();

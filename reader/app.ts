@@ -1,35 +1,25 @@
 /**
  * The read API's Express app: the shared HTTP plumbing (lib/http/json-api.ts:
  * request id and logger, metrics, security headers, /openapi.json, 404 and
- * error JSON) around the ops routes and the read routes.
+ * error JSON, the ops routes) around the read routes.
  */
 import type { Express } from 'express';
 import type { Db } from 'mongodb';
-import type { Registry } from 'prom-client';
-import { createJsonApi } from '../lib/http/json-api';
-import { opsRoutes } from '../lib/http/ops-routes';
-import type { Logger } from '../lib/logger';
-import type { ReadinessCheck } from '../lib/observability';
+import { createJsonApi, type JsonApiOptions } from '../lib/http/json-api';
 import { readerOpenApiDocument } from './openapi';
 import { readerRoutes } from './routes';
 
 export const SERVICE = 'reader';
 
-export interface ReaderAppDeps {
-  log: Logger;
-  registry: Registry;
+export interface ReaderAppDeps extends Pick<JsonApiOptions, 'log' | 'registry' | 'readiness'> {
   db: Db;
-  readiness: Record<string, ReadinessCheck>;
 }
 
-export function createReaderApp(deps: ReaderAppDeps): Express {
+export function createReaderApp({ db, ...deps }: ReaderAppDeps): Express {
   return createJsonApi({
-    log: deps.log,
-    registry: deps.registry,
+    ...deps,
+    service: SERVICE,
     openapi: readerOpenApiDocument(),
-    mount: (app) => {
-      app.use(opsRoutes({ service: SERVICE, registry: deps.registry, readiness: deps.readiness }));
-      app.use(readerRoutes(deps.db));
-    },
+    mount: (app) => app.use(readerRoutes(db)),
   });
 }

@@ -57,24 +57,40 @@ export const CompetitionCode = z
   .meta({ description: 'A competition code (football-data.org), e.g. `PL`, or its id.', example: 'PL' });
 
 /** `from` must come before `to` when both are given. */
-function ordered<T extends { from?: Date | undefined; to?: Date | undefined }>(query: T, ctx: z.RefinementCtx) {
+function ordered(query: { from?: Date | undefined; to?: Date | undefined }, ctx: z.RefinementCtx) {
   if (query.from && query.to && query.from >= query.to)
     ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
 }
 
-export const MatchesQuery = z
-  .strictObject({
+/**
+ * A query for a page of a list cut to [from, to): its own `filters`, then
+ * `from` and `to` (what each bounds, in `range`), `limit` and `cursor`.
+ */
+function pagedRangeQuery<Filters extends z.ZodRawShape>(filters: Filters, range: { from: string; to: string }) {
+  return (
+    z
+      .strictObject({
+        ...filters,
+        from: Instant.optional().meta({ description: range.from }),
+        to: Instant.optional().meta({ description: range.to }),
+        limit: Limit,
+        cursor: Cursor,
+      })
+      // TypeScript cannot see `from` and `to` through the generic filters' output type.
+      .superRefine((query, ctx) => ordered(query as Parameters<typeof ordered>[0], ctx))
+  );
+}
+
+export const MatchesQuery = pagedRangeQuery(
+  {
     competition: once('must be a competition code').pipe(CompetitionCode).optional(),
     status: once(`must be one of ${MATCH_STATUSES.join(', ')}`)
       .pipe(z.enum(MATCH_STATUSES, { error: `must be one of ${MATCH_STATUSES.join(', ')}` }))
       .optional()
       .meta({ description: 'The match status.' }),
-    from: Instant.optional().meta({ description: 'Kick-off at or after this instant.' }),
-    to: Instant.optional().meta({ description: 'Kick-off before this instant.' }),
-    limit: Limit,
-    cursor: Cursor,
-  })
-  .superRefine(ordered);
+  },
+  { from: 'Kick-off at or after this instant.', to: 'Kick-off before this instant.' },
+);
 export type MatchesQuery = z.output<typeof MatchesQuery>;
 
 export const MatchParams = z.object({
@@ -93,15 +109,10 @@ export const StandingsQuery = z.strictObject({
     .meta({ description: 'The year the season starts; absent: the latest season computed.' }),
 });
 
-export const SomedataInsightsQuery = z
-  .strictObject({
-    from: Instant.optional().meta({ description: 'Hours starting at or after this instant.' }),
-    to: Instant.optional().meta({ description: 'Hours starting before this instant.' }),
-    term: once('must be 1 to 64 characters, each a letter, digit, - or _').pipe(SomedataData).optional(),
-    limit: Limit,
-    cursor: Cursor,
-  })
-  .superRefine(ordered);
+export const SomedataInsightsQuery = pagedRangeQuery(
+  { term: once('must be 1 to 64 characters, each a letter, digit, - or _').pipe(SomedataData).optional() },
+  { from: 'Hours starting at or after this instant.', to: 'Hours starting before this instant.' },
+);
 export type SomedataInsightsQuery = z.output<typeof SomedataInsightsQuery>;
 
 export const EventParams = z.object({

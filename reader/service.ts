@@ -4,54 +4,29 @@
  * `stop()` to take it down in order. `main.ts` runs it as a service; tests
  * start it on port 0.
  */
-import type { Kafka } from 'kafkajs';
-import type { Registry } from 'prom-client';
 import type { Config } from '../lib/config';
 import { describeError } from '../lib/errors';
-import { listen } from '../lib/http/listen';
-import { createKafka } from '../lib/kafka/client';
+import { listenService, serviceBase, type RunningService, type ServiceDeps } from '../lib/http/service';
 import type { Logger } from '../lib/logger';
 import { createMongoClient, ensureIndexes } from '../lib/mongo';
-import { closeServer, createMetricsRegistry } from '../lib/observability';
+import { closeServer } from '../lib/observability';
 import { retry } from '../lib/retry';
 import { Shutdown } from '../lib/shutdown';
 import { createReaderApp, SERVICE } from './app';
 import { DeadLetterIndex } from './dead-letter-index';
 
-export interface ReaderDeps {
-  /** The Kafka client. Default: one built from config.kafka. */
-  kafka?: Kafka;
-  /** Metrics registry. Default: a new one with the process metrics. */
-  registry?: Registry;
-  /** Attempts after the first to reach MongoDB and Kafka. Default: Infinity (until `signal` aborts). */
-  connectRetries?: number;
-  /** Aborts start-up. */
-  signal?: AbortSignal;
-  /** Port to listen on, 0 for any free one. Default: config.reader.port. */
-  port?: number;
-  /** Interface to listen on. Default: 0.0.0.0. */
-  host?: string;
-}
+/** `connectRetries` counts the attempts to reach MongoDB and Kafka; `port` defaults to config.reader.port. */
+export type ReaderDeps = ServiceDeps;
 
-export interface RunningReader {
-  url: string;
-  port: number;
-  /** Stop accepting, finish in-flight requests, stop the dead-letter index, close MongoDB. Same promise when called again. */
-  stop(): Promise<boolean>;
-}
+/** `stop()`: stop accepting, finish in-flight requests, stop the dead-letter index, close MongoDB. */
+export type RunningReader = RunningService;
 
 export async function startReader(config: Config, log: Logger, deps: ReaderDeps = {}): Promise<RunningReader> {
-  const registry = deps.registry ?? createMetricsRegistry(SERVICE);
-  const kafka = deps.kafka ?? createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-reader` });
+  const { registry, kafka, connecting } = serviceBase(SERVICE, config, log, deps);
   const mongo = createMongoClient(config.mongo);
   const db = mongo.db(config.mongo.db);
-  const attempts = {
-    retries: deps.connectRetries ?? Infinity,
-    maxDelayMs: 5_000,
-    ...(deps.signal && { signal: deps.signal }),
-  };
   await retry(() => ensureIndexes(db), {
-    ...attempts,
+    ...connecting,
     onRetry: ({ error, attempt }) =>
       log.warn({ attempt, reason: describeError(error) }, 'cannot reach MongoDB yet, retrying'),
   });
@@ -61,7 +36,7 @@ export async function startReader(config: Config, log: Logger, deps: ReaderDeps 
     log,
   });
   await retry(() => deadLetters.start(), {
-    ...attempts,
+    ...connecting,
     onRetry: ({ error, attempt }) =>
       log.warn({ attempt, reason: describeError(error) }, 'cannot start the dead-letter index yet, retrying'),
   });
@@ -75,11 +50,7 @@ export async function startReader(config: Config, log: Logger, deps: ReaderDeps 
       deadLetterIndex: () => deadLetters.isRunning(),
     },
   });
-  const { server, port, url } = await listen(app, {
-    port: deps.port ?? config.reader.port,
-    http: config.http,
-    ...(deps.host !== undefined && { host: deps.host }),
-  });
+  const { server, port, url } = await listenService(app, config, deps, config.reader.port);
   log.info({ port, dlq: config.kafka.topics.dlq }, 'read API listening');
 
   const shutdown = new Shutdown(log, { stepTimeoutMs: 10_000 })

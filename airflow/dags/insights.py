@@ -34,40 +34,30 @@ the `mongo_default` connection, as `kafka_pipeline`'s verify_sink; the param
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from pipeline_assets import FOOTDATA, PIPELINE_VOLUME_HOURLY, SOMEDATA, SOMEDATA_HOURLY, STANDINGS
+from pipeline_dag import pipeline_dag_args, schedule_from_env
 
 DEFAULT_SCHEDULE = "@hourly"
 PRESETS = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *"}
 
 
-def schedule_from_env() -> CronDataIntervalTimetable | None:
+def insights_timetable() -> CronDataIntervalTimetable | None:
     """INSIGHTS_SCHEDULE: a cron expression or preset, run with data intervals; `none` = manual runs only."""
-    value = os.environ.get("INSIGHTS_SCHEDULE", "").strip() or DEFAULT_SCHEDULE
-    if value.lower() in ("none", "manual", "null"):
-        return None
-    return CronDataIntervalTimetable(PRESETS.get(value, value), timezone="UTC")
+    value = schedule_from_env("INSIGHTS_SCHEDULE", DEFAULT_SCHEDULE)
+    return None if value is None else CronDataIntervalTimetable(PRESETS.get(value, value), timezone="UTC")
 
 
 @dag(
-    schedule=schedule_from_env(),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
+    schedule=insights_timetable(),
+    **pipeline_dag_args(execution_timeout=timedelta(minutes=30)),
     max_active_runs=3,
     doc_md=__doc__,
     tags=["kafka-pipeline", "insights"],
     dagrun_timeout=timedelta(hours=1),
-    default_args={
-        "owner": "kafka-pipeline",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=30),
-        "execution_timeout": timedelta(minutes=30),
-    },
     params={
         "database": Param(
             None,

@@ -42,13 +42,13 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Param, dag, task
 from airflow.sdk import TriggerRule
 
 from bullmq_operator import BullMQJobOperator
 from pipeline_assets import TOPIC_COLLECTIONS
 from pipeline_contracts import default_queue_name, job_field, job_names
+from pipeline_dag import pipeline_dag_args, schedule_from_env
 
 # The job names, and below each Param's type, bounds and default, come from
 # contracts/ (written from the workers' zod schemas by `npm run contracts`).
@@ -56,28 +56,17 @@ PRODUCERS = job_names()
 DEFAULT_SCHEDULE = "*/5 * * * *"
 
 
-def schedule_from_env() -> str | None:
-    """KAFKA_PIPELINE_SCHEDULE: a cron expression or preset; `none` = manual runs only."""
-    value = os.environ.get("KAFKA_PIPELINE_SCHEDULE", "").strip() or DEFAULT_SCHEDULE
-    return None if value.lower() in ("none", "manual", "null") else value
-
 
 @dag(
-    schedule=schedule_from_env(),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
+    # KAFKA_PIPELINE_SCHEDULE: a cron expression or preset; `none` = manual runs only.
+    schedule=schedule_from_env("KAFKA_PIPELINE_SCHEDULE", DEFAULT_SCHEDULE),
+    # The worker-side parts only; waiting for a job is bounded by the operator's wait_timeout_sec.
+    **pipeline_dag_args(execution_timeout=timedelta(minutes=2)),
     max_active_runs=1,
     doc_md=__doc__,
     tags=["kafka-pipeline", "bullmq"],
     render_template_as_native_obj=True,  # job data keeps its types (durationSec is a number)
     dagrun_timeout=timedelta(hours=2),
-    default_args={
-        "owner": "kafka-pipeline",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=30),
-        # The worker-side parts only; waiting for a job is bounded by the operator's wait_timeout_sec.
-        "execution_timeout": timedelta(minutes=2),
-    },
     params={
         "producers": Param(
             PRODUCERS,

@@ -109,3 +109,17 @@ def redis_conn(monkeypatch, redis_url):
     """The operator and the trigger find Redis through the `redis_default` connection."""
     monkeypatch.setenv("AIRFLOW_CONN_REDIS_DEFAULT", redis_url)
     return "redis_default"
+
+
+@pytest.fixture(scope="module")
+def api():
+    """The stack's Airflow REST API, for the end-to-end tests; fails (see `need`) when Airflow or the pipeline is not up."""
+    from support import stack
+
+    need(
+        stack.airflow_healthy(),
+        f"Airflow is not running at {stack.AIRFLOW_BASE}: start it with `bash infra/stack.sh up airflow`",
+    )
+    reason = stack.skip_reason_for_pipeline()
+    need(reason is None, reason or "")
+    return stack.AirflowApi()

@@ -14,24 +14,10 @@ import os
 import urllib.request
 import uuid
 
-import pytest
-
-from conftest import need
 from support import stack
 
 DAG = "kafka_pipeline"
 EVENTS = 4  # per job: somedata_max_events
-
-
-@pytest.fixture(scope="module")
-def api():
-    need(
-        stack.airflow_healthy(),
-        f"Airflow is not running at {stack.AIRFLOW_BASE}: start it with `bash infra/stack.sh up airflow`",
-    )
-    reason = stack.skip_reason_for_pipeline()
-    need(reason is None, reason or "")
-    return stack.AirflowApi()
 
 
 def stored_events(run_id: str) -> dict[str, int]:

@@ -157,6 +157,16 @@ def snapshot(db):
     }
 
 
+def computed_then_emptied(db, hours) -> dict:
+    """Runs the intervals starting at `hours` in turn, and returns what they stored after emptying it again."""
+    for hour in hours:
+        run_interval(db, hour)
+    stored = snapshot(db)
+    for name in stored:
+        db[name].delete_many({})
+    return stored
+
+
 def run_interval(db, start, page_size=1000):
     interval = ic.Interval(start, start + H)
     for compute in ic.COMPUTATIONS.values():
@@ -204,11 +214,7 @@ def test_an_interval_run_twice_leaves_the_same_documents(db):
 
 def test_three_intervals_in_any_order_leave_what_they_leave_in_order(db):
     seed(db)
-    for hour in (T0, T0 + H, T0 + 2 * H):
-        run_interval(db, hour)
-    in_order = snapshot(db)
-    for name in in_order:
-        db[name].delete_many({})
+    in_order = computed_then_emptied(db, (T0, T0 + H, T0 + 2 * H))
     for hour in (T0 + 2 * H, T0, T0 + H):  # a backfill of old hours after a newer run
         run_interval(db, hour)
     assert snapshot(db) == in_order
@@ -308,11 +314,7 @@ def test_a_backfill_of_three_hours_through_the_rest_api_succeeds_with_the_same_d
     if not any(d["dag_id"] == "insights" for d in dags["dags"]):
         pytest.skip("the stack's Airflow has no `insights` DAG (it reads another checkout's airflow/dags)")
     seed(db)
-    for hour in (T0, T0 + H, T0 + 2 * H):
-        run_interval(db, hour)
-    direct = snapshot(db)
-    for name in direct:
-        db[name].delete_many({})
+    direct = computed_then_emptied(db, (T0, T0 + H, T0 + 2 * H))
 
     started = time.monotonic()
     request = {

@@ -25,17 +25,6 @@ ARTIFACTS = REPO_DIR / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def api():
-    need(
-        stack.airflow_healthy(),
-        f"Airflow is not running at {stack.AIRFLOW_BASE}: start it with `bash infra/stack.sh up airflow`",
-    )
-    reason = stack.skip_reason_for_pipeline()
-    need(reason is None, reason or "")
-    return stack.AirflowApi()
-
-
-@pytest.fixture(scope="module")
 def rest_run(api):
     """Trigger a short run through POST /api/v2/dags/kafka_pipeline/dagRuns and wait for its end."""
     run_id = f"rest_test__{uuid.uuid4().hex[:12]}"

@@ -100,3 +100,18 @@ kafka_cds_opt() {
 kafka_broker_healthy() {
   stack_port_open 127.0.0.1 "$1" && stack_log_has "Kafka Server started"
 }
+
+# kafka_broker_service NODE_ID PORT: what a broker's service file defines
+# (infra/stack.sh's service contract), the same for every broker but its node
+# id and port. Those two are written into the functions' bodies, since stack.sh
+# calls a service's functions after it has sourced the other service files.
+# shellcheck disable=SC2034 # svc_* are read by infra/stack.sh
+kafka_broker_service() {
+  [[ "$1" =~ ^[0-9]+$ && "$2" =~ ^[0-9]+$ ]] || stack_die "kafka_broker_service: node id and port must be numbers, got '$1' '$2'"
+  svc_address="127.0.0.1:$2"
+  svc_needs="kafka-controller"
+  svc_timeout=90
+  svc_prepare() { kafka_prepare; }
+  eval "svc_start() { kafka_start broker $1 $2 '-Xms256m -Xmx512m'; }"
+  eval "svc_healthy() { kafka_broker_healthy $2; }"
+}

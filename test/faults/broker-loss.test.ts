@@ -19,7 +19,7 @@ import { outcome, reportScenario, seconds, sleep } from '../support/faults';
 import { formatStatuses, startLoad } from '../support/load';
 import { killServices, startService, waitUntilAnswers } from '../support/processes';
 import { producersEnv } from '../support/producers';
-import { useSink } from '../support/sink';
+import { crashesOf, useSink } from '../support/sink';
 import { stack, STACK_DIR } from '../support/stack';
 
 jest.setTimeout(180_000);
@@ -42,9 +42,8 @@ function brokerPid(): number {
 it('when a broker is killed mid-stream, every acknowledged event is stored once and producing barely pauses', async () => {
   const { config, admin } = sut;
   const topic = config.kafka.topics.somedata;
-  const crashes: unknown[] = [];
   const sink = await sut.start();
-  sink.consumer.on(sink.consumer.events.CRASH, (event) => crashes.push(event.payload.error));
+  const crashes = crashesOf(sink);
 
   const port = await freePort();
   const api = startService('producers/main.ts', { ...producersEnv(config, port), LOG_LEVEL: 'warn' });

@@ -22,6 +22,7 @@ import { toKafkaMessage } from '../../lib/schemas';
 import { aMatch, footdataEvent, produce, waitForCommitted } from '../support/consumer';
 import { eventually } from '../support/env';
 import { useSinkOnPrivateStore } from '../support/ferretdb';
+import { crashesOf } from '../support/sink';
 import { reportScenario, seconds, sleep } from '../support/faults';
 
 jest.setTimeout(240_000);
@@ -42,9 +43,7 @@ it('with the store killed mid-write in every round of footdata updates, every ma
   const { config, admin, db } = sut;
   const topic = config.kafka.topics.footdata;
   client = createMongoClient(config.mongo, { monitorCommands: true });
-  const sink = await sut.start(config, { mongoClient: client });
-  const crashes: unknown[] = [];
-  sink.consumer.on(sink.consumer.events.CRASH, (event) => crashes.push(event.payload.error));
+  const crashes = crashesOf(await sut.start(config, { mongoClient: client }));
 
   // Kill the store when the next replace command of the footdata collection starts, once armed.
   let armed = false;

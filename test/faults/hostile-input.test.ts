@@ -44,7 +44,7 @@ import { outcome, reportScenario, seconds } from '../support/faults';
 import type { Acknowledged } from '../support/load';
 import { killServices, startService, waitUntilAnswers } from '../support/processes';
 import { readEvents, startTestApi } from '../support/producers';
-import { useSink } from '../support/sink';
+import { crashesOf, useSink } from '../support/sink';
 import {
   API_ROUTES,
   hostileCorpus,
@@ -69,10 +69,10 @@ const DLQ_REASONS: readonly string[] = DEAD_LETTER_REASONS;
 const sut = useSink({ FOOT_TOKEN: '', CONSUMER_MAX_RECORD_BYTES: String(MAX_RECORD_BYTES) });
 let api: RunningApi | undefined;
 let sink: ConsumerService;
-const crashes: unknown[] = [];
+let crashes: unknown[] = [];
 beforeAll(async () => {
   sink = await sut.start();
-  sink.consumer.on(sink.consumer.events.CRASH, (event) => crashes.push(event.payload.error));
+  crashes = crashesOf(sink);
 });
 afterAll(async () => {
   await api?.stop();

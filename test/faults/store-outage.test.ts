@@ -14,6 +14,7 @@ import type { RunningApi } from '../../producers/service';
 import { committedOffsets, storedAfterTheirCommit } from '../support/consumer';
 import { eventually } from '../support/env';
 import { useSinkOnPrivateStore } from '../support/ferretdb';
+import { crashesOf } from '../support/sink';
 import { outcome, reportScenario, seconds, sleep } from '../support/faults';
 import { formatStatuses, startLoad } from '../support/load';
 import { startTestApi } from '../support/producers';
@@ -33,8 +34,7 @@ it('with the store down for 30 s mid-stream, nothing is committed unwritten and 
   const { config, admin, db } = sut;
   const topic = config.kafka.topics.somedata;
   const sink = await sut.start();
-  const crashes: unknown[] = [];
-  sink.consumer.on(sink.consumer.events.CRASH, (event) => crashes.push(event.payload.error));
+  const crashes = crashesOf(sink);
   api = await startTestApi(config);
   const load = startLoad({ url: api.url, ratePerSec: RATE, concurrency: 32, prefix: 'so' });
   await sleep(5_000);

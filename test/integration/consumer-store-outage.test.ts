@@ -18,6 +18,7 @@ import {
 } from '../support/consumer';
 import { eventually } from '../support/env';
 import { useSinkOnPrivateStore } from '../support/ferretdb';
+import { crashesOf } from '../support/sink';
 
 jest.setTimeout(240_000);
 
@@ -28,9 +29,8 @@ describe('the store stopped for 20 s during a stream', () => {
   it('commits nothing it has not written, stays alive, and stores everything once the store is back', async () => {
     const { config, kafka, admin, db } = sut;
     const { somedata: topic } = config.kafka.topics;
-    const crashes: unknown[] = [];
     const sink = await sut.start(config, { retryMaxDelayMs: 2_000 });
-    sink.consumer.on(sink.consumer.events.CRASH, (event) => crashes.push(event.payload.error));
+    const crashes = crashesOf(sink);
 
     const before = Array.from({ length: 1_000 }, (_, i) => somedataEvent(`o-${i % 9}`, 1));
     await produce(kafka, topic, asMessages(before));

@@ -2,29 +2,17 @@
  * The local Kafka cluster has the shape of docs/ARCHITECTURE.md §3, and ensureTopics() gives
  * every topic its partitions, replicas and settings, however often it runs.
  */
-import type { Admin, Kafka } from 'kafkajs';
 import { ensureTopics, pipelineTopics } from '../../lib/kafka/topics';
-import { freshName, readTopic, testConfig, testKafka } from '../support/env';
+import { freshName, readTopic, testConfig, useBrokers } from '../support/env';
 import { kafkaTool } from '../support/stack';
 
 const config = testConfig();
 const topics = config.kafka.topics;
-let kafka: Kafka;
-let admin: Admin;
-
-beforeAll(async () => {
-  kafka = testKafka(config);
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-  await admin.disconnect();
-});
+const brokers = useBrokers(config);
 
 describe('the local Kafka cluster', () => {
   it('has two brokers and one KRaft controller', async () => {
-    const cluster = await admin.describeCluster();
+    const cluster = await brokers.admin.describeCluster();
     expect(cluster.brokers.map((broker) => broker.nodeId).sort()).toEqual([2, 3]);
     expect(cluster.brokers.map((broker) => broker.port).sort()).toEqual([9092, 9093]);
 
@@ -43,16 +31,16 @@ describe('the local Kafka cluster', () => {
 
   it('ensureTopics run twice gives the three topics, 3 partitions each, replicas on both brokers', async () => {
     const specs = pipelineTopics(config.kafka);
-    expect(await ensureTopics(admin, specs)).toEqual({ created: Object.values(topics), existing: [] });
-    expect(await ensureTopics(admin, specs)).toEqual({ created: [], existing: Object.values(topics) });
+    expect(await ensureTopics(brokers.admin, specs)).toEqual({ created: Object.values(topics), existing: [] });
+    expect(await ensureTopics(brokers.admin, specs)).toEqual({ created: [], existing: Object.values(topics) });
 
-    const metadata = await admin.fetchTopicMetadata({ topics: Object.values(topics) });
+    const metadata = await brokers.admin.fetchTopicMetadata({ topics: Object.values(topics) });
     for (const topic of metadata.topics) {
       expect(topic.partitions).toHaveLength(3);
       for (const partition of topic.partitions) expect([...partition.replicas].sort()).toEqual([2, 3]);
     }
 
-    const described = await admin.describeConfigs({
+    const described = await brokers.admin.describeConfigs({
       includeSynonyms: false,
       resources: [
         { type: 2, name: topics.somedata, configNames: ['min.insync.replicas', 'cleanup.policy'] },
@@ -71,12 +59,14 @@ describe('the local Kafka cluster', () => {
 
   it('fails clearly when the cluster has fewer brokers than the replication factor', async () => {
     const tooMany = pipelineTopics({ ...config.kafka, replicationFactor: 3 });
-    await expect(ensureTopics(admin, tooMany)).rejects.toThrow(/2 broker\(s\) but topics need replication factor 3/);
+    await expect(ensureTopics(brokers.admin, tooMany)).rejects.toThrow(
+      /2 broker\(s\) but topics need replication factor 3/,
+    );
   });
 
   it('a record produced with acks=all to each topic is consumed back by a consumer group', async () => {
-    await ensureTopics(admin, pipelineTopics(config.kafka));
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await ensureTopics(brokers.admin, pipelineTopics(config.kafka));
+    const producer = brokers.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const value = freshName('hello');
     try {
@@ -88,7 +78,7 @@ describe('the local Kafka cluster', () => {
       await producer.disconnect();
     }
     for (const topic of Object.values(topics)) {
-      const [message] = await readTopic(kafka, topic, { count: 1 });
+      const [message] = await readTopic(brokers.kafka, topic, { count: 1 });
       expect(message?.value?.toString()).toBe(value);
       expect(message?.key?.toString()).toBe('k');
     }

@@ -3,37 +3,27 @@
  * pipeline keeps producing while one broker is down, and the broker catches up
  * when it returns. Stops a shared broker, so it runs in the "stack" project.
  */
-import type { Admin, Kafka } from 'kafkajs';
 import { ensureTopics, pipelineTopics } from '../../lib/kafka/topics';
-import { eventually, readTopic, testConfig, testKafka } from '../support/env';
+import { eventually, readTopic, testConfig, useBrokers } from '../support/env';
 import { stack } from '../support/stack';
 
 const config = testConfig();
 const topic = config.kafka.topics.somedata;
-let kafka: Kafka;
-let admin: Admin;
-
-beforeAll(async () => {
-  kafka = testKafka(config);
-  admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, pipelineTopics(config.kafka));
-});
-afterAll(async () => {
-  await stack('up', 'kafka-broker-2');
-  await admin.deleteTopics({ topics: Object.values(config.kafka.topics) }).catch(() => undefined);
-  await admin.disconnect();
-});
+// Declared before useBrokers: jest runs a file's afterAll hooks in order, so the
+// broker is back before the topics are deleted.
+afterAll(() => stack('up', 'kafka-broker-2'));
+const brokers = useBrokers(config);
+beforeAll(() => ensureTopics(brokers.admin, pipelineTopics(config.kafka)));
 
 async function inSyncReplicas(): Promise<number[][]> {
-  const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+  const metadata = await brokers.admin.fetchTopicMetadata({ topics: [topic] });
   return metadata.topics[0]!.partitions.map((partition) => [...partition.isr].sort());
 }
 
 it('with broker-2 stopped, producing with acks=all still succeeds; after restart it rejoins the ISR', async () => {
   await stack('down', 'kafka-broker-2');
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = brokers.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     const messages = Array.from({ length: 30 }, (_, index) => ({ key: `k${index}`, value: `v${index}` }));
@@ -50,5 +40,5 @@ it('with broker-2 stopped, producing with acks=all still succeeds; after restart
     'broker-2 to rejoin the ISR of every partition',
     60_000,
   );
-  expect(await readTopic(kafka, topic, { count: 30 })).toHaveLength(30);
+  expect(await readTopic(brokers.kafka, topic, { count: 30 })).toHaveLength(30);
 }, 180_000);

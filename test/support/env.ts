@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, type KafkaMessage } from 'kafkajs';
+import { Kafka, type Admin, type KafkaMessage } from 'kafkajs';
 import { loadConfig, type Config } from '../../lib/config';
 import { createKafka } from '../../lib/kafka/client';
 import { createLogger, type Logger } from '../../lib/logger';
@@ -54,6 +54,31 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 
 export function testKafka(config: Config): Kafka {
   return createKafka(config.kafka, testLogger('kafka'), { clientId: freshName('test-client') });
+}
+
+export interface BrokersUnderTest {
+  kafka: Kafka;
+  /** Connected before the file's tests. */
+  admin: Admin;
+}
+
+/**
+ * For a test file that talks to the brokers itself: a client and a connected
+ * admin for `config`; after the file's tests, the config's topics are deleted
+ * and the admin disconnected. Read the fields inside the tests.
+ */
+export function useBrokers(config: Config): BrokersUnderTest {
+  const context = {} as BrokersUnderTest;
+  beforeAll(async () => {
+    context.kafka = testKafka(config);
+    context.admin = context.kafka.admin();
+    await context.admin.connect();
+  });
+  afterAll(async () => {
+    await context.admin?.deleteTopics({ topics: Object.values(config.kafka.topics) }).catch(() => undefined);
+    await context.admin?.disconnect();
+  });
+  return context;
 }
 
 export interface ReadTopicOptions {

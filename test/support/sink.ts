@@ -48,3 +48,10 @@ export function useSink(overrides: Record<string, string> | (() => Record<string
 export function counter(sink: ConsumerService, name: string): Promise<number> {
   return metricTotal(sink.registry, name);
 }
+
+/** The errors the consumer crashes with from now on (kafkajs' CRASH event), in order. */
+export function crashesOf(sink: ConsumerService): unknown[] {
+  const crashes: unknown[] = [];
+  sink.consumer.on(sink.consumer.events.CRASH, (event) => crashes.push(event.payload.error));
+  return crashes;
+}
