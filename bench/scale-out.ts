@@ -45,7 +45,8 @@ export async function run(options: ScaleOutOptions = {}): Promise<ScaleOutFigure
     backlogEvents(records),
     options.store ? { MONGO_URL: options.store.url } : {},
   );
-  const mongo = createMongoClient(topics.config.mongo);
+  // Counting and dropping 200k-document databases may take longer than the services' 10 s on a busy store.
+  const mongo = createMongoClient({ ...topics.config.mongo, operationTimeoutMs: 120_000 });
   const groups: string[] = [];
   const dbs: string[] = [];
 

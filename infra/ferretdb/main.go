@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -41,13 +42,42 @@ func main() {
 	if *debug {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(withoutDuplicateKeyQueries{slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: level})})
 	slog.SetDefault(logger)
 
 	if err := run(*listen, *handler, *dataDir, *pgURL, logger); err != nil {
 		logger.Error("ferretdb failed", "err", err)
 		os.Exit(1)
 	}
+}
+
+// withoutDuplicateKeyQueries drops the PostgreSQL handler's ERROR record of
+// an INSERT refused for a duplicate key (SQLSTATE 23505). The sink's dedupe
+// relies on those refusals (consumer/write-models/somedata.ts), and FerretDB
+// logs each with every document of the statement: a redelivered batch wrote
+// hundreds of MB of log and spent its CPU doing it.
+type withoutDuplicateKeyQueries struct{ slog.Handler }
+
+func (h withoutDuplicateKeyQueries) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelError && r.Message == "Query" {
+		duplicate := false
+		r.Attrs(func(a slog.Attr) bool {
+			duplicate = a.Key == "err" && strings.Contains(a.Value.String(), "(SQLSTATE 23505)")
+			return !duplicate
+		})
+		if duplicate {
+			return nil
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h withoutDuplicateKeyQueries) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return withoutDuplicateKeyQueries{h.Handler.WithAttrs(attrs)}
+}
+
+func (h withoutDuplicateKeyQueries) WithGroup(name string) slog.Handler {
+	return withoutDuplicateKeyQueries{h.Handler.WithGroup(name)}
 }
 
 func run(listen, handler, dataDir, pgURL string, logger *slog.Logger) error {
