@@ -8,7 +8,12 @@
  *   node --import tsx bench/run.ts [--reps 3] [--only sink,api,latency,scale-out,kafka]
  *     [--sink-records 200000] [--naive 10000] [--api-duration 10] [--connections 100]
  *     [--latency-duration 60] [--rate 1000] [--scale-records 200000] [--kafka-records 500000]
- *     [--no-readme]
+ *     [--backends sqlite,postgresql] [--no-readme]
+ *
+ * Benchmarks of the store (sink, scale-out) run once per backend of
+ * `--backends`: FerretDB on SQLite (the stack's) and FerretDB on PostgreSQL
+ * (a second FerretDB started for each run, bench/store-backends.ts); their
+ * figures are `sink` and `sink/postgresql` in the results.
  *
  * Each run starts once the brokers and the store are quiet (the run before
  * leaves topics and databases to delete). A run that failed or was disturbed
@@ -24,6 +29,7 @@ import * as kafka from './kafka-ceiling';
 import * as latency from './latency';
 import * as scaleOut from './scale-out';
 import * as sink from './sink';
+import { parseBackends, withStore, type Backend, type StoreUnderTest } from './store-backends';
 import { machine, waitForQuiet } from './support';
 
 const ROOT = join(__dirname, '..');
@@ -40,14 +46,20 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '1000' },
     'scale-records': { type: 'string', default: '200000' },
     'kafka-records': { type: 'string', default: '500000' },
+    backends: { type: 'string', default: 'sqlite,postgresql' },
     'no-readme': { type: 'boolean', default: false },
   },
 });
 
-/** Each benchmark: how to run it once, and what makes a run "disturbed" (to be run again). */
+/**
+ * Each benchmark: how to run it once, and what makes a run "disturbed" (to be
+ * run again). `perStore`: run once per backend, against `store`.
+ */
 const BENCHMARKS = {
   sink: {
-    run: () => sink.run({ records: Number(args['sink-records']), naive: Number(args.naive) }),
+    perStore: true,
+    run: (store: StoreUnderTest) =>
+      sink.run({ records: Number(args['sink-records']), naive: Number(args.naive), store }),
     disturbed: (f: sink.SinkFigures) => (f.stored !== f.records ? `stored ${f.stored} of ${f.records}` : undefined),
   },
   api: {
@@ -65,7 +77,8 @@ const BENCHMARKS = {
         : undefined,
   },
   'scale-out': {
-    run: () => scaleOut.run({ records: Number(args['scale-records']) }),
+    perStore: true,
+    run: (store: StoreUnderTest) => scaleOut.run({ records: Number(args['scale-records']), store }),
     disturbed: (f: scaleOut.ScaleOutFigures) =>
       [f.one, f.two].some((d) => d.stored !== f.records || d.doubled !== 0) ? 'a count does not match' : undefined,
   },
@@ -78,16 +91,19 @@ type Name = keyof typeof BENCHMARKS;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Run one benchmark once, again (up to twice) when it failed or was disturbed. */
-async function runOnce(name: Name): Promise<{ figures: unknown; reruns: string[] }> {
-  const bench = BENCHMARKS[name] as { run: () => Promise<unknown>; disturbed: (f: never) => string | undefined };
+/** Run one benchmark once (on `store`), again (up to twice) when it failed or was disturbed. */
+async function runOnce(name: Name, store: StoreUnderTest): Promise<{ figures: unknown; reruns: string[] }> {
+  const bench = BENCHMARKS[name] as {
+    run: (store: StoreUnderTest) => Promise<unknown>;
+    disturbed: (f: never) => string | undefined;
+  };
   const reruns: string[] = [];
   for (let attempt = 1; ; attempt++) {
     let why: string | undefined;
-    const waited = await waitForQuiet();
+    const waited = await waitForQuiet({ also: store.pids });
     if (waited > 1) say(`  waited ${waited} s for the brokers and the store to be quiet`);
     try {
-      const figures = await bench.run();
+      const figures = await bench.run(store);
       why = bench.disturbed(figures as never);
       if (!why || attempt === 3) return { figures, reruns: why ? [...reruns, `kept: ${why}`] : reruns };
     } catch (error) {
@@ -165,6 +181,9 @@ const ROWS: [Name, string, string, string, string?][] = [
   ['kafka', 'ProducerPerformance latency p50 / p99', 'latencyMs.p50|latencyMs.p99', 'ms'],
 ];
 
+/** Results of benchmark `name` on `backend`: `sink`, `sink/postgresql`. */
+const resultKey = (name: Name, backend: Backend) => (backend === 'sqlite' ? name : `${name}/${backend}`);
+
 function table(results: Record<string, { stats: Record<string, Stat> }>, heading: string): string {
   const fmt = (n: number) => (Number.isInteger(n) ? String(n) : String(Number(n.toFixed(2))));
   const lines = [
@@ -173,7 +192,13 @@ function table(results: Record<string, { stats: Record<string, Stat> }>, heading
     '| benchmark | measure | median | min–max | unit | target |',
     '| --- | --- | ---: | ---: | --- | --- |',
   ];
-  for (const [name, measure, paths, unit, target] of ROWS) {
+  // A benchmark's rows per store, in the order the results were taken.
+  const rows = Object.keys(results).flatMap((key) =>
+    ROWS.filter(([name]) => name === key.split('/')[0]).map(
+      ([, measure, paths, unit, target]) => [key, measure, paths, unit, target] as const,
+    ),
+  );
+  for (const [name, measure, paths, unit, target] of rows) {
     const figure = results[name];
     if (!figure) continue;
     const picked = paths.split('|').map((path) => figure.stats[path]);
@@ -200,24 +225,31 @@ async function main(): Promise<void> {
   const names = args.only.split(',').map((name) => name.trim()) as Name[];
   const unknown = names.filter((name) => !(name in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS)}`);
+  const backends = parseBackends(args.backends);
   const reps = Number(args.reps);
+  const keys = names.flatMap((name) =>
+    ('perStore' in BENCHMARKS[name] ? backends : (['sqlite'] as const)).map((backend) => ({ name, backend })),
+  );
   const started = new Date();
   const runs: Record<string, unknown[]> = {};
   const reruns: Record<string, string[]> = {};
   for (let rep = 1; rep <= reps; rep++) {
-    for (const name of names) {
-      say(`[${rep}/${reps}] ${name}`);
+    for (const { name, backend } of keys) {
+      const key = resultKey(name, backend);
+      say(`[${rep}/${reps}] ${key}`);
       const t = Date.now();
-      const outcome = await runOnce(name);
-      (runs[name] ??= []).push(outcome.figures);
-      (reruns[name] ??= []).push(...outcome.reruns);
+      const outcome = await withStore(backend, (store) => runOnce(name, store));
+      (runs[key] ??= []).push(outcome.figures);
+      (reruns[key] ??= []).push(...outcome.reruns);
       say(`  ${JSON.stringify(outcome.figures)} (${((Date.now() - t) / 1000).toFixed(0)} s)`);
     }
   }
 
   const command = `make bench${process.argv.length > 2 ? ` BENCH_ARGS="${process.argv.slice(2).join(' ')}"` : ''}`;
   const host = machine();
-  const results = Object.fromEntries(names.map((name) => [name, { stats: stats(runs[name]!), runs: runs[name]! }]));
+  const results = Object.fromEntries(
+    Object.keys(runs).map((key) => [key, { stats: stats(runs[key]!), runs: runs[key]! }]),
+  );
   const report = {
     at: started.toISOString(),
     command,

@@ -4,18 +4,22 @@
  * each time with a fresh group and database. The clock runs from the first
  * record any instance consumed to the last; afterwards every event must be
  * stored once and consumed once over all instances (no rebalance replayed a
- * batch). Run by bench/run.ts (`make bench`).
+ * batch). The store is the stack's FerretDB unless `store` names another
+ * (bench/store-backends.ts). Run by bench/run.ts (`make bench`).
  */
 import { COLLECTIONS, createMongoClient } from '../lib/mongo';
 import { consumerEnv, freePort } from '../test/support/consumer';
 import { freshName } from '../test/support/env';
 import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
 import { backlogEvents, preloadBacklog } from './sink';
+import type { StoreUnderTest } from './store-backends';
 import { fetchMetric, perSec, ratio } from './support';
 
 export interface ScaleOutOptions {
   /** Records in the backlog. Default: 200_000. */
   records?: number;
+  /** The store to write into. Default: the stack's FerretDB (MONGO_URL). */
+  store?: StoreUnderTest;
 }
 
 export interface DrainFigures {
@@ -37,8 +41,12 @@ export interface ScaleOutFigures {
 
 export async function run(options: ScaleOutOptions = {}): Promise<ScaleOutFigures> {
   const records = options.records ?? 200_000;
-  const { topics } = await preloadBacklog(backlogEvents(records));
-  const mongo = createMongoClient(topics.config.mongo);
+  const { topics } = await preloadBacklog(
+    backlogEvents(records),
+    options.store ? { MONGO_URL: options.store.url } : {},
+  );
+  // Counting and dropping 200k-document databases may take longer than the services' 10 s on a busy store.
+  const mongo = createMongoClient({ ...topics.config.mongo, operationTimeoutMs: 120_000 });
   const groups: string[] = [];
   const dbs: string[] = [];
 

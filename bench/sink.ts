@@ -6,7 +6,8 @@
  *   3. sink: startConsumer() drains the backlog (clock from its first batch to the last record consumed);
  *   4. naive: eachMessage + one insertOne per record, on the first `naive` records.
  * All three write into collections with the pipeline's indexes (lib/mongo.ts),
- * as deployed: the store pays for them on every insert.
+ * as deployed: the store pays for them on every insert. The store is the
+ * stack's FerretDB unless `store` names another (bench/store-backends.ts).
  * Run by bench/run.ts (`make bench`).
  */
 import type { KafkaMessage } from 'kafkajs';
@@ -18,6 +19,7 @@ import { PipelineEvent, type SomedataEvent } from '../lib/schemas';
 import { asMessages, produce, somedataEvent } from '../test/support/consumer';
 import { freshName, testLogger } from '../test/support/env';
 import { freshTopics, type TopicsUnderTest } from '../test/support/producers';
+import type { StoreUnderTest } from './store-backends';
 import { cpuMeter, perSec, ratio, stackPid } from './support';
 
 export interface SinkOptions {
@@ -27,6 +29,8 @@ export interface SinkOptions {
   naive?: number;
   /** partitionsConsumedConcurrently of the sink. Default: the consumer's default. */
   concurrency?: number;
+  /** The store to write into. Default: the stack's FerretDB (MONGO_URL). */
+  store?: StoreUnderTest;
 }
 
 export interface SinkFigures {
@@ -40,7 +44,7 @@ export interface SinkFigures {
   sinkMeanBatch: number;
   sinkMeanWriteMs: number;
   naivePerSec: number;
-  /** Cores used by this process (driver or sink) and FerretDB while the ceiling ran, then while the sink drained. */
+  /** Cores used by this process (driver or sink) and the store (FerretDB, PostgreSQL) while the ceiling ran, then while the sink drained. */
   cpu: { ceiling: Record<string, number>; sink: Record<string, number> };
   /** Documents the sink stored (must equal records). */
   stored: number;
@@ -55,9 +59,12 @@ export function backlogEvents(n: number): SomedataEvent[] {
   return Array.from({ length: n }, (_, i) => somedataEvent(`item-${i % 97}`, 1 + (i % 5)));
 }
 
-/** Fresh topics holding a backlog of `events`; returns how long producing took. */
-export async function preloadBacklog(events: SomedataEvent[]): Promise<{ topics: TopicsUnderTest; produceMs: number }> {
-  const topics = await freshTopics();
+/** Fresh topics holding a backlog of `events` (`env`: overrides of the config, e.g. MONGO_URL); returns how long producing took. */
+export async function preloadBacklog(
+  events: SomedataEvent[],
+  env: Record<string, string> = {},
+): Promise<{ topics: TopicsUnderTest; produceMs: number }> {
+  const topics = await freshTopics(env);
   const started = Date.now();
   await produce(topics.kafka, topics.config.kafka.topics.somedata, asMessages(events), 5_000);
   return { topics, produceMs: Date.now() - started };
@@ -67,12 +74,14 @@ export async function run(options: SinkOptions = {}): Promise<SinkFigures> {
   const records = options.records ?? 200_000;
   const naiveRecords = Math.min(records, options.naive ?? 10_000);
   const events = backlogEvents(records);
-  const { topics, produceMs } = await preloadBacklog(events);
+  const { topics, produceMs } = await preloadBacklog(events, options.store ? { MONGO_URL: options.store.url } : {});
   const { config } = topics;
-  const mongo = createMongoClient(config.mongo);
+  // The ceiling is one insertMany of the whole backlog: one answer that may take longer
+  // than the services' 10 s operation timeout on a busy machine (the sink's batches do not).
+  const mongo = createMongoClient({ ...config.mongo, operationTimeoutMs: 120_000 });
   const dbNames = { sink: config.mongo.db, ceiling: `${config.mongo.db}_ceiling`, naive: `${config.mongo.db}_naive` };
   const naiveGroup = freshName('bench-naive');
-  const meter = () => cpuMeter({ bench: process.pid, ferretdb: stackPid('ferretdb') });
+  const meter = () => cpuMeter({ bench: process.pid, ...(options.store?.pids ?? { ferretdb: stackPid('ferretdb') }) });
   const cpu = { ceiling: {}, sink: {} } as SinkFigures['cpu'];
 
   const ceiling = async (): Promise<number> => {

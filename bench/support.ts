@@ -89,15 +89,29 @@ export function startBareChild(port: number, nodeArgs: string[] = []): ServicePr
 
 const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux that Node supports
 
-/** CPU seconds (user + system) a process has used so far; NaN when it is gone. */
+/**
+ * CPU seconds (user + system) a process and its descendants have used so far
+ * (PostgreSQL does its work in child processes, one per connection); NaN when
+ * it is gone. Children that exited and were reaped count through the parent's
+ * cutime/cstime, so the figure only grows.
+ */
 function cpuSeconds(pid: number): number {
   try {
-    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15, cutime 16, cstime 17.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    const own = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / CLOCK_TICKS;
+    return own + childrenOf(pid).reduce((sum, child) => sum + (cpuSeconds(child) || 0), 0);
   } catch {
     return NaN;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 
@@ -118,8 +132,13 @@ const BROKERS_AND_STORE = ['kafka-controller', 'kafka-broker-1', 'kafka-broker-2
  * for a whole second), at most `timeoutMs`, so that no benchmark pays for the
  * one before it. Resolves with the seconds waited.
  */
-export async function waitForQuiet({ maxCores = 0.2, timeoutMs = 60_000 } = {}): Promise<number> {
-  const meter = cpuMeter(Object.fromEntries(BROKERS_AND_STORE.map((name) => [name, stackPid(name)])));
+export async function waitForQuiet({
+  maxCores = 0.2,
+  timeoutMs = 60_000,
+  /** More processes to wait for (another store's). */
+  also = {} as Record<string, number | undefined>,
+} = {}): Promise<number> {
+  const meter = cpuMeter({ ...Object.fromEntries(BROKERS_AND_STORE.map((name) => [name, stackPid(name)])), ...also });
   const started = Date.now();
   for (;;) {
     meter.start();

@@ -27,11 +27,15 @@
 #                   also starts X's needs; `down` stops X before its needs
 #                   and everything else in parallel.
 #   svc_timeout=N   optional; seconds to wait for health (default 60)
+#   svc_off="why"   optional; non-empty: the service is off in this configuration
+#                   (e.g. postgres under STORE_BACKEND=sqlite): `up`/`prepare`
+#                   without names skip it, `up` naming it refuses, the table
+#                   shows "off (why)"; `down` still stops it if it runs.
 # Each start moves the old log to <svc>.log.1, so svc_healthy may grep $SVC_LOG
 # for a "ready" line. While a service's functions run: SVC_NAME, SVC_LOG, SVC_PIDFILE, SVC_DATA
-# (created for it), STACK_DIR, REPO_DIR, INFRA_DIR, and the stack_* helpers
-# below (stack_spawn, stack_port_open, stack_log_has, stack_need_cmd, stack_die,
-# stack_redis_env).
+# (created for it), STACK_DIR, REPO_DIR, INFRA_DIR, STORE_BACKEND, POSTGRES_PORT,
+# and the stack_* helpers below (stack_spawn, stack_port_open, stack_log_has,
+# stack_need_cmd, stack_die, stack_redis_env, stack_postgres_socket_dir).
 set -euo pipefail
 
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -45,6 +49,17 @@ export STACK_DIR REPO_DIR INFRA_DIR
 LOG_DIR="$STACK_DIR/logs"
 RUN_DIR="$STACK_DIR/run"
 STOP_TIMEOUT="${STACK_STOP_TIMEOUT:-20}"
+# Where FerretDB keeps the documents (read here only; the service files use it):
+# sqlite (default; files under data/ferretdb) or postgresql (the postgres
+# service, infra/services/25-postgres.sh, on 127.0.0.1:POSTGRES_PORT).
+STORE_BACKEND="${STORE_BACKEND:-sqlite}"
+POSTGRES_PORT="${POSTGRES_PORT:-5433}"
+case "$STORE_BACKEND" in
+  sqlite | postgresql) ;;
+  *) echo "stack: STORE_BACKEND must be sqlite or postgresql, not '$STORE_BACKEND'" >&2; exit 1 ;;
+esac
+[[ "$POSTGRES_PORT" =~ ^[0-9]+$ ]] || { echo "stack: POSTGRES_PORT must be a port number, not '$POSTGRES_PORT'" >&2; exit 1; }
+export STORE_BACKEND POSTGRES_PORT
 
 # ---------------------------------------------------------------- helpers
 
@@ -92,6 +107,10 @@ stack_redis_env() {
   export REDIS_PASSWORD_FILE="${REDIS_PASSWORD_FILE:-$STACK_DIR/redis-password}"
 }
 
+# stack_postgres_socket_dir: where the postgres service puts its unix socket
+# (and where FerretDB connects to it).
+stack_postgres_socket_dir() { echo "$STACK_DIR/data/postgres/socket"; }
+
 # stack_port_open HOST PORT: something accepts TCP connections there.
 stack_port_open() {
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
@@ -108,12 +127,12 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
 # ---------------------------------------------------------------- registry
 
 declare -a NAMES=()         # in start order
-declare -A FILE=() ADDR=() NEEDS=() TIMEOUT=()
+declare -A FILE=() ADDR=() NEEDS=() TIMEOUT=() OFF=()
 
 # load NAME: define that service's functions/vars in this shell.
 load() {
   unset -f svc_prepare svc_start svc_healthy
-  unset svc_address svc_needs svc_timeout
+  unset svc_address svc_needs svc_timeout svc_off
   # shellcheck disable=SC2034 # for the service files
   SVC_NAME="$1"
   SVC_LOG="$LOG_DIR/$1.log"
@@ -137,6 +156,7 @@ read_registry() {
     ADDR[$name]="${svc_address:-}"
     NEEDS[$name]="${svc_needs-$earlier}"
     TIMEOUT[$name]="${svc_timeout:-60}"
+    OFF[$name]="${svc_off:-}"
     earlier+="${earlier:+ }$name"
   done
 }
@@ -269,10 +289,24 @@ start_one() {
   say "  $(printf '%-18s' "$name") started, pid $(pid_of "$name") (prepare+launch $(elapsed "$t0"))"
 }
 
+# drop_off NAMED: without names, leave out the services that are off; a
+# service that is off and named (or needed by a named one) is an error.
+drop_off() {
+  local n kept=()
+  for n in "${SEL[@]}"; do
+    if [[ -z "${OFF[$n]}" ]]; then kept+=("$n")
+    elif [[ "$1" == named ]]; then stack_die "$n is off: ${OFF[$n]}"
+    fi
+  done
+  SEL=("${kept[@]}")
+}
+
 cmd_up() {
   local names name t0 started=()
   select_names "$@"
+  drop_off "$( (( $# )) && echo named)"
   add_needs
+  drop_off named
   names=("${SEL[@]}")
   t0="$(now)"
   for name in "${names[@]}"; do
@@ -363,6 +397,8 @@ table() {
     if running "$name"; then
       pid="$(pid_of "$name")"
       if healthy "$name"; then health=healthy; else health=unhealthy; fi
+    elif [[ -n "${OFF[$name]}" ]]; then
+      health="off (${OFF[$name]})"
     else
       health=stopped
     fi
@@ -391,6 +427,7 @@ cmd_logs() {
 cmd_prepare() {
   local name t0
   select_names "$@"
+  drop_off "$( (( $# )) && echo named)"
   for name in "${SEL[@]}"; do
     load "$name"
     declare -F svc_prepare >/dev/null || continue
