@@ -1,0 +1,242 @@
+/**
+ * MongoDB's own Kafka sink connector (mongo-kafka-connect 2.0.1 on Kafka
+ * Connect standalone, from the stack's Kafka 4.3.1 jars) draining the sink
+ * benchmark's backlog into the same store: the peer a user would pick.
+ * Two modes (bench/connect/settings.ts has every setting and why):
+ *   fastest:    InsertOne, a new ObjectId per record, no idempotence, on the
+ *               sink's backlog (`records` somedata records, bench/sink.ts);
+ *   idempotent: ReplaceOne upserts by the value's eventId, our guarantee, on a
+ *               smaller backlog in which every `duplicateEvery`-th record is sent
+ *               twice (FerretDB 1.x runs upserts one at a time: about 12 rec/s
+ *               here), so it must store one document per distinct eventId.
+ * Each mode has its own topics, database and consumer group (removed after).
+ * The rate is of documents stored, from the first seen in the store to the
+ * last (the count polled every 100 ms); CPU is the connector JVM's and the
+ * store's over the same span. A drain stops at `timeCapMs`: the rate is then of
+ * what was stored, and `capped` says so.
+ * With `ours` (the sink's figures from the same repetition, bench/run.ts) the
+ * figures include ours / connector for the rate and the CPU per record.
+ * Run by bench/run.ts (`make bench`).
+ */
+import type { Collection } from 'mongodb';
+import { COLLECTIONS, createMongoClient, ensureIndexes, resolveMongoUrl } from '../lib/mongo';
+import type { SomedataEvent } from '../lib/schemas';
+import { asMessages, produce } from '../test/support/consumer';
+import { freshName } from '../test/support/env';
+import { freshTopics } from '../test/support/producers';
+import { CONNECTOR_MODES, type ConnectorMode } from './connect/settings';
+import { preparePlugin, startConnectWorker, taskFailure, type ConnectWorker } from './connect/worker';
+import { backlogEvents, type SinkFigures } from './sink';
+import { cpuMeter, perSec, ratio, stackPid } from './support';
+
+export interface ConnectorOptions {
+  /** Records in the fastest mode's backlog. Default: 200_000 (the sink's). */
+  records?: number;
+  /** Distinct events in the idempotent mode's backlog. Default: 1_000. */
+  idempotentRecords?: number;
+  /** In the idempotent backlog, every n-th event is sent twice (as a producer retry would). Default: 10. */
+  duplicateEvery?: number;
+  /** The longest one drain may take. Default: 120_000 ms. */
+  timeCapMs?: number;
+  /** The modes to run, in order. Default: fastest, idempotent. */
+  modes?: ConnectorMode[];
+  /** The store's connection string. Default: MONGO_URL of the environment, as bench/sink.ts uses. */
+  mongoUrl?: string;
+  /** The store's processes, whose CPU is counted as the store's. Default: the stack's FerretDB. */
+  storePids?: Record<string, number | undefined>;
+  /** Our sink's figures from the same repetition: adds ours / connector. */
+  ours?: Pick<SinkFigures, 'sinkPerSec' | 'cpu'>;
+}
+
+export interface DrainFigures {
+  /** Records in the backlog (duplicates included). */
+  records: number;
+  /** Distinct eventIds in the backlog: what an idempotent sink must store. */
+  distinct: number;
+  /** Documents in the collection once the drain ended. */
+  stored: number;
+  /** Whether the time cap ended the drain. */
+  capped: number;
+  /** Whether every record was consumed (the connector's committed offsets reached the end). */
+  consumedAll: number;
+  tasks: number;
+  /** From the worker's start until every task was RUNNING (JVM start, plugin scan). */
+  startMs: number;
+  /** Documents stored per second, from the first seen to the last. */
+  perSec: number;
+  /** From the worker's start (JVM, plugin scan, group join) to the last document. */
+  perSecWithStart: number;
+  /** Cores used between the first and the last document seen: connector JVM and store. */
+  cpu: Record<string, number>;
+  /** CPU µs per document stored: the connector JVM's, and the store's. */
+  cpuMicrosPerRecord: { connector: number; store: number };
+}
+
+export interface VersusOurs {
+  /** Our sink's rate / the connector's. */
+  rate: number;
+  /** The connector JVM's CPU per record / our sink process's (how many times ours it costs). */
+  connectorCpuOverOurs: number;
+  /** Our sink process's CPU per record / the connector JVM's (≤ 0.4 is the target against fastest). */
+  oursCpuOverConnector: number;
+  /** Our store CPU per record / the store's under the connector. */
+  oursStoreCpuOverConnector: number;
+}
+
+export interface ConnectorFigures {
+  fastest?: DrainFigures;
+  idempotent?: DrainFigures;
+  /** Present when run beside the sink in the same repetition. */
+  ours?: { perSec: number; cpuMicrosPerRecord: { sink: number; store: number } };
+  oursVsFastest?: VersusOurs;
+  oursVsIdempotent?: VersusOurs;
+}
+
+/** `events`, every `every`-th one followed by itself again (same key, so the same partition). */
+export function withDuplicates(events: SomedataEvent[], every: number): SomedataEvent[] {
+  if (!Number.isInteger(every) || every < 1) throw new Error(`duplicateEvery must be a positive integer, got ${every}`);
+  return events.flatMap((event, i) => ((i + 1) % every === 0 ? [event, event] : [event]));
+}
+
+const micros = (cores: number, recordsPerSec: number) => Math.round((cores / Math.max(1e-9, recordsPerSec)) * 1e6);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function drain(
+  mode: ConnectorMode,
+  events: SomedataEvent[],
+  options: ConnectorOptions,
+  storePids: Record<string, number | undefined>,
+): Promise<DrainFigures> {
+  const distinct = new Set(events.map((event) => event.eventId)).size;
+  // As bench/sink.ts's preloadBacklog, on the store of options.mongoUrl when given.
+  const topics = await freshTopics(options.mongoUrl ? { MONGO_URL: options.mongoUrl } : {});
+  const { config } = topics;
+  await produce(topics.kafka, config.kafka.topics.somedata, asMessages(events), 5_000);
+  const topic = config.kafka.topics.somedata;
+  const name = freshName(`bench-connector-${mode}`);
+  const groupId = `connect-${name}`;
+  const mongo = createMongoClient(config.mongo);
+  const collection: Collection = mongo.db(config.mongo.db).collection(COLLECTIONS.somedata);
+  let worker: ConnectWorker | undefined;
+  try {
+    // The same indexes as the sink's collections: the store pays for them on every write.
+    await ensureIndexes(mongo.db(config.mongo.db));
+    const [metadata] = (await topics.admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    const tasks = metadata!.partitions.length;
+    const started = Date.now();
+    worker = await startConnectWorker({
+      brokers: config.kafka.brokers,
+      connector: {
+        name,
+        mode,
+        topic,
+        mongoUrl: resolveMongoUrl(config.mongo),
+        database: config.mongo.db,
+        collection: COLLECTIONS.somedata,
+        tasks,
+      },
+    });
+    const startMs = Date.now() - started;
+    const meter = cpuMeter({ connector: worker.pid, ...storePids });
+    const deadline = Date.now() + (options.timeCapMs ?? 120_000);
+    let firstSeenAt = 0;
+    let storedAtFirstSight = 0;
+    let lastAt = 0;
+    let stored = 0;
+    let cpu: Record<string, number> = {};
+    for (let polls = 1; stored < distinct && Date.now() < deadline; polls++) {
+      await sleep(100);
+      const count = await collection.estimatedDocumentCount();
+      if (count > 0 && !firstSeenAt) {
+        firstSeenAt = Date.now();
+        storedAtFirstSight = count;
+        meter.start();
+      }
+      if (count > stored) {
+        stored = count;
+        lastAt = Date.now();
+        cpu = meter.stop();
+      }
+      if (polls % 20 === 0) {
+        const failure = await taskFailure(worker, name);
+        if (failure) throw new Error(`connector ${mode}: ${failure}`);
+      }
+    }
+    const capped = stored < distinct;
+    // Every record consumed, duplicates included? The connector commits its offsets each second.
+    let consumedAll = false;
+    const end = (await topics.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+    const until = Date.now() + 15_000;
+    while (!capped && !consumedAll && Date.now() < until) {
+      const [committed] = await topics.admin.fetchOffsets({ groupId, topics: [topic] });
+      const done = (committed?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+      consumedAll = done >= end;
+      if (!consumedAll) await sleep(250);
+    }
+    await worker.stop();
+    stored = await collection.countDocuments();
+    const span = lastAt - firstSeenAt;
+    const rate = span > 0 ? perSec(stored - storedAtFirstSight, span) : perSec(stored, lastAt - started);
+    const storeCores = Object.entries(cpu)
+      .filter(([process]) => process !== 'connector')
+      .reduce((sum, [, cores]) => sum + cores, 0);
+    return {
+      records: events.length,
+      distinct,
+      stored,
+      capped: Number(capped),
+      consumedAll: Number(consumedAll),
+      tasks,
+      startMs,
+      perSec: rate,
+      perSecWithStart: perSec(stored, lastAt - started),
+      cpu,
+      cpuMicrosPerRecord: { connector: micros(cpu.connector ?? NaN, rate), store: micros(storeCores, rate) },
+    };
+  } finally {
+    await worker?.stop();
+    await topics.admin.deleteGroups([groupId]).catch(() => undefined);
+    await topics.drop();
+    await mongo
+      .db(config.mongo.db)
+      .dropDatabase()
+      .catch(() => undefined);
+    await mongo.close();
+  }
+}
+
+function versus(ours: NonNullable<ConnectorFigures['ours']>, theirs: DrainFigures, oursPerSec: number): VersusOurs {
+  return {
+    rate: ratio(oursPerSec, theirs.perSec),
+    connectorCpuOverOurs: ratio(theirs.cpuMicrosPerRecord.connector, ours.cpuMicrosPerRecord.sink),
+    oursCpuOverConnector: ratio(ours.cpuMicrosPerRecord.sink, theirs.cpuMicrosPerRecord.connector),
+    oursStoreCpuOverConnector: ratio(ours.cpuMicrosPerRecord.store, theirs.cpuMicrosPerRecord.store),
+  };
+}
+
+export async function run(options: ConnectorOptions = {}): Promise<ConnectorFigures> {
+  const storePids = options.storePids ?? { ferretdb: stackPid('ferretdb') };
+  const figures: ConnectorFigures = {};
+  await preparePlugin(); // the first time: the jar from Maven Central (outside every clock)
+  for (const mode of options.modes ?? CONNECTOR_MODES) {
+    const events =
+      mode === 'fastest'
+        ? backlogEvents(options.records ?? 200_000)
+        : withDuplicates(backlogEvents(options.idempotentRecords ?? 1_000), options.duplicateEvery ?? 10);
+    figures[mode] = await drain(mode, events, options, storePids);
+  }
+  if (options.ours) {
+    const { sinkPerSec, cpu } = options.ours;
+    const ours = {
+      perSec: sinkPerSec,
+      cpuMicrosPerRecord: {
+        sink: micros(cpu.sink.bench ?? NaN, sinkPerSec),
+        store: micros(cpu.sink.ferretdb ?? NaN, sinkPerSec),
+      },
+    };
+    figures.ours = ours;
+    if (figures.fastest) figures.oursVsFastest = versus(ours, figures.fastest, sinkPerSec);
+    if (figures.idempotent) figures.oursVsIdempotent = versus(ours, figures.idempotent, sinkPerSec);
+  }
+  return figures;
+}
