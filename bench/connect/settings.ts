@@ -124,6 +124,8 @@ export function connectorSettings(options: ConnectorSettingsOptions): Record<str
           'transforms.eventIdAsId.type': 'org.apache.kafka.connect.transforms.ReplaceField$Value',
           'transforms.eventIdAsId.renames': 'eventId:_id',
           'document.id.strategy': `${STRATEGY}.processor.id.strategy.ProvidedInValueStrategy`,
+          // The value's own _id is the id: "overwriting" it with itself, else a WARN per record.
+          'document.id.strategy.overwrite.existing': 'true',
           'writemodel.strategy': `${STRATEGY}.writemodel.strategy.ReplaceOneDefaultStrategy`,
         }
       : {
