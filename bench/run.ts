@@ -5,8 +5,9 @@
  * bench/results/<date>.json and <date>.md and into README.md between
  * `<!-- bench:start -->` and `<!-- bench:end -->`.
  *
- *   node --import tsx bench/run.ts [--reps 3] [--only sink,api,latency,scale-out,kafka]
+ *   node --import tsx bench/run.ts [--reps 3] [--only sink,connector,api,latency,scale-out,kafka]
  *     [--sink-records 200000] [--naive 10000] [--api-duration 10] [--connections 100]
+ *     [--connector-records <sink-records>] [--connector-idempotent-records 1000] [--connector-cap 120]
  *     [--latency-duration 60] [--rate 1000] [--scale-records 200000] [--kafka-records 500000]
  *     [--no-readme]
  *
@@ -20,6 +21,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as api from './api-vs-bare';
+import * as connector from './connector';
 import * as kafka from './kafka-ceiling';
 import * as latency from './latency';
 import * as scaleOut from './scale-out';
@@ -31,9 +33,13 @@ const ROOT = join(__dirname, '..');
 const { values: args } = parseArgs({
   options: {
     reps: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'sink,api,latency,scale-out,kafka' },
+    only: { type: 'string', default: 'sink,connector,api,latency,scale-out,kafka' },
     'sink-records': { type: 'string', default: '200000' },
     naive: { type: 'string', default: '10000' },
+    // Default: --sink-records (the same backlog as the sink's).
+    'connector-records': { type: 'string' },
+    'connector-idempotent-records': { type: 'string', default: '1000' },
+    'connector-cap': { type: 'string', default: '120' },
     'api-duration': { type: 'string', default: '10' },
     connections: { type: 'string', default: '100' },
     'latency-duration': { type: 'string', default: '60' },
@@ -44,11 +50,35 @@ const { values: args } = parseArgs({
   },
 });
 
+/** The figures of the repetition under way, by benchmark: the connector compares itself with the sink's. */
+const thisRepetition: Record<string, unknown> = {};
+
 /** Each benchmark: how to run it once, and what makes a run "disturbed" (to be run again). */
 const BENCHMARKS = {
   sink: {
     run: () => sink.run({ records: Number(args['sink-records']), naive: Number(args.naive) }),
     disturbed: (f: sink.SinkFigures) => (f.stored !== f.records ? `stored ${f.stored} of ${f.records}` : undefined),
+  },
+  connector: {
+    run: () =>
+      connector.run({
+        records: Number(args['connector-records'] ?? args['sink-records']),
+        idempotentRecords: Number(args['connector-idempotent-records']),
+        timeCapMs: Number(args['connector-cap']) * 1000,
+        ours: thisRepetition.sink as sink.SinkFigures | undefined,
+      }),
+    disturbed: (f: connector.ConnectorFigures) => {
+      const { fastest, idempotent } = f;
+      if (fastest && fastest.stored !== fastest.records)
+        return `fastest stored ${fastest.stored} of ${fastest.records}`;
+      // A capped idempotent drain is reported as it is (its rate is of what it stored); it must never store more.
+      if (
+        idempotent &&
+        (idempotent.capped ? idempotent.stored > idempotent.distinct : idempotent.stored !== idempotent.distinct)
+      )
+        return `idempotent stored ${idempotent.stored} for ${idempotent.distinct} distinct events`;
+      return undefined;
+    },
   },
   api: {
     run: () => api.run({ duration: Number(args['api-duration']), connections: Number(args.connections) }),
@@ -139,6 +169,32 @@ const ROWS: [Name, string, string, string, string?][] = [
   ['sink', 'ceiling / naive: the most sink / naive can be', 'ceilingOverNaive', '×'],
   ['sink', 'CPU while the sink drains: sink / FerretDB', 'cpu.sink.bench|cpu.sink.ferretdb', 'cores'],
   ['sink', 'CPU during the ceiling: driver / FerretDB', 'cpu.ceiling.bench|cpu.ceiling.ferretdb', 'cores'],
+  ['connector', "MongoDB's connector, fastest (InsertOne, ObjectId)", 'fastest.perSec', 'rec/s'],
+  ['connector', "MongoDB's connector, idempotent (ReplaceOne by eventId)", 'idempotent.perSec', 'rec/s'],
+  ['connector', 'sink / connector fastest', 'oursVsFastest.rate', '×', '≥ 3'],
+  ['connector', 'sink / connector idempotent', 'oursVsIdempotent.rate', '×', '> 1'],
+  [
+    'connector',
+    'CPU per record, process: sink / connector fastest / idempotent',
+    'ours.cpuMicrosPerRecord.sink|fastest.cpuMicrosPerRecord.connector|idempotent.cpuMicrosPerRecord.connector',
+    'µs',
+  ],
+  [
+    'connector',
+    'CPU per record, store: under sink / fastest / idempotent',
+    'ours.cpuMicrosPerRecord.store|fastest.cpuMicrosPerRecord.store|idempotent.cpuMicrosPerRecord.store',
+    'µs',
+  ],
+  ['connector', 'sink CPU per record / connector fastest', 'oursVsFastest.oursCpuOverConnector', '×', '≤ 0.4'],
+  ['connector', 'stored / backlog, fastest', 'fastest.stored|fastest.records', '', 'equal'],
+  [
+    'connector',
+    'stored / distinct eventIds (backlog), idempotent',
+    'idempotent.stored|idempotent.distinct|idempotent.records',
+    '',
+    'stored = distinct',
+  ],
+  ['connector', 'idempotent drain capped (1 = yes)', 'idempotent.capped', ''],
   ['api', 'bare Express route', 'bare.requestsPerSec', 'req/s'],
   ['api', 'API, publish + ack (acks=all)', 'api.requestsPerSec', 'req/s'],
   ['api', 'API / bare', 'apiOfBare', '×', '≥ 0.7'],
@@ -198,6 +254,11 @@ function rewriteReadme(markdown: string): void {
 
 async function main(): Promise<void> {
   const names = args.only.split(',').map((name) => name.trim()) as Name[];
+  // The connector's ratios are to the sink's figures of the same repetition: the sink runs first.
+  if (names.includes('sink') && names.includes('connector')) {
+    names.splice(names.indexOf('sink'), 1);
+    names.splice(names.indexOf('connector'), 0, 'sink');
+  }
   const unknown = names.filter((name) => !(name in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS)}`);
   const reps = Number(args.reps);
@@ -205,11 +266,13 @@ async function main(): Promise<void> {
   const runs: Record<string, unknown[]> = {};
   const reruns: Record<string, string[]> = {};
   for (let rep = 1; rep <= reps; rep++) {
+    for (const name of Object.keys(thisRepetition)) delete thisRepetition[name];
     for (const name of names) {
       say(`[${rep}/${reps}] ${name}`);
       const t = Date.now();
       const outcome = await runOnce(name);
       (runs[name] ??= []).push(outcome.figures);
+      thisRepetition[name] = outcome.figures;
       (reruns[name] ??= []).push(...outcome.reruns);
       say(`  ${JSON.stringify(outcome.figures)} (${((Date.now() - t) / 1000).toFixed(0)} s)`);
     }
