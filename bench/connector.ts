@@ -10,8 +10,9 @@
  *               twice (FerretDB 1.x runs upserts one at a time: about 12 rec/s
  *               here), so it must store one document per distinct eventId.
  * Each mode has its own topics, database and consumer group (removed after).
- * The rate is of records written, from the connector's first committed batch
- * to its last (its group's committed offsets, polled every 100 ms: Connect
+ * The rate is of records written, from the moment the connector's consumers
+ * have their partitions (its group Stable, before the first fetch) to its last
+ * committed batch (the group's committed offsets, polled every 100 ms: Connect
  * commits what put() has written; counting the collection instead would make
  * the store work while it is measured); CPU is the connector JVM's and the
  * store's over the same span. The documents are counted once it stopped. A
@@ -65,11 +66,11 @@ export interface DrainFigures {
   tasks: number;
   /** From the worker's start until every task was RUNNING (JVM start, plugin scan). */
   startMs: number;
-  /** Records written per second, from the first committed batch to the last. */
+  /** Records written per second, from the partitions' assignment to the last committed batch. */
   perSec: number;
   /** From the worker's start (JVM, plugin scan, group join) to the last committed batch. */
   perSecWithStart: number;
-  /** Cores used between the first and the last committed batch: connector JVM and store. */
+  /** Cores used from the assignment to the last committed batch: connector JVM and store. */
   cpu: Record<string, number>;
   /** CPU µs per record written: the connector JVM's, and the store's. */
   cpuMicrosPerRecord: { connector: number; store: number };
@@ -121,11 +122,29 @@ async function drain(
   const mongo = createMongoClient(config.mongo);
   const collection: Collection = mongo.db(config.mongo.db).collection(COLLECTIONS.somedata);
   let worker: ConnectWorker | undefined;
+  let watching = true; // the watch of the connector's consumer group, below
   try {
     // The same indexes as the sink's collections: the store pays for them on every write.
     await ensureIndexes(mongo.db(config.mongo.db));
     const [metadata] = (await topics.admin.fetchTopicMetadata({ topics: [topic] })).topics;
     const tasks = metadata!.partitions.length;
+    // The clock and the CPU meter start when the connector's consumers have their partitions
+    // (the group is Stable with one member per task), just before their first fetch: watched
+    // from the JVM's spawn, so that a first batch written while the worker starts is not missed.
+    let meter: ReturnType<typeof cpuMeter> | undefined;
+    let assignedAt = 0;
+    const watchGroup = async (pid: number) => {
+      while (watching && !assignedAt) {
+        const { groups } = await topics.admin.describeGroups([groupId]).catch(() => ({ groups: [] }));
+        const group = groups[0];
+        if (group?.state === 'Stable' && group.members.length >= tasks) {
+          meter = cpuMeter({ connector: pid, ...storePids });
+          meter.start();
+          assignedAt = Date.now();
+        } else await sleep(50);
+      }
+    };
+    let watcher: Promise<void> = Promise.resolve();
     const started = Date.now();
     worker = await startConnectWorker({
       brokers: config.kafka.brokers,
@@ -138,9 +157,9 @@ async function drain(
         collection: COLLECTIONS.somedata,
         tasks,
       },
+      onSpawn: (pid) => (watcher = watchGroup(pid)),
     });
     const startMs = Date.now() - started;
-    const meter = cpuMeter({ connector: worker.pid, ...storePids });
     // Progress is the connector's committed offsets (Connect commits what put() has written),
     // not a count of the collection: the store does no work for the benchmark while it drains.
     const end = (await topics.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
@@ -149,20 +168,13 @@ async function drain(
       return (committed?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
     };
     const deadline = Date.now() + (options.timeCapMs ?? 120_000);
-    let firstSeenAt = 0;
-    let writtenAtFirstSight = 0;
     let lastAt = 0;
     let done = 0;
     let cpu: Record<string, number> = {};
     for (let polls = 1; done < end && Date.now() < deadline; polls++) {
       await sleep(100);
       const now = await written();
-      if (now > 0 && !firstSeenAt) {
-        firstSeenAt = Date.now();
-        writtenAtFirstSight = now;
-        meter.start();
-      }
-      if (now > done) {
+      if (now > done && meter) {
         done = now;
         lastAt = Date.now();
         cpu = meter.stop();
@@ -172,10 +184,12 @@ async function drain(
         if (failure) throw new Error(`connector ${mode}: ${failure}`);
       }
     }
+    watching = false;
+    await watcher;
+    if (!assignedAt) throw new Error(`connector ${mode}: its consumer group ${groupId} never became Stable`);
     await worker.stop();
     const stored = await collection.countDocuments();
-    const span = lastAt - firstSeenAt;
-    const rate = span > 0 ? perSec(done - writtenAtFirstSight, span) : perSec(done, lastAt - started);
+    const rate = perSec(done, lastAt - assignedAt);
     const storeCores = Object.entries(cpu)
       .filter(([process]) => process !== 'connector')
       .reduce((sum, [, cores]) => sum + cores, 0);
@@ -193,6 +207,7 @@ async function drain(
       cpuMicrosPerRecord: { connector: micros(cpu.connector ?? NaN, rate), store: micros(storeCores, rate) },
     };
   } finally {
+    watching = false;
     await worker?.stop();
     await topics.admin.deleteGroups([groupId]).catch(() => undefined);
     await topics.drop();

@@ -97,6 +97,8 @@ export interface ConnectWorkerOptions {
   startTimeoutMs?: number;
   /** How long stop() waits after SIGTERM before SIGKILL. Default: 15_000 ms. */
   stopTimeoutMs?: number;
+  /** Called with the JVM's pid as soon as it is spawned (before start() resolves). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ConnectWorker {
@@ -145,6 +147,7 @@ export async function startConnectWorker(options: ConnectWorkerOptions): Promise
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  if (child.pid) options.onSpawn?.(child.pid);
   const capture = (chunk: Buffer) => {
     if (log.length < 1_000_000) log += String(chunk);
     logStream.write(chunk);
