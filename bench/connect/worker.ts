@@ -154,7 +154,15 @@ export async function startConnectWorker(options: ConnectWorkerOptions): Promise
   };
   child.stdout!.on('data', capture);
   child.stderr!.on('data', capture);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Never outlive this process (a benchmark that throws or exits early): SIGKILL on its exit.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.removeListener('exit', killOnExit);
+      resolve();
+    }),
+  );
   const alive = () => child.exitCode === null && child.signalCode === null;
 
   let stopping: Promise<void> | undefined;
