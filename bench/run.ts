@@ -5,8 +5,9 @@
  * bench/results/<date>.json and <date>.md and into README.md between
  * `<!-- bench:start -->` and `<!-- bench:end -->`.
  *
- *   node --import tsx bench/run.ts [--reps 3] [--only sink,api,latency,scale-out,kafka]
+ *   node --import tsx bench/run.ts [--reps 3] [--only sink,connector,api,latency,scale-out,kafka]
  *     [--sink-records 200000] [--naive 10000] [--api-duration 10] [--connections 100]
+ *     [--connector-records <sink-records>] [--connector-idempotent-records 1000] [--connector-cap 120]
  *     [--latency-duration 60] [--rate 1000] [--scale-records 200000] [--kafka-records 500000]
  *     [--backends sqlite,postgresql] [--no-readme]
  *
@@ -25,6 +26,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as api from './api-vs-bare';
+import * as connector from './connector';
 import * as kafka from './kafka-ceiling';
 import * as latency from './latency';
 import * as scaleOut from './scale-out';
@@ -37,9 +39,13 @@ const ROOT = join(__dirname, '..');
 const { values: args } = parseArgs({
   options: {
     reps: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'sink,api,latency,scale-out,kafka' },
+    only: { type: 'string', default: 'sink,connector,api,latency,scale-out,kafka' },
     'sink-records': { type: 'string', default: '200000' },
     naive: { type: 'string', default: '10000' },
+    // Default: --sink-records (the same backlog as the sink's).
+    'connector-records': { type: 'string' },
+    'connector-idempotent-records': { type: 'string', default: '1000' },
+    'connector-cap': { type: 'string', default: '120' },
     'api-duration': { type: 'string', default: '10' },
     connections: { type: 'string', default: '100' },
     'latency-duration': { type: 'string', default: '60' },
@@ -51,6 +57,9 @@ const { values: args } = parseArgs({
   },
 });
 
+/** The figures of the repetition under way, by result key: the connector compares itself with the sink's. */
+const thisRepetition: Record<string, unknown> = {};
+
 /**
  * Each benchmark: how to run it once, and what makes a run "disturbed" (to be
  * run again). `perStore`: run once per backend, against `store`.
@@ -61,6 +70,30 @@ const BENCHMARKS = {
     run: (store: StoreUnderTest) =>
       sink.run({ records: Number(args['sink-records']), naive: Number(args.naive), store }),
     disturbed: (f: sink.SinkFigures) => (f.stored !== f.records ? `stored ${f.stored} of ${f.records}` : undefined),
+  },
+  connector: {
+    perStore: true,
+    run: (store: StoreUnderTest) =>
+      connector.run({
+        records: Number(args['connector-records'] ?? args['sink-records']),
+        idempotentRecords: Number(args['connector-idempotent-records']),
+        timeCapMs: Number(args['connector-cap']) * 1000,
+        ours: thisRepetition[resultKey('sink', store.backend)] as sink.SinkFigures | undefined,
+        mongoUrl: store.url,
+        storePids: store.pids,
+      }),
+    disturbed: (f: connector.ConnectorFigures) => {
+      const { fastest, idempotent } = f;
+      if (fastest && fastest.stored !== fastest.records)
+        return `fastest stored ${fastest.stored} of ${fastest.records}`;
+      // A capped idempotent drain is reported as it is (its rate is of what it stored); it must never store more.
+      if (
+        idempotent &&
+        (idempotent.capped ? idempotent.stored > idempotent.distinct : idempotent.stored !== idempotent.distinct)
+      )
+        return `idempotent stored ${idempotent.stored} for ${idempotent.distinct} distinct events`;
+      return undefined;
+    },
   },
   api: {
     run: () => api.run({ duration: Number(args['api-duration']), connections: Number(args.connections) }),
@@ -155,6 +188,32 @@ const ROWS: [Name, string, string, string, string?][] = [
   ['sink', 'ceiling / naive: the most sink / naive can be', 'ceilingOverNaive', '×'],
   ['sink', 'CPU while the sink drains: sink / FerretDB', 'cpu.sink.bench|cpu.sink.ferretdb', 'cores'],
   ['sink', 'CPU during the ceiling: driver / FerretDB', 'cpu.ceiling.bench|cpu.ceiling.ferretdb', 'cores'],
+  ['connector', "MongoDB's connector, fastest (InsertOne, ObjectId)", 'fastest.perSec', 'rec/s'],
+  ['connector', "MongoDB's connector, idempotent (ReplaceOne by eventId)", 'idempotent.perSec', 'rec/s'],
+  ['connector', 'sink / connector fastest', 'oursVsFastest.rate', '×', '≥ 3'],
+  ['connector', 'sink / connector idempotent', 'oursVsIdempotent.rate', '×', '> 1'],
+  [
+    'connector',
+    'CPU per record, process: sink / connector fastest / idempotent',
+    'ours.cpuMicrosPerRecord.sink|fastest.cpuMicrosPerRecord.connector|idempotent.cpuMicrosPerRecord.connector',
+    'µs',
+  ],
+  [
+    'connector',
+    'CPU per record, store: under sink / fastest / idempotent',
+    'ours.cpuMicrosPerRecord.store|fastest.cpuMicrosPerRecord.store|idempotent.cpuMicrosPerRecord.store',
+    'µs',
+  ],
+  ['connector', 'sink CPU per record / connector fastest', 'oursVsFastest.oursCpuOverConnector', '×', '≤ 0.4'],
+  ['connector', 'stored / backlog, fastest', 'fastest.stored|fastest.records', '', 'equal'],
+  [
+    'connector',
+    'stored / distinct eventIds (backlog), idempotent',
+    'idempotent.stored|idempotent.distinct|idempotent.records',
+    '',
+    'stored = distinct',
+  ],
+  ['connector', 'idempotent drain capped (1 = yes)', 'idempotent.capped', ''],
   ['api', 'bare Express route', 'bare.requestsPerSec', 'req/s'],
   ['api', 'API, publish + ack (acks=all)', 'api.requestsPerSec', 'req/s'],
   ['api', 'API / bare', 'apiOfBare', '×', '≥ 0.7'],
@@ -223,6 +282,11 @@ function rewriteReadme(markdown: string): void {
 
 async function main(): Promise<void> {
   const names = args.only.split(',').map((name) => name.trim()) as Name[];
+  // The connector's ratios are to the sink's figures of the same repetition: the sink runs first.
+  if (names.includes('sink') && names.includes('connector')) {
+    names.splice(names.indexOf('sink'), 1);
+    names.splice(names.indexOf('connector'), 0, 'sink');
+  }
   const unknown = names.filter((name) => !(name in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS)}`);
   const backends = parseBackends(args.backends);
@@ -234,12 +298,14 @@ async function main(): Promise<void> {
   const runs: Record<string, unknown[]> = {};
   const reruns: Record<string, string[]> = {};
   for (let rep = 1; rep <= reps; rep++) {
+    for (const key of Object.keys(thisRepetition)) delete thisRepetition[key];
     for (const { name, backend } of keys) {
       const key = resultKey(name, backend);
       say(`[${rep}/${reps}] ${key}`);
       const t = Date.now();
       const outcome = await withStore(backend, (store) => runOnce(name, store));
       (runs[key] ??= []).push(outcome.figures);
+      thisRepetition[key] = outcome.figures;
       (reruns[key] ??= []).push(...outcome.reruns);
       say(`  ${JSON.stringify(outcome.figures)} (${((Date.now() - t) / 1000).toFixed(0)} s)`);
     }
