@@ -53,8 +53,11 @@ const BENCHMARKS = {
   api: {
     run: () => api.run({ duration: Number(args['api-duration']), connections: Number(args.connections) }),
     disturbed: (f: api.ApiFigures) =>
-      f.api.errors + f.api.non2xx + f.bare.errors + f.bare.non2xx > 0 || f.recordsInKafka !== f.api.ok
-        ? `errors/non-2xx or ${f.recordsInKafka} records in Kafka for ${f.api.ok} 200s`
+      [f.api, f.bare, f.naive].some((s) => s.errors + s.non2xx > 0) ||
+      f.recordsInKafka !== f.api.ok ||
+      f.naiveRecordsInKafka !== f.naive.ok
+        ? `errors/non-2xx, or records in Kafka for 200s: API ${f.recordsInKafka} for ${f.api.ok}, ` +
+          `naive ${f.naiveRecordsInKafka} for ${f.naive.ok}`
         : undefined,
   },
   latency: {
@@ -141,15 +144,23 @@ const ROWS: [Name, string, string, string, string?][] = [
   ['sink', 'CPU during the ceiling: driver / FerretDB', 'cpu.ceiling.bench|cpu.ceiling.ferretdb', 'cores'],
   ['api', 'bare Express route', 'bare.requestsPerSec', 'req/s'],
   ['api', 'API, publish + ack (acks=all)', 'api.requestsPerSec', 'req/s'],
-  ['api', 'API / bare', 'apiOfBare', '×', '≥ 0.7'],
+  ['api', 'naive: one awaited producer.send per request', 'naive.requestsPerSec', 'req/s'],
+  ['api', 'API / bare', 'apiOfBare', '×', '≥ 0.8'],
+  ['api', 'API / naive', 'apiOverNaive', '×', '≥ 3'],
   ['api', 'CPU per request: API / bare', 'cpuMicrosPerRequest.api|cpuMicrosPerRequest.bare', 'µs'],
+  ['api', 'CPU per request: naive', 'cpuMicrosPerRequest.naive', 'µs'],
+  ['api', 'CPU per request: API / naive', 'cpuApiOfNaive', '×'],
   ['api', 'API latency p50 / p99', 'api.latencyMs.p50|api.latencyMs.p99', 'ms'],
   ['api', 'bare latency p50 / p99', 'bare.latencyMs.p50|bare.latencyMs.p99', 'ms'],
   ['api', 'records per publish batch', 'api.meanBatchSize', ''],
   ['api', '200s / records in Kafka', 'api.ok|recordsInKafka', '', 'equal'],
+  ['api', 'naive latency p50 / p99', 'naive.latencyMs.p50|naive.latencyMs.p99', 'ms'],
+  ['api', 'naive: 200s / records in Kafka', 'naive.ok|naiveRecordsInKafka', '', 'equal'],
   ['api', 'CPU under API load: API / autocannon', 'api.cpu.api|api.cpu.autocannon', 'cores'],
   ['api', 'CPU under API load: broker-1 / broker-2', 'api.cpu.kafka-broker-1|api.cpu.kafka-broker-2', 'cores'],
   ['api', 'CPU under bare load: bare / autocannon', 'bare.cpu.bare|bare.cpu.autocannon', 'cores'],
+  ['api', 'CPU under naive load: naive / autocannon', 'naive.cpu.naive|naive.cpu.autocannon', 'cores'],
+  ['api', 'CPU under naive load: broker-1 / broker-2', 'naive.cpu.kafka-broker-1|naive.cpu.kafka-broker-2', 'cores'],
   ['latency', 'acknowledged', 'acknowledgedPerSec', 'req/s'],
   ['latency', 'request → stored p50', 'latencyMs.p50', 'ms'],
   ['latency', 'request → stored p99', 'latencyMs.p99', 'ms', '≤ 150'],
