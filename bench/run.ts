@@ -191,7 +191,7 @@ const ROWS: [Name, string, string, string, string?][] = [
     'ms',
   ],
   ['latency', 'records per bulk write', 'breakdown.recordsPerWrite', ''],
-  ['latency', 'highest rate with p99 ≤ 100 ms (of 1000, --search-rates)', 'search.highestRate', 'ev/s'],
+  ['latency', 'highest rate with p99 ≤ 100 ms (--rate, then --search-rates; 0: none)', 'search.highestRate', 'ev/s'],
   ['scale-out', '1 instance', 'one.perSec', 'rec/s'],
   ['scale-out', '2 instances', 'two.perSec', 'rec/s'],
   ['scale-out', '2 / 1', 'twoOverOne', '×'],
