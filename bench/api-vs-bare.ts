@@ -2,16 +2,20 @@
  * How much does "answer only after Kafka acknowledged the event" cost?
  * Requests/s and latency of `GET /somedata/car` on the real API (a child
  * `producers/main.ts`, publishing with acks=all, micro-batched) against a bare
- * Express route that publishes nothing (bench/bare-server.ts), both separate
- * processes on this machine, under autocannon (in this process), in the same run.
+ * Express route that publishes nothing (bench/bare-server.ts), and against the
+ * naive peer a tutorial would write (bench/naive-server.ts: one awaited kafkajs
+ * `producer.send` per request, acks=all), all separate processes on this
+ * machine, under autocannon (in this process), in the same run.
  *
- * The measured time is cut into `slices` that alternate (bare, API, bare,
- * API, ...): this machine's speed drifts by tens of percent over minutes, and
- * alternating makes both servers see the same drift, so their ratio holds.
+ * The measured time is cut into `slices` that alternate (bare, API, naive,
+ * bare, API, naive, ...): this machine's speed drifts by tens of percent over
+ * minutes, and alternating makes every server see the same drift, so their
+ * ratios hold.
  *
- * Every 200 must have its record in Kafka: each slice sends a fixed number of
- * requests (autocannon `amount`, sized from the warm-up's rate to last about
- * its share of `duration`) and waits for every answer, so the topic's end
+ * Every 200 must have its record in Kafka, the API's and the naive peer's
+ * alike (each publishes to a topic of its own): each slice sends a fixed number
+ * of requests (autocannon `amount`, sized from the warm-up's rate to last about
+ * its share of `duration`) and waits for every answer, so each topic's end
  * offsets grow by exactly the number of 2xx. CPU per process shows who
  * competes for the cores. Run by bench/run.ts (`make bench`).
  */
@@ -20,7 +24,16 @@ import type { Admin } from 'kafkajs';
 import { endOffsetTotal, freePort } from '../test/support/consumer';
 import { freshTopics } from '../test/support/producers';
 import { waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
-import { cpuMeter, metricFromText, quantile, ratio, stackPid, startApiChild, startBareChild } from './support';
+import {
+  cpuMeter,
+  metricFromText,
+  quantile,
+  ratio,
+  stackPid,
+  startApiChild,
+  startBareChild,
+  startNaiveChild,
+} from './support';
 
 export interface ApiOptions {
   /** Seconds of measured load per server (after a warm-up). Default: 10. */
@@ -55,14 +68,22 @@ export interface ApiFigures {
   connections: number;
   bare: LoadFigures;
   api: LoadFigures & { meanBatchSize: number; meanAckMs: number };
-  /** Records the measured phase added to the topic: must equal api.ok. */
+  /** The naive peer (bench/naive-server.ts): one awaited `producer.send` per request. */
+  naive: LoadFigures;
+  /** Records the measured phase added to the API's topic: must equal api.ok. */
   recordsInKafka: number;
+  /** Records the measured phase added to the naive peer's topic: must equal naive.ok. */
+  naiveRecordsInKafka: number;
   apiOfBare: number;
+  /** API / naive, requests per second. */
+  apiOverNaive: number;
   /**
    * CPU time each server spent per request, µs: when both are CPU-bound, bare / API is the
    * ratio of their rates, whatever share of a core the machine gives them.
    */
-  cpuMicrosPerRequest: { api: number; bare: number };
+  cpuMicrosPerRequest: { api: number; bare: number; naive: number };
+  /** API / naive, CPU per request (below 1: the API spends less per request). */
+  cpuApiOfNaive: number;
 }
 
 interface Target {
@@ -72,14 +93,14 @@ interface Target {
 }
 
 /**
- * Warm both servers up, call `beforeMeasured` (to read counters), then the
- * measured slices, alternating between the two.
+ * Warm every server up, call `beforeMeasured` (to read counters), then the
+ * measured slices, alternating between them; the figures in `targets` order.
  */
 async function alternate(
-  targets: [Target, Target],
+  targets: Target[],
   options: Required<Omit<ApiOptions, 'env'>>,
   beforeMeasured: () => Promise<unknown>,
-): Promise<[LoadFigures, LoadFigures]> {
+): Promise<LoadFigures[]> {
   const { connections, slices } = options;
   const amounts: number[] = [];
   for (const target of targets) {
@@ -87,7 +108,7 @@ async function alternate(
     amounts.push(Math.max(connections, Math.round((warm.requests.average * options.duration) / slices)));
   }
   await beforeMeasured();
-  const runs: { result: autocannon.Result; cpu: Record<string, number> }[][] = [[], []];
+  const runs: { result: autocannon.Result; cpu: Record<string, number> }[][] = targets.map(() => []);
   for (let slice = 0; slice < slices; slice++) {
     for (const [i, target] of targets.entries()) {
       const meter = cpuMeter({
@@ -101,7 +122,7 @@ async function alternate(
       runs[i]!.push({ result, cpu: meter.stop() });
     }
   }
-  return [combine(runs[0]!), combine(runs[1]!)];
+  return runs.map(combine);
 }
 
 /** One server's slices as one set of figures: counts add up, rates over the total time. */
@@ -160,34 +181,54 @@ async function publisherCounters(metricsUrl: string) {
 export async function run(options: ApiOptions = {}): Promise<ApiFigures> {
   const o = { duration: 10, slices: 4, connections: 100, warmup: 5, ...options };
   const topics = await freshTopics({ FOOT_TOKEN: '', ...o.env });
+  // The naive peer's records go to topics of their own, created the same way: each topic's count is one server's.
+  const naiveTopics = await freshTopics({ FOOT_TOKEN: '' });
   const topic = topics.config.kafka.topics.somedata;
-  const [apiPort, barePort] = [await freePort(), await freePort()];
+  const naiveTopic = naiveTopics.config.kafka.topics.somedata;
+  const [apiPort, barePort, naivePort] = [await freePort(), await freePort(), await freePort()];
   const children: ServiceProcess[] = [];
   try {
     const api = startApiChild(topics.config, apiPort, o.env);
     const bare = startBareChild(barePort);
-    children.push(api, bare);
+    const naive = startNaiveChild(naivePort, naiveTopics.config.kafka.brokers, naiveTopic);
+    children.push(api, bare, naive);
     await Promise.all([
       waitUntilAnswers(`http://127.0.0.1:${apiPort}/readyz`, api),
       waitUntilAnswers(`http://127.0.0.1:${barePort}/somedata/car`, bare),
+      waitUntilAnswers(`http://127.0.0.1:${naivePort}/somedata/car`, naive),
     ]);
     const metricsUrl = `http://127.0.0.1:${apiPort}/metrics`;
     let before = 0;
+    let naiveBefore = 0;
     let counters0 = await publisherCounters(metricsUrl);
-    const [bareFigures, apiFigures] = await alternate(
+    const [bareFigures, apiFigures, naiveFigures] = (await alternate(
       [
         { url: `http://127.0.0.1:${barePort}/somedata/car`, pids: { bare: bare.child.pid! } },
         { url: `http://127.0.0.1:${apiPort}/somedata/car`, pids: { api: api.child.pid! } },
+        { url: `http://127.0.0.1:${naivePort}/somedata/car`, pids: { naive: naive.child.pid! } },
       ],
       o,
       async () => {
-        before = await settledEndOffsets(topics.admin, topic);
+        [before, naiveBefore] = await Promise.all([
+          settledEndOffsets(topics.admin, topic),
+          settledEndOffsets(naiveTopics.admin, naiveTopic),
+        ]);
         counters0 = await publisherCounters(metricsUrl);
       },
-    );
-    const recordsInKafka = (await settledEndOffsets(topics.admin, topic)) - before;
+    )) as [LoadFigures, LoadFigures, LoadFigures];
+    const [after, naiveAfter] = await Promise.all([
+      settledEndOffsets(topics.admin, topic),
+      settledEndOffsets(naiveTopics.admin, naiveTopic),
+    ]);
     const counters1 = await publisherCounters(metricsUrl);
     const delta = (name: keyof typeof counters0) => counters1[name] - counters0[name];
+    const microsPerRequest = (figures: LoadFigures, name: string) =>
+      Math.round((figures.cpu[name]! / figures.requestsPerSec) * 1e6);
+    const cpuMicrosPerRequest = {
+      api: microsPerRequest(apiFigures, 'api'),
+      bare: microsPerRequest(bareFigures, 'bare'),
+      naive: microsPerRequest(naiveFigures, 'naive'),
+    };
     return {
       connections: o.connections,
       bare: bareFigures,
@@ -196,15 +237,16 @@ export async function run(options: ApiOptions = {}): Promise<ApiFigures> {
         meanBatchSize: Number((delta('batched') / Math.max(1, delta('batches'))).toFixed(1)),
         meanAckMs: Number(((delta('ackSeconds') / Math.max(1, delta('acks'))) * 1000).toFixed(1)),
       },
-      recordsInKafka,
+      naive: naiveFigures,
+      recordsInKafka: after - before,
+      naiveRecordsInKafka: naiveAfter - naiveBefore,
       apiOfBare: ratio(apiFigures.requestsPerSec, bareFigures.requestsPerSec),
-      cpuMicrosPerRequest: {
-        api: Math.round((apiFigures.cpu.api! / apiFigures.requestsPerSec) * 1e6),
-        bare: Math.round((bareFigures.cpu.bare! / bareFigures.requestsPerSec) * 1e6),
-      },
+      apiOverNaive: ratio(apiFigures.requestsPerSec, naiveFigures.requestsPerSec),
+      cpuMicrosPerRequest,
+      cpuApiOfNaive: ratio(cpuMicrosPerRequest.api, cpuMicrosPerRequest.naive),
     };
   } finally {
     await Promise.all(children.map((child) => child.stop()));
-    await topics.drop();
+    await Promise.all([topics.drop(), naiveTopics.drop()]);
   }
 }

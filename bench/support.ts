@@ -87,6 +87,28 @@ export function startBareChild(port: number, nodeArgs: string[] = []): ServicePr
   return startService('bench/bare-server.ts', { BARE_PORT: String(port) }, [...API_NODE_FLAGS, ...nodeArgs]);
 }
 
+/**
+ * The naive peer (bench/naive-server.ts) on `port`, publishing to `topic` of
+ * `brokers`, with the API's Node flags like the bare route.
+ */
+export function startNaiveChild(
+  port: number,
+  brokers: string[],
+  topic: string,
+  nodeArgs: string[] = [],
+): ServiceProcess {
+  return startService(
+    'bench/naive-server.ts',
+    {
+      NAIVE_PORT: String(port),
+      KAFKA_BROKERS: brokers.join(','),
+      NAIVE_TOPIC: topic,
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    },
+    [...API_NODE_FLAGS, ...nodeArgs],
+  );
+}
+
 const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux that Node supports
 
 /**

@@ -12,9 +12,11 @@ import { ValidationError } from './errors';
  * `where` names the input as a whole when the problem is not one field (e.g. "body").
  */
 export function validate<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
-  const result = schema.safeParse(input, { reportInput: true });
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  // Parsed again with each issue's input, only to word the error ("is required" when it is absent):
+  // `reportInput` takes zod off its compiled fast path, 10-15× slower on the API's hot path.
+  const issue = (schema.safeParse(input, { reportInput: true }).error ?? result.error).issues[0]!;
   const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
   const field = unknownKey ?? (issue.path.length > 0 ? issue.path.map(String).join('.') : where);
   const missing = issue.code === 'invalid_type' && issue.input === undefined && issue.path.length > 0;

@@ -14,8 +14,11 @@
  * Node checks the two request timeouts every `connectionsCheckingInterval`
  * (30 s by default, which would let a slow client keep a socket 30 s past its
  * timeout); here it is a quarter of the headers timeout, at most 1 s.
+ *
+ * An Express app's requests and responses are built with the app's own
+ * prototypes (`expressServerClasses`).
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpServerSettings } from '../config';
 
@@ -35,10 +38,54 @@ export interface ListenOptions {
   host?: string;
 }
 
+/**
+ * Express gives every request and response the app's prototypes
+ * (`Object.setPrototypeOf` in its `app.handle`). An object whose prototype is
+ * changed after it was built no longer shares V8's hidden classes with the
+ * others, and every property read on it afterwards (in Express, the router,
+ * the middleware, the route) misses V8's inline caches: about half of a small
+ * Express route's CPU per request (bench/README.md, "Profiling the API").
+ * Built with those prototypes from the start, Express's setPrototypeOf finds
+ * nothing to change. The objects and their prototype chain are the same
+ * (`req instanceof IncomingMessage` holds). Any other handler: Node's classes.
+ */
+function expressServerClasses(handler: RequestListener): {
+  IncomingMessage?: typeof IncomingMessage;
+  ServerResponse?: typeof ServerResponse;
+} {
+  const { request, response } = handler as unknown as { request?: unknown; response?: unknown };
+  const derives = (prototype: unknown, base: { prototype: object }) =>
+    typeof prototype === 'object' &&
+    prototype !== null &&
+    Object.prototype.isPrototypeOf.call(base.prototype, prototype);
+  if (!derives(request, IncomingMessage) || !derives(response, ServerResponse)) return {};
+  // Node's constructors are plain functions (called on the object `new` made with our prototype); should a
+  // Node release make them classes, which cannot be called so, its own are used. Reflect.construct would
+  // work with both, but at twice the CPU of the whole request.
+  const isClass = (constructor: unknown) => /^class\b/.test(Function.prototype.toString.call(constructor));
+  if (isClass(IncomingMessage) || isClass(ServerResponse)) return {};
+  const NodeRequest = IncomingMessage as unknown as (this: unknown, ...args: unknown[]) => void;
+  const NodeResponse = ServerResponse as unknown as (this: unknown, ...args: unknown[]) => void;
+  // Node builds them as `new IncomingMessage(socket)` and `new ServerResponse(req, options)`.
+  function ExpressRequest(this: unknown, socket: unknown): void {
+    NodeRequest.call(this, socket);
+  }
+  ExpressRequest.prototype = request as object;
+  function ExpressResponse(this: unknown, req: unknown, options: unknown): void {
+    NodeResponse.call(this, req, options);
+  }
+  ExpressResponse.prototype = response as object;
+  return {
+    IncomingMessage: ExpressRequest as unknown as typeof IncomingMessage,
+    ServerResponse: ExpressResponse as unknown as typeof ServerResponse,
+  };
+}
+
 /** The server, its limits applied, not listening yet. */
 function createHttpServer(handler: RequestListener, http: HttpServerSettings): Server {
   const server = createServer(
     {
+      ...expressServerClasses(handler),
       headersTimeout: http.headersTimeoutMs,
       requestTimeout: http.requestTimeoutMs,
       keepAliveTimeout: http.keepAliveTimeoutMs,
