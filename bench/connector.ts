@@ -119,7 +119,8 @@ async function drain(
   const topic = config.kafka.topics.somedata;
   const name = freshName(`bench-connector-${mode}`);
   const groupId = `connect-${name}`;
-  const mongo = createMongoClient(config.mongo);
+  // Counting and dropping a drained database takes FerretDB longer than the services' operation timeout.
+  const mongo = createMongoClient({ ...config.mongo, operationTimeoutMs: 120_000 });
   const collection: Collection = mongo.db(config.mongo.db).collection(COLLECTIONS.somedata);
   let worker: ConnectWorker | undefined;
   let watching = true; // the watch of the connector's consumer group, below
