@@ -58,7 +58,8 @@ case "$STORE_BACKEND" in
   sqlite | postgresql) ;;
   *) echo "stack: STORE_BACKEND must be sqlite or postgresql, not '$STORE_BACKEND'" >&2; exit 1 ;;
 esac
-[[ "$POSTGRES_PORT" =~ ^[0-9]+$ ]] || { echo "stack: POSTGRES_PORT must be a port number, not '$POSTGRES_PORT'" >&2; exit 1; }
+[[ "$POSTGRES_PORT" =~ ^[1-9][0-9]{0,4}$ ]] && (( POSTGRES_PORT <= 65535 )) \
+  || { echo "stack: POSTGRES_PORT must be a port number (1-65535), not '$POSTGRES_PORT'" >&2; exit 1; }
 export STORE_BACKEND POSTGRES_PORT
 
 # ---------------------------------------------------------------- helpers

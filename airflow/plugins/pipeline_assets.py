@@ -25,8 +25,12 @@ def store_address(mongo_url: str) -> str:
     """`host:port` of the first server of a mongodb:// or mongodb+srv:// URL, without its credentials."""
     first = urlsplit(mongo_url).netloc.rpartition("@")[2].split(",")[0]
     server = urlsplit(f"//{first}")
+    try:
+        port = server.port or 27017
+    except ValueError as error:  # a port out of range or not a number: say where, without the credentials
+        raise ValueError(f"MONGO_URL names the server {first!r}, whose port is not valid ({error})") from None
     host = server.hostname or "127.0.0.1"
-    return f"[{host}]:{server.port or 27017}" if ":" in host else f"{host}:{server.port or 27017}"
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 ADDRESS = store_address(os.environ.get("MONGO_URL") or DEFAULT_MONGO_URL)

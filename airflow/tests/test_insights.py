@@ -287,6 +287,9 @@ def test_the_asset_uris_are_the_mongodb_providers_and_name_the_services_server()
     assert store_address("mongodb://app:p%40ss@mongo:27017/?authSource=pipeline") == "mongo:27017"
     assert store_address("mongodb+srv://u:p@cluster.example.net/pipeline") == "cluster.example.net:27017"
     assert store_address("mongodb://[::1]:27018,other:27019/") == "[::1]:27018"
+    with pytest.raises(ValueError, match=r"MONGO_URL names the server 'db:99999', whose port is not valid") as refused:
+        store_address("mongodb://app:s3cret@db:99999/")
+    assert "s3cret" not in str(refused.value)
 
 
 @pytest.mark.parametrize("value,expected", [("0 */2 * * *", "0 */2 * * *"), ("@daily", "0 0 * * *"), ("none", None)])
