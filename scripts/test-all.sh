@@ -23,7 +23,7 @@ check() {
   if "$@"; then echo "{\"numPassedTests\":1,\"numFailedTests\":0}" >"$results/check-$name.json"
   else echo "{\"numPassedTests\":0,\"numFailedTests\":1}" >"$results/check-$name.json"; return 1; fi
 }
-jest() { local project=$1; shift; npx jest --selectProjects "$project" --runInBand --json --outputFile="$results/jest-$project.json" "$@"; }
+jest() { local project=$1; shift; bash scripts/jest-project.sh "$project" "$results" "$@"; }
 
 step "typecheck" check typecheck npx tsc --noEmit
 # The live page's browser modules (live/) have a tsconfig of their own: the DOM, not Node.

@@ -121,11 +121,6 @@ describe('each dead letter is replayed once', () => {
   const TOO_LARGE = 6;
   const BAD_JSON = 2;
   const LETTERS = TOO_LARGE + BAD_JSON;
-  afterAll(async () => {
-    await still.admin
-      ?.deleteGroups(DEAD_LETTER_REASONS.map((reason) => replayGroupId(still.config, reason)))
-      .catch(() => undefined);
-  });
 
   /** Wait until the sink has taken everything sent to somedata and the DLQ holds `letters`. */
   async function settled(letters: number): Promise<void> {

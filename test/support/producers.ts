@@ -15,7 +15,12 @@ export interface TopicsUnderTest {
   config: Config;
   kafka: Kafka;
   admin: Admin;
-  /** Delete the topics and disconnect. */
+  /**
+   * Delete the topics and the config's consumer groups (the sink's, and those
+   * named after it: the DLQ replay's), then disconnect the admin. Nothing may
+   * use `admin` after it: a kafkajs admin reconnects on its next call, and
+   * that connection would keep jest from exiting (scripts/jest-project.sh).
+   */
   drop(): Promise<void>;
 }
 
@@ -32,6 +37,12 @@ export async function freshTopics(overrides: Record<string, string> = {}): Promi
     kafka,
     admin,
     drop: async () => {
+      const group = config.consumer.groupId;
+      const ours = await admin
+        .listGroups()
+        .then(({ groups }) => groups.map(({ groupId }) => groupId).filter((id) => id.startsWith(group)))
+        .catch(() => []);
+      if (ours.length > 0) await admin.deleteGroups(ours).catch(() => undefined);
       await admin.deleteTopics({ topics: Object.values(config.kafka.topics) }).catch(() => undefined);
       await admin.disconnect();
     },
