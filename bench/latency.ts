@@ -21,7 +21,9 @@
  *
  * `searchRates` adds a search for the highest rate whose p99 stays within
  * `searchP99Ms`: shorter runs at each rate in turn, stopping at the first that
- * misses (p99 over, or fewer than 95% of the requests acknowledged).
+ * misses (p99 over, or fewer than 95% of the requests acknowledged). When
+ * `rate` itself misses, the search goes down instead (`searchRatesBelow`)
+ * and stops at the first rate that stays within.
  */
 import type { Db } from 'mongodb';
 import { COLLECTIONS, createMongoClient } from '../lib/mongo';
@@ -31,7 +33,7 @@ import { tally } from '../test/support/faults';
 import { startLoad, type LoadFigures as Load } from '../test/support/load';
 import { freshTopics, type TopicsUnderTest } from '../test/support/producers';
 import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
-import { fetchMetric, quantile, startApiChild } from './support';
+import { cpuMeter, fetchMetric, machineMeter, quantile, stackPid, startApiChild } from './support';
 
 export interface LatencyOptions {
   /** Requests per second. Default: 1_000. */
@@ -40,8 +42,10 @@ export interface LatencyOptions {
   duration?: number;
   /** Environment of both children beyond the fresh names (e.g. PUBLISH_LINGER_MS). */
   env?: Record<string, string>;
-  /** Rates tried after `rate`, in order, for the highest rate with p99 ≤ searchP99Ms. Default: none. */
+  /** Rates tried after `rate` when it stays within searchP99Ms, in order, for the highest that does. Default: none. */
   searchRates?: number[];
+  /** Rates tried, in order, when `rate` itself misses, until one stays within searchP99Ms. Default: 750, 500, 250. */
+  searchRatesBelow?: number[];
   /** Seconds of load at each rate of the search. Default: 20. */
   searchDuration?: number;
   /** The p99 a rate of the search must stay within, ms. Default: 100. */
@@ -81,12 +85,27 @@ export interface LatencyFigures {
   latencyMs: { p50: number; p99: number; max: number };
   /** Mean duration of the sink's bulk writes, ms: on top of storedAt before a document is visible. */
   meanWriteMs: number;
+  /**
+   * Cores used during the load: the whole machine (of `nproc`), and each
+   * process on the path (`load` is this process, the load generator). A
+   * machine near `nproc` means every part waits for a core as well.
+   */
+  cpu: Record<string, number> & { machine: number; nproc: number };
   breakdown: LatencyBreakdown;
-  /** With `searchRates`: each rate tried and the highest within searchP99Ms (0: not even `rate`). */
+  /** With `searchRates`: each rate tried and the highest within searchP99Ms (0: none of them), and its p99. */
   search?: {
     p99WithinMs: number;
-    steps: { rate: number; acknowledgedPerSec: number; p99: number; lost: number; doubled: number }[];
+    /** Each rate tried, with the cores the whole machine used meanwhile. */
+    steps: {
+      rate: number;
+      acknowledgedPerSec: number;
+      p99: number;
+      lost: number;
+      doubled: number;
+      machineCores: number;
+    }[];
     highestRate: number;
+    p99AtHighest: number;
   };
 }
 
@@ -145,6 +164,7 @@ function breakdown(
 /** One steady run at `rate` against the API and the sink already running; the stored events checked and timed. */
 async function measure(
   urls: { api: string; consumerMetrics: string },
+  pids: Record<string, number | undefined>,
   topics: TopicsUnderTest,
   db: Db,
   rate: number,
@@ -159,9 +179,17 @@ async function measure(
   ]);
   // Enough requests in flight for 50 ms answers at this rate (64 at 1_000/s and below).
   const concurrency = Math.max(64, Math.ceil(rate * 0.05));
+  const machine = machineMeter();
+  const processes = cpuMeter(pids);
   const load = startLoad({ url: urls.api, ratePerSec: rate, concurrency, prefix: freshName('lat') });
   const startedAt = Date.now() - load.elapsedMs();
+  machine.start();
+  processes.start();
   await new Promise((resolve) => setTimeout(resolve, duration * 1000));
+  const { busy, nproc } = machine.stop();
+  const used = processes.stop();
+  // A process's figure counts its children: the API and the sink are this one's.
+  const cpu = { machine: busy, nproc, ...used, load: Number((used.load! - used.api! - used.sink!).toFixed(2)) };
   const figures: Load = await load.stop();
 
   const count = await eventually(
@@ -190,6 +218,7 @@ async function measure(
     doubled: count.doubled,
     latencyMs: { p50: quantile(latencies, 0.5), p99, max: quantile(latencies, 1) },
     meanWriteMs: Number((((writeSeconds - writeSeconds0) / Math.max(1, writes - writes0)) * 1000).toFixed(1)),
+    cpu,
     ...(withBreakdown && {
       breakdown: breakdown(
         documents,
@@ -221,30 +250,41 @@ export async function run(options: LatencyOptions = {}): Promise<LatencyFigures>
     ]);
     const urls = { api: `http://127.0.0.1:${apiPort}`, consumerMetrics: `http://127.0.0.1:${consumerPort}/metrics` };
 
-    const first = await measure(urls, topics, db, rate, duration, true);
+    const pids = {
+      load: process.pid,
+      api: api.child.pid,
+      sink: sink.child.pid,
+      ...Object.fromEntries(['kafka-broker-1', 'kafka-broker-2', 'ferretdb'].map((name) => [name, stackPid(name)])),
+    };
+    const first = await measure(urls, pids, topics, db, rate, duration, true);
     const figures: LatencyFigures = { ...first, breakdown: first.breakdown! };
     if (options.searchRates && options.searchRates.length > 0) {
       const steps: NonNullable<LatencyFigures['search']>['steps'] = [];
       const within = (step: { rate: number; acknowledgedPerSec: number; p99: number; lost: number }) =>
         step.p99 <= searchP99Ms && step.lost === 0 && step.acknowledgedPerSec >= step.rate * 0.95;
-      const firstStep = { rate, acknowledgedPerSec: first.acknowledgedPerSec, p99: first.latencyMs.p99 };
-      steps.push({ ...firstStep, lost: first.lost, doubled: first.doubled });
-      let highestRate = within(steps[0]!) ? rate : 0;
-      for (const next of options.searchRates) {
-        if (highestRate === 0) break;
-        const step = await measure(urls, topics, db, next, options.searchDuration ?? 20, false);
-        const summary = {
-          rate: next,
-          acknowledgedPerSec: step.acknowledgedPerSec,
-          p99: step.latencyMs.p99,
-          lost: step.lost,
-          doubled: step.doubled,
-        };
-        steps.push(summary);
-        if (!within(summary)) break;
-        highestRate = next;
+      const summary = (at: number, step: Omit<LatencyFigures, 'breakdown' | 'search'>) => ({
+        rate: at,
+        acknowledgedPerSec: step.acknowledgedPerSec,
+        p99: step.latencyMs.p99,
+        lost: step.lost,
+        doubled: step.doubled,
+        machineCores: step.cpu.machine,
+      });
+      steps.push(summary(rate, first));
+      const up = within(steps[0]!);
+      // Up from `rate` while the rates stay within; down from it until one does.
+      for (const next of up ? options.searchRates : (options.searchRatesBelow ?? [750, 500, 250])) {
+        const step = summary(next, await measure(urls, pids, topics, db, next, options.searchDuration ?? 20, false));
+        steps.push(step);
+        if (within(step) !== up) break;
       }
-      figures.search = { p99WithinMs: searchP99Ms, steps, highestRate };
+      const best = steps.filter(within).sort((a, b) => b.rate - a.rate)[0];
+      figures.search = {
+        p99WithinMs: searchP99Ms,
+        steps,
+        highestRate: best?.rate ?? 0,
+        p99AtHighest: best?.p99 ?? 0,
+      };
     }
     return figures;
   } finally {

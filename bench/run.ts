@@ -3,12 +3,14 @@
  * run, repeated (the repetitions interleave, so a disturbance spreads over
  * benchmarks instead of spoiling one), then medians and min–max written to
  * bench/results/<date>.json and <date>.md and into README.md between
- * `<!-- bench:start -->` and `<!-- bench:end -->`.
+ * `<!-- bench:start -->` and `<!-- bench:end -->` (a run of some of them,
+ * `--only`, writes <date>-<names>.json and .md, and leaves the README alone).
  *
  *   node --import tsx bench/run.ts [--reps 3] [--only sink,connector,api,latency,scale-out,kafka]
  *     [--sink-records 200000] [--naive 10000] [--api-duration 10] [--connections 100]
  *     [--connector-records <sink-records>] [--connector-idempotent-records 1000] [--connector-cap 120]
- *     [--latency-duration 60] [--rate 1000] [--search-rates 2000,3000,4000] [--search-duration 20]
+ *     [--latency-duration 60] [--rate 1000] [--search-rates 2000,3000,4000] [--search-rates-below 750,500,250]
+ *     [--search-duration 20]
  *     [--scale-records 200000] [--kafka-records 500000]
  *     [--backends sqlite,postgresql] [--no-readme]
  *
@@ -52,6 +54,7 @@ const { values: args } = parseArgs({
     'latency-duration': { type: 'string', default: '60' },
     rate: { type: 'string', default: '1000' },
     'search-rates': { type: 'string', default: '2000,3000,4000' },
+    'search-rates-below': { type: 'string', default: '750,500,250' },
     'search-duration': { type: 'string', default: '20' },
     'scale-records': { type: 'string', default: '200000' },
     'kafka-records': { type: 'string', default: '500000' },
@@ -114,6 +117,7 @@ const BENCHMARKS = {
         rate: Number(args.rate),
         duration: Number(args['latency-duration']),
         searchRates: args['search-rates'].split(',').filter(Boolean).map(Number),
+        searchRatesBelow: args['search-rates-below'].split(',').filter(Boolean).map(Number),
         searchDuration: Number(args['search-duration']),
       }),
     disturbed: (f: latency.LatencyFigures) =>
@@ -266,11 +270,28 @@ const ROWS: [Name, string, string, string, string?][] = [
     'ms',
   ],
   ['latency', 'records per bulk write', 'breakdown.recordsPerWrite', ''],
-  ['latency', 'highest rate with p99 ≤ 100 ms (--rate, then --search-rates; 0: none)', 'search.highestRate', 'ev/s'],
+  ['latency', 'CPU of the whole machine during the load (all its cores busy = nproc)', 'cpu.machine', 'cores'],
+  ['latency', 'CPU: load generator / API / sink', 'cpu.load|cpu.api|cpu.sink', 'cores'],
+  ['latency', 'CPU: broker-1 / broker-2 / FerretDB', 'cpu.kafka-broker-1|cpu.kafka-broker-2|cpu.ferretdb', 'cores'],
+  [
+    'latency',
+    'highest rate with p99 ≤ 100 ms (--rate, then up --search-rates or down --search-rates-below; 0: none)',
+    'search.highestRate',
+    'ev/s',
+  ],
+  ['latency', 'p99 at that rate', 'search.p99AtHighest', 'ms'],
   ['scale-out', '1 instance', 'one.perSec', 'rec/s'],
   ['scale-out', '2 instances', 'two.perSec', 'rec/s'],
   ['scale-out', '2 / 1', 'twoOverOne', '×'],
   ['scale-out', 'consumed twice (1 / 2 instances)', 'one.doubled|two.doubled', '', '0 / 0'],
+  [
+    'scale-out',
+    'CPU of the whole machine while draining (all its cores busy = nproc): 1 / 2 instances',
+    'one.cpu.machine|two.cpu.machine',
+    'cores',
+  ],
+  ['scale-out', 'CPU of the sink instances together: 1 / 2 instances', 'one.cpu.sinks|two.cpu.sinks', 'cores'],
+  ['scale-out', 'CPU of the store: 1 / 2 instances', 'one.cpu.store|two.cpu.store', 'cores'],
   ['kafka', 'ProducerPerformance, acks=all', 'recordsPerSec', 'rec/s'],
   ['kafka', 'ProducerPerformance MB/s', 'mbPerSec', 'MB/s'],
   ['kafka', 'ProducerPerformance latency p50 / p99', 'latencyMs.p50|latencyMs.p99', 'ms'],
@@ -362,7 +383,9 @@ async function main(): Promise<void> {
     reruns,
     results,
   };
-  const date = started.toISOString().slice(0, 10);
+  // A run of some benchmarks (--only) gets a file of its own and leaves the README's full table alone.
+  const everything = Object.keys(BENCHMARKS).every((name) => names.includes(name as Name));
+  const date = started.toISOString().slice(0, 10) + (everything ? '' : `-${names.join('+')}`);
   const heading =
     `\`${command}\`, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC: medians of ${reps} ` +
     `repetitions (min–max). Machine: ${host.nproc} CPUs (${host.cpuModel}), ${host.ramGiB} GiB RAM, Node ${host.node}; ` +
@@ -372,7 +395,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${date}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(dir, `${date}.md`), `${markdown}\n`);
-  if (!args['no-readme']) rewriteReadme(markdown);
+  if (!args['no-readme'] && everything) rewriteReadme(markdown);
   process.stdout.write(`${markdown}\n\nwritten: bench/results/${date}.json, bench/results/${date}.md\n`);
   const rerun = Object.entries(reruns).filter(([, why]) => why.length > 0);
   if (rerun.length > 0) say(`runs repeated because disturbed: ${JSON.stringify(Object.fromEntries(rerun))}`);

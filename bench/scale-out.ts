@@ -13,7 +13,7 @@ import { freshName } from '../test/support/env';
 import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
 import { backlogEvents, preloadBacklog } from './sink';
 import type { StoreUnderTest } from './store-backends';
-import { fetchMetric, perSec, ratio } from './support';
+import { cpuMeter, fetchMetric, machineMeter, perSec, ratio, stackPid } from './support';
 
 export interface ScaleOutOptions {
   /** Records in the backlog. Default: 200_000. */
@@ -30,6 +30,12 @@ export interface DrainFigures {
   stored: number;
   /** Records consumed beyond one per event (a batch handled twice). */
   doubled: number;
+  /**
+   * Cores used while draining: the whole machine (of `nproc`), the sink
+   * instances together, the store's processes. A machine near `nproc` with one
+   * instance leaves a second nothing to run on.
+   */
+  cpu: { machine: number; nproc: number; sinks: number; store: number };
 }
 
 export interface ScaleOutFigures {
@@ -61,6 +67,10 @@ export async function run(options: ScaleOutOptions = {}): Promise<ScaleOutFigure
     dbs.push(name);
     const ports = await Promise.all(Array.from({ length: instances }, () => freePort()));
     const children: ServiceProcess[] = ports.map((port) => startService('consumer/main.ts', consumerEnv(config, port)));
+    const machine = machineMeter();
+    const sinks = cpuMeter(Object.fromEntries(children.map((child, i) => [`sink-${i}`, child.child.pid])));
+    const store = cpuMeter(options.store?.pids ?? { ferretdb: stackPid('ferretdb') });
+    const meters = [machine, sinks, store];
     try {
       await Promise.all(children.map((child, i) => waitUntilAnswers(`http://127.0.0.1:${ports[i]}/healthz`, child)));
       const consumed = () =>
@@ -74,17 +84,28 @@ export async function run(options: ScaleOutOptions = {}): Promise<ScaleOutFigure
       for (;;) {
         counts = await consumed();
         const total = counts.reduce((sum, n) => sum + n, 0);
-        if (total > 0) first ||= Date.now();
+        if (total > 0 && first === 0) {
+          first = Date.now();
+          for (const meter of meters) meter.start();
+        }
         if (total >= records) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       const ms = Date.now() - first;
+      const sum = (cores: Record<string, number>) =>
+        Number(
+          Object.values(cores)
+            .reduce((all, n) => all + (Number.isNaN(n) ? 0 : n), 0)
+            .toFixed(2),
+        );
+      const { busy, nproc } = machine.stop();
+      const cpu = { machine: busy, nproc, sinks: sum(sinks.stop()), store: sum(store.stop()) };
       // A moment for a straggling duplicate batch to show up in the counts.
       await new Promise((resolve) => setTimeout(resolve, 500));
       counts = await consumed();
       const stored = await mongo.db(name).collection(COLLECTIONS.somedata).countDocuments();
       const total = counts.reduce((sum, n) => sum + n, 0);
-      return { instances, perSec: perSec(records, ms), consumedBy: counts, stored, doubled: total - records };
+      return { instances, perSec: perSec(records, ms), consumedBy: counts, stored, doubled: total - records, cpu };
     } finally {
       await Promise.all(children.map((child) => child.stop()));
     }

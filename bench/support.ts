@@ -171,6 +171,38 @@ export async function waitForQuiet({
 }
 
 /**
+ * The whole machine's busy cores between `start()` and `stop()` (every
+ * process: /proc/stat's user, nice, system, irq and softirq time), beside
+ * `nproc`: a figure near `nproc` says the cores, not the code, bound a rate.
+ * `steal` is the time the hypervisor gave our cores to someone else.
+ */
+export function machineMeter() {
+  const read = () => {
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number) as number[];
+    return { busy: user! + nice! + system! + irq! + softirq!, steal: steal! };
+  };
+  let before = read();
+  let startedAt = 0;
+  return {
+    start() {
+      startedAt = Date.now();
+      before = read();
+    },
+    stop(): { busy: number; steal: number; nproc: number } {
+      const seconds = (Date.now() - startedAt) / 1000;
+      const after = read();
+      const cores = (ticks: number) => Number((ticks / CLOCK_TICKS / seconds).toFixed(2));
+      return { busy: cores(after.busy - before.busy), steal: cores(after.steal - before.steal), nproc: cpus().length };
+    },
+  };
+}
+
+/**
  * CPU used by named processes between `start()` and `stop()`, in cores
  * (1.0 = one core busy the whole time): who competes for the 2 cores.
  */

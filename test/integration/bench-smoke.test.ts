@@ -2,6 +2,7 @@
  * Every benchmark of `make bench`, tiny: it runs against the local stack and
  * its counts hold. No timing is asserted here (benchmarks are not tests).
  */
+import { cpus } from 'node:os';
 import * as api from '../../bench/api-vs-bare';
 import * as kafka from '../../bench/kafka-ceiling';
 import * as latency from '../../bench/latency';
@@ -34,12 +35,21 @@ describe('the benchmarks, tiny', () => {
     expect(f.acknowledged).toBeGreaterThan(0);
     expect({ lost: f.lost, doubled: f.doubled }).toEqual({ lost: 0, doubled: 0 });
     expect(f.latencyMs.p99).toBeGreaterThanOrEqual(0);
+    // Who used the cores meanwhile: the machine, and every process on the path, each measured.
+    expect(f.cpu.nproc).toBe(cpus().length);
+    for (const part of ['machine', 'load', 'api', 'sink', 'kafka-broker-1', 'kafka-broker-2', 'ferretdb'])
+      expect(Number.isFinite(f.cpu[part])).toBe(true);
+    expect(f.cpu.machine).toBeGreaterThan(0);
   });
 
   it('scale-out: one and two instances each store every event once, none consumed twice', async () => {
     const f = await scaleOut.run({ records: 1_000 });
     for (const drain of [f.one, f.two])
-      expect({ stored: drain.stored, doubled: drain.doubled }).toEqual({ stored: 1_000, doubled: 0 });
+      expect({ stored: drain.stored, doubled: drain.doubled, sinksBusy: drain.cpu.sinks > 0 }).toEqual({
+        stored: 1_000,
+        doubled: 0,
+        sinksBusy: true,
+      });
     expect(isRate(f.twoOverOne)).toBe(true);
   });
 
