@@ -120,10 +120,10 @@ const BENCHMARKS = {
         searchRatesBelow: args['search-rates-below'].split(',').filter(Boolean).map(Number),
         searchDuration: Number(args['search-duration']),
       }),
+    // Fewer 200s than --rate is a figure, not a disturbance: on a machine whose cores are all
+    // busy (the CPU rows) the load cannot be answered faster, and a second run would not be either.
     disturbed: (f: latency.LatencyFigures) =>
-      f.lost + f.doubled > 0 || f.acknowledgedPerSec < f.rate * 0.9
-        ? `lost ${f.lost}, doubled ${f.doubled}, ${f.acknowledgedPerSec}/s acknowledged`
-        : undefined,
+      f.lost + f.doubled > 0 ? `lost ${f.lost}, doubled ${f.doubled}` : undefined,
   },
   'scale-out': {
     perStore: true,
