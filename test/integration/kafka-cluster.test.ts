@@ -2,6 +2,7 @@
  * The local Kafka cluster has the shape of docs/ARCHITECTURE.md §3, and ensureTopics() gives
  * every topic its partitions, replicas and settings, however often it runs.
  */
+import { ConfigResourceTypes } from 'kafkajs';
 import { ensureTopics, pipelineTopics } from '../../lib/kafka/topics';
 import { freshName, readTopic, testConfig, useBrokers } from '../support/env';
 import { kafkaTool } from '../support/stack';
@@ -27,6 +28,24 @@ describe('the local Kafka cluster', () => {
     expect(quorum).toMatch(/CurrentVoters:\s+\[\{"id":\s*1\b[^\]]*\]/);
     const observers = quorum.match(/CurrentObservers:\s+(\[.*\])/)?.[1] ?? '';
     expect([...observers.matchAll(/"id":\s*(\d+)/g)].map((m) => Number(m[1])).sort()).toEqual([2, 3]);
+  });
+
+  it("keeps a group's committed offsets at least as long as the DLQ keeps its letters", async () => {
+    // The DLQ replay resumes from its groups' offsets (consumer/replay.ts): offsets forgotten while
+    // letters remain would make the next replay send every letter again.
+    const dlq = pipelineTopics(config.kafka).find((spec) => spec.topic === topics.dlq)!;
+    const { brokers: nodes } = await brokers.admin.describeCluster();
+    const described = await brokers.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: nodes.map(({ nodeId }) => ({
+        type: ConfigResourceTypes.BROKER,
+        name: String(nodeId),
+        configNames: ['offsets.retention.minutes'],
+      })),
+    });
+    const retentionMs = described.resources.map((resource) => Number(resource.configEntries[0]?.configValue) * 60_000);
+    expect(retentionMs).toHaveLength(2);
+    for (const ms of retentionMs) expect(ms).toBeGreaterThanOrEqual(Number(dlq.configs['retention.ms']));
   });
 
   it('ensureTopics run twice gives the three topics, 3 partitions each, replicas on both brokers', async () => {
