@@ -95,14 +95,14 @@ export interface LatencyFigures {
   /** With `searchRates`: each rate tried and the highest within searchP99Ms (0: none of them), and its p99. */
   search?: {
     p99WithinMs: number;
-    /** Each rate tried, with the cores the whole machine used meanwhile. */
+    /** Each rate tried, with the cores used meanwhile (as `cpu`). */
     steps: {
       rate: number;
       acknowledgedPerSec: number;
       p99: number;
       lost: number;
       doubled: number;
-      machineCores: number;
+      cpu: LatencyFigures['cpu'];
     }[];
     highestRate: number;
     p99AtHighest: number;
@@ -268,7 +268,7 @@ export async function run(options: LatencyOptions = {}): Promise<LatencyFigures>
         p99: step.latencyMs.p99,
         lost: step.lost,
         doubled: step.doubled,
-        machineCores: step.cpu.machine,
+        cpu: step.cpu,
       });
       steps.push(summary(rate, first));
       const up = within(steps[0]!);
