@@ -63,6 +63,25 @@ const { values: args } = parseArgs({
   },
 });
 
+/**
+ * A numeric option as a whole number ≥ 1, or a refusal naming it: `--reps abc`
+ * would otherwise run nothing and still write (over) the day's results.
+ */
+function count(name: keyof typeof args): number {
+  const text = String(args[name]);
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1 (got "${text}")`);
+  return n;
+}
+
+/** A list option (`2000,3000`) of whole numbers ≥ 1; empty is allowed (no search). */
+function counts(name: keyof typeof args): number[] {
+  const items = String(args[name]).split(',').filter(Boolean);
+  const bad = items.find((item) => !/^\d+$/.test(item) || Number(item) < 1);
+  if (bad !== undefined) throw new Error(`--${name} must be whole numbers ≥ 1, comma-separated (got "${bad}")`);
+  return items.map(Number);
+}
+
 /** The figures of the repetition under way, by result key: the connector compares itself with the sink's. */
 const thisRepetition: Record<string, unknown> = {};
 
@@ -73,17 +92,16 @@ const thisRepetition: Record<string, unknown> = {};
 const BENCHMARKS = {
   sink: {
     perStore: true,
-    run: (store: StoreUnderTest) =>
-      sink.run({ records: Number(args['sink-records']), naive: Number(args.naive), store }),
+    run: (store: StoreUnderTest) => sink.run({ records: count('sink-records'), naive: count('naive'), store }),
     disturbed: (f: sink.SinkFigures) => (f.stored !== f.records ? `stored ${f.stored} of ${f.records}` : undefined),
   },
   connector: {
     perStore: true,
     run: (store: StoreUnderTest) =>
       connector.run({
-        records: Number(args['connector-records'] ?? args['sink-records']),
-        idempotentRecords: Number(args['connector-idempotent-records']),
-        timeCapMs: Number(args['connector-cap']) * 1000,
+        records: args['connector-records'] === undefined ? count('sink-records') : count('connector-records'),
+        idempotentRecords: count('connector-idempotent-records'),
+        timeCapMs: count('connector-cap') * 1000,
         ours: thisRepetition[resultKey('sink', store.backend)] as sink.SinkFigures | undefined,
         mongoUrl: store.url,
         storePids: store.pids,
@@ -102,7 +120,7 @@ const BENCHMARKS = {
     },
   },
   api: {
-    run: () => api.run({ duration: Number(args['api-duration']), connections: Number(args.connections) }),
+    run: () => api.run({ duration: count('api-duration'), connections: count('connections') }),
     disturbed: (f: api.ApiFigures) =>
       [f.api, f.bare, f.naive].some((s) => s.errors + s.non2xx > 0) ||
       f.recordsInKafka !== f.api.ok ||
@@ -114,11 +132,11 @@ const BENCHMARKS = {
   latency: {
     run: () =>
       latency.run({
-        rate: Number(args.rate),
-        duration: Number(args['latency-duration']),
-        searchRates: args['search-rates'].split(',').filter(Boolean).map(Number),
-        searchRatesBelow: args['search-rates-below'].split(',').filter(Boolean).map(Number),
-        searchDuration: Number(args['search-duration']),
+        rate: count('rate'),
+        duration: count('latency-duration'),
+        searchRates: counts('search-rates'),
+        searchRatesBelow: counts('search-rates-below'),
+        searchDuration: count('search-duration'),
       }),
     // Fewer 200s than --rate is a figure, not a disturbance: on a machine whose cores are all
     // busy (the CPU rows) the load cannot be answered faster, and a second run would not be either.
@@ -127,12 +145,12 @@ const BENCHMARKS = {
   },
   'scale-out': {
     perStore: true,
-    run: (store: StoreUnderTest) => scaleOut.run({ records: Number(args['scale-records']), store }),
+    run: (store: StoreUnderTest) => scaleOut.run({ records: count('scale-records'), store }),
     disturbed: (f: scaleOut.ScaleOutFigures) =>
       [f.one, f.two].some((d) => d.stored !== f.records || d.doubled !== 0) ? 'a count does not match' : undefined,
   },
   kafka: {
-    run: () => kafka.run({ records: Number(args['kafka-records']) }),
+    run: () => kafka.run({ records: count('kafka-records') }),
     disturbed: () => undefined,
   },
 } as const;
@@ -347,7 +365,12 @@ async function main(): Promise<void> {
   const unknown = names.filter((name) => !(name in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS)}`);
   const backends = parseBackends(args.backends);
-  const reps = Number(args.reps);
+  // Every numeric option is checked before the first benchmark runs, not when its turn comes.
+  for (const [name, value] of Object.entries(args) as [keyof typeof args, unknown][])
+    if (name !== 'only' && name !== 'backends' && typeof value === 'string')
+      if (value.includes(',') || name.startsWith('search-rates')) counts(name);
+      else count(name);
+  const reps = count('reps');
   const keys = names.flatMap((name) =>
     ('perStore' in BENCHMARKS[name] ? backends : (['sqlite'] as const)).map((backend) => ({ name, backend })),
   );

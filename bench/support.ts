@@ -174,17 +174,16 @@ export async function waitForQuiet({
  * The whole machine's busy cores between `start()` and `stop()` (every
  * process: /proc/stat's user, nice, system, irq and softirq time), beside
  * `nproc`: a figure near `nproc` says the cores, not the code, bound a rate.
- * `steal` is the time the hypervisor gave our cores to someone else.
  */
 export function machineMeter() {
   const read = () => {
-    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8')
       .split('\n')[0]!
       .trim()
       .split(/\s+/)
       .slice(1)
       .map(Number) as number[];
-    return { busy: user! + nice! + system! + irq! + softirq!, steal: steal! };
+    return user! + nice! + system! + irq! + softirq!;
   };
   let before = read();
   let startedAt = 0;
@@ -193,11 +192,9 @@ export function machineMeter() {
       startedAt = Date.now();
       before = read();
     },
-    stop(): { busy: number; steal: number; nproc: number } {
+    stop(): { busy: number; nproc: number } {
       const seconds = (Date.now() - startedAt) / 1000;
-      const after = read();
-      const cores = (ticks: number) => Number((ticks / CLOCK_TICKS / seconds).toFixed(2));
-      return { busy: cores(after.busy - before.busy), steal: cores(after.steal - before.steal), nproc: cpus().length };
+      return { busy: Number(((read() - before) / CLOCK_TICKS / seconds).toFixed(2)), nproc: cpus().length };
     },
   };
 }

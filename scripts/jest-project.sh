@@ -11,10 +11,12 @@
 # Such a leak fails here, with its project named, instead of costing CI time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-project=$1 results=$2
+project=${1:-} results=${2:-}
+[[ -n "$project" && -d "$results" ]] || { echo "usage: scripts/jest-project.sh <project> <results-dir> [jest args...]" >&2; exit 2; }
 shift 2
 out="$results/jest-$project.json"
 grace=${EXIT_GRACE_S:-15}
+[[ "$grace" =~ ^[0-9]+$ ]] || { echo "EXIT_GRACE_S must be a whole number of seconds (got '$grace')" >&2; exit 2; }
 rm -f "$out"
 
 # node_modules/.bin/jest directly (not npx): $! is jest's own process.

@@ -45,11 +45,15 @@ describe('the benchmarks, tiny', () => {
   it('scale-out: one and two instances each store every event once, none consumed twice', async () => {
     const f = await scaleOut.run({ records: 1_000 });
     for (const drain of [f.one, f.two])
-      expect({ stored: drain.stored, doubled: drain.doubled, sinksBusy: drain.cpu.sinks > 0 }).toEqual({
+      expect({ stored: drain.stored, doubled: drain.doubled, nproc: drain.cpu.nproc }).toEqual({
         stored: 1_000,
         doubled: 0,
-        sinksBusy: true,
+        nproc: cpus().length,
       });
+    // Measured, not necessarily above 0: 1,000 records may drain within one clock tick of a process.
+    for (const drain of [f.one, f.two])
+      for (const cores of [drain.cpu.machine, drain.cpu.sinks, drain.cpu.store])
+        expect(cores).toBeGreaterThanOrEqual(0);
     expect(isRate(f.twoOverOne)).toBe(true);
   });
 

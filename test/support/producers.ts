@@ -40,7 +40,9 @@ export async function freshTopics(overrides: Record<string, string> = {}): Promi
       const group = config.consumer.groupId;
       const ours = await admin
         .listGroups()
-        .then(({ groups }) => groups.map(({ groupId }) => groupId).filter((id) => id.startsWith(group)))
+        .then(({ groups }) =>
+          groups.map(({ groupId }) => groupId).filter((id) => id === group || id.startsWith(`${group}.`)),
+        )
         .catch(() => []);
       if (ours.length > 0) await admin.deleteGroups(ours).catch(() => undefined);
       await admin.deleteTopics({ topics: Object.values(config.kafka.topics) }).catch(() => undefined);
