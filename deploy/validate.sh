@@ -87,6 +87,14 @@ for values in "$chart"/ci/*.yaml; do
 done
 conform "${platform[@]}" >"$out/platform.conform" 2>&1 && pass "kubeconform -strict platform ($(cat "${platform[@]}" | grep -c '^kind: ') objects)" || { fail "kubeconform platform:"; cat "$out/platform.conform"; }
 policy "${platform[@]}" && pass "policy platform" || fail "policy platform"
+# What deploy/kind/e2e.sh applies (the part of it that runs without Docker).
+if bash deploy/kind/e2e.sh --render-only "$out/kind" >/dev/null; then
+  kind_files=("$out/kind/platform.yaml" "$out/kind/chart.yaml")
+  conform "${kind_files[@]}" >"$out/kind.conform" 2>&1 && pass "kubeconform -strict kind e2e rendering" || { fail "kubeconform kind:"; cat "$out/kind.conform"; }
+  policy "${kind_files[@]}" && pass "policy kind e2e rendering" || fail "policy kind e2e rendering"
+else
+  fail "deploy/kind/e2e.sh --render-only"; kind_files=()
+fi
 python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' deploy/platform/airflow/values.yaml && pass "airflow values parse" || fail "airflow values"
 
 # ---- 4: a real API server
@@ -104,7 +112,7 @@ if apiserver_start "$apiserver_dir"; then
   for rendered in "$out"/*-values.yaml; do
     dry_run "$rendered" >"$rendered.dry" 2>&1 && pass "dry-run=server $(basename "$rendered" .yaml)" || { fail "dry-run $(basename "$rendered"):"; grep -v 'created (server dry run)' "$rendered.dry"; }
   done
-  for file in "${platform[@]}"; do
+  for file in "${platform[@]}" "${kind_files[@]}"; do
     dry_run "$file" >"$out/platform.dry" 2>&1 && pass "dry-run=server $file" || { fail "dry-run $file:"; grep -v 'created (server dry run)' "$out/platform.dry"; }
   done
 else
