@@ -9,6 +9,7 @@
 #      started here on its own etcd, with the CRDs installed
 #   5. every values file of validate/negative/ must fail at the stage and with the
 #      message its first line names ("# expect <stage>: <text>")
+# Helm 3 renders every variant too, and must give the same objects as Helm 4.
 # Tools are built or fetched once per machine into ~/.cache/kafka-pipeline/tools
 # (scripts/tools/go-tool.sh, kube-tool.sh); only a cold machine pays for them.
 # Renderings go to .stack/deploy-validate/. Exit 1 on any failure.
@@ -30,6 +31,7 @@ pass() { echo "ok   $*"; }
 # ---- tools
 set -e
 HELM=$(bash scripts/tools/go-tool.sh helm)
+HELM3=$(bash scripts/tools/go-tool.sh helm3) # the chart supports Helm 3 too: both must render it alike
 KUBECONFORM=$(bash scripts/tools/go-tool.sh kubeconform)
 KUBE_APISERVER=$(bash scripts/tools/kube-tool.sh kube-apiserver)
 KUBECTL=$(bash scripts/tools/kube-tool.sh kubectl)
@@ -72,6 +74,10 @@ conform() {
 policy() { python3 "$here/policy.py" "$chart/generated/pipeline.json" "$@"; }
 dry_run() { "$KUBECTL" apply --dry-run=server --validate=strict -n pipeline -f "$1"; }
 objects() { grep -c '^kind: ' "$1"; }
+# The same objects in two renderings (Helm 4 ends documents with a blank line, Helm 3 does not).
+same_objects() {
+  python3 -c 'import sys, yaml; a, b = ([d for d in yaml.safe_load_all(open(p)) if d] for p in sys.argv[1:]); sys.exit(a != b)' "$1" "$2"
+}
 
 # ---- 1-3: every variant, and the platform
 for values in "$chart"/ci/*.yaml; do
@@ -81,6 +87,13 @@ for values in "$chart"/ci/*.yaml; do
     pass "helm lint --strict + template $variant: $(objects "$rendered") objects ($(grep '^kind: ' "$rendered" | sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $3; sep=", "}'))"
   else
     fail "helm $variant:"; cat "$rendered.lint" "$rendered.err" 2>/dev/null | tail -n 5; continue
+  fi
+  if "$HELM3" lint --strict --kube-version "$k8s_version" "$chart" -f "$values" >"$rendered.helm3.lint" 2>&1 &&
+    "$HELM3" template "$release" "$chart" --kube-version "$k8s_version" --namespace pipeline -f "$values" >"$rendered.helm3" 2>&1 &&
+    same_objects "$rendered" "$rendered.helm3"; then
+    pass "helm 3 lint --strict + template $variant: the same objects as Helm 4"
+  else
+    fail "helm 3 $variant:"; tail -n 5 "$rendered.helm3.lint" "$rendered.helm3"; diff "$rendered" "$rendered.helm3" | head -n 10
   fi
   conform "$rendered" >"$rendered.conform" 2>&1 && pass "kubeconform -strict $variant" || { fail "kubeconform $variant:"; cat "$rendered.conform"; }
   policy "$rendered" && pass "policy $variant" || fail "policy $variant"
@@ -106,7 +119,7 @@ api_started=$SECONDS
 if apiserver_start "$apiserver_dir"; then
   crd_args=(); for crd in "${crds[@]}"; do crd_args+=(-f "$crd"); done
   "$KUBECTL" apply --server-side "${crd_args[@]}" >/dev/null 2>"$out/crds.err" || { fail "installing the CRDs:"; cat "$out/crds.err"; }
-  "$KUBECTL" wait --for condition=established --timeout 60s crd --all >/dev/null || fail "CRDs not established"
+  "$KUBECTL" wait --for condition=established --timeout 60s crd --all >/dev/null 2>"$out/crds-wait.err" || { fail "CRDs not established:"; cat "$out/crds-wait.err"; }
   "$KUBECTL" create namespace pipeline >/dev/null
   echo "validate: API server up, CRDs installed in $((SECONDS - api_started)) s"
   for rendered in "$out"/*-values.yaml; do
@@ -134,6 +147,22 @@ for values in "$here"/negative/*.yaml; do
     pass "negative $case_name fails at $stage: $(grep -m 1 -F -- "$want" <<<"$message" | sed 's/^[[:space:]]*//' | cut -c1-220)"
   else
     fail "negative $case_name: wanted a failure at $stage with \"$want\", got ${got:-no failure}:"; tail -n 5 <<<"${message:-}"
+  fi
+done
+
+# Manifests (not values) that pass the schemas and the policy: only the API server refuses them.
+for manifest in "$here"/negative/manifests/*.yaml; do
+  case_name=$(basename "$manifest" .yaml)
+  read -r _ stage want < <(head -n 1 "$manifest" | sed 's/^# expect \([a-z-]*\): \(.*\)$/x \1 \2/')
+  got=""
+  if ! message=$(conform "$manifest" 2>&1); then got="kubeconform"
+  elif ! message=$(policy "$manifest" 2>&1); then got="policy"
+  elif ! message=$(dry_run "$manifest" 2>&1); then got="dry-run"
+  fi
+  if [[ "$got" == "$stage" && "$message" == *"$want"* ]]; then
+    pass "negative manifest $case_name fails at $stage: $(grep -m 1 -F -- "$want" <<<"$message" | sed 's/^[[:space:]]*//' | cut -c1-220)"
+  else
+    fail "negative manifest $case_name: wanted a failure at $stage with \"$want\", got ${got:-no failure}:"; tail -n 5 <<<"${message:-}"
   fi
 done
 

@@ -75,8 +75,9 @@ for tool in docker kind kubectl npm openssl; do
   command -v "$tool" >/dev/null || die "$tool is not on PATH (the kind-e2e job installs it)"
 done
 work=$(mktemp -d)
+forwards=()
 cleanup() {
-  [[ -n "${forwards:-}" ]] && kill $forwards 2>/dev/null || true
+  if ((${#forwards[@]})); then kill "${forwards[@]}" 2>/dev/null || true; fi
   if [[ $keep == false ]]; then kind delete cluster --name "$cluster" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
@@ -119,8 +120,7 @@ say "chart"
   --set image.repository="${image%%:*}" --set image.tag="${image##*:}" --wait --timeout 10m
 
 say "smoke through port-forwards"
-forwards=""
-forward() { kubectl -n "$namespace" port-forward "svc/kafka-pipeline-$1" "$2:$2" >"$work/forward-$1.log" 2>&1 & forwards="$forwards $!"; }
+forward() { kubectl -n "$namespace" port-forward "svc/kafka-pipeline-$1" "$2:$2" >"$work/forward-$1.log" 2>&1 & forwards+=($!); }
 forward api 5000; forward reader 5001; forward admin 3000; forward consumer 1111
 sleep 3
 API_URL=http://127.0.0.1:5000 LIVE_READER_URL=http://127.0.0.1:5001 LIVE_CONSUMER_URL=http://127.0.0.1:1111 \

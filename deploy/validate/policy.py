@@ -12,6 +12,7 @@ exit 1 when there is any.
   trigger-keys  KEDA trigger metadata keys come from the scaler's allow-list
   grace         terminationGracePeriodSeconds above the process's shutdown bound
   env           every variable of the pipeline's containers is one lib/config.ts reads
+  strimzi       every KafkaNodePool, KafkaTopic and KafkaUser names the cluster of generated/pipeline.json
 """
 import json
 import sys
@@ -56,6 +57,12 @@ def check(generated, objects):
         if obj["kind"] == "ScaledObject":
             scaled[obj["spec"]["scaleTargetRef"]["name"]] = name_of(obj)
             check_scaled_object(generated, obj, say)
+    for obj in objects:
+        cluster = obj["metadata"].get("labels", {}).get("strimzi.io/cluster")
+        if obj["kind"] == "Kafka" and obj["metadata"]["name"] != generated["strimziCluster"]:
+            say(obj, "strimzi", f"the Kafka is named {obj['metadata']['name']!r}, but the topics and users name {generated['strimziCluster']!r}")
+        if obj["kind"] in ("KafkaNodePool", "KafkaTopic", "KafkaUser") and cluster != generated["strimziCluster"]:
+            say(obj, "strimzi", f"strimzi.io/cluster is {cluster!r}, not the Kafka {generated['strimziCluster']!r}: no operator would act on it")
     env_names = set(generated["env"]["known"]) | set(generated["env"]["pending"])
     for obj in objects:
         if obj["kind"] not in WORKLOADS:
