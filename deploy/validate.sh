@@ -49,8 +49,8 @@ fi
 strimzi_crds="$cache/strimzi-crds-$strimzi_version"
 if [[ ! -d "$strimzi_crds/v1" ]]; then
   echo "validate: fetching Strimzi $strimzi_version's CRDs (Maven Central io.strimzi:api tests jar, once per machine)" >&2
-  mvn -q -B dependency:get "-Dartifact=io.strimzi:api:$strimzi_version:jar:tests" -Dtransitive=false >&2
-  jar="$(mvn -q -B help:evaluate -Dexpression=settings.localRepository -DforceStdout 2>/dev/null || echo "$HOME/.m2/repository")/io/strimzi/api/$strimzi_version/api-$strimzi_version-tests.jar"
+  mvn -q -B -Dstyle.color=never dependency:get "-Dartifact=io.strimzi:api:$strimzi_version:jar:tests" -Dtransitive=false >&2
+  jar="${MAVEN_REPOSITORY:-$HOME/.m2/repository}/io/strimzi/api/$strimzi_version/api-$strimzi_version-tests.jar"
   tmp=$(mktemp -d)
   (cd "$tmp" && python3 -m zipfile -e "$jar" jar)
   rm -rf "$strimzi_crds" && mkdir -p "$strimzi_crds" && mv "$tmp/jar/crds/v1" "$strimzi_crds/v1" && rm -rf "$tmp"
