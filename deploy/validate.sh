@@ -72,7 +72,14 @@ conform() {
     -schema-location "$out/crd-schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json" "$@"
 }
 policy() { python3 "$here/policy.py" "$chart/generated/pipeline.json" "$@"; }
-dry_run() { "$KUBECTL" apply --dry-run=server --validate=strict -n pipeline -f "$1"; }
+# A warning of the API server (a duplicate variable "which may be dropped when using apply", a
+# deprecated field) fails the check too.
+dry_run() {
+  local said
+  said=$("$KUBECTL" apply --dry-run=server --validate=strict -n pipeline -f "$1" 2>&1) || { echo "$said"; return 1; }
+  echo "$said"
+  ! grep -q '^Warning:' <<<"$said"
+}
 objects() { grep -c '^kind: ' "$1"; }
 # The same objects in two renderings (Helm 4 ends documents with a blank line, Helm 3 does not).
 same_objects() {

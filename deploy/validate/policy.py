@@ -11,7 +11,7 @@ exit 1 when there is any.
   partitions    a Kafka ScaledObject scales to no more than the partitions of a topic its group reads
   trigger-keys  KEDA trigger metadata keys come from the scaler's allow-list
   grace         terminationGracePeriodSeconds above the process's shutdown bound
-  env           every variable of the pipeline's containers is one lib/config.ts reads
+  env           every variable of the pipeline's containers is one lib/config.ts reads, set once
   strimzi       every KafkaNodePool, KafkaTopic and KafkaUser names the cluster of generated/pipeline.json
 """
 import json
@@ -102,6 +102,9 @@ def check(generated, objects):
                 if not (security.get("runAsNonRoot") or pod_security.get("runAsNonRoot")):
                     say(obj, "hardening", f"{where} may run as root (runAsNonRoot)")
                 if ours and kind == "container" and container.get("name") == component:
+                    names = [variable["name"] for variable in container.get("env", [])]
+                    for twice in sorted({name for name in names if names.count(name) > 1}):
+                        say(obj, "env", f"{where} sets {twice} twice; the last one wins (set it through the chart's own value)")
                     for variable in container.get("env", []):
                         if variable["name"] not in env_names:
                             say(obj, "env", f"{where} sets {variable['name']}, which lib/config.ts does not read (misspelt?)")
