@@ -16,6 +16,7 @@ import { createMongoClient, ensureIndexes } from '../lib/mongo';
 import { closeServer, createMetricsRegistry, startOpsServer } from '../lib/observability';
 import { retry } from '../lib/retry';
 import { Shutdown } from '../lib/shutdown';
+import { shutdownStepMs } from '../lib/shutdown-bounds';
 import { startConsumer, type ConsumerService } from './service';
 
 /** Topics and indexes, each retried until Kafka and the store answer (or SIGTERM aborts start-up). */
@@ -34,9 +35,7 @@ async function prepare(config: Config, kafka: Kafka, mongo: MongoClient, log: Lo
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger({ service: 'consumer', level: config.logLevel });
-  // Stopping the sink waits for the batch in hand, which the group allows up to the session
-  // timeout (CONSUMER_SESSION_TIMEOUT_MS); 5 s more for the last commit and leaving the group.
-  const stepTimeoutMs = config.consumer.sessionTimeoutMs + 5_000;
+  const stepTimeoutMs = shutdownStepMs.consumer(config);
   const shutdown = new Shutdown(log, { stepTimeoutMs }).handleProcessSignals();
   const starting = new AbortController();
   shutdown.add('start-up', () => starting.abort());

@@ -8,6 +8,7 @@ import { createKafka } from '../lib/kafka/client';
 import { ensurePipelineTopics } from '../lib/kafka/topics';
 import { createLogger } from '../lib/logger';
 import { Shutdown } from '../lib/shutdown';
+import { shutdownStepMs } from '../lib/shutdown-bounds';
 import { SERVICE } from './app';
 import { startApi } from './service';
 
@@ -17,8 +18,7 @@ const startup = new AbortController();
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger({ service: SERVICE, level: config.logLevel });
-  // One step here is the API's own two-step stop (each bounded in service.ts): leave room for both.
-  const stepTimeoutMs = 2 * Math.max(10_000, 2 * config.api.publish.timeoutMs) + 5_000;
+  const stepTimeoutMs = shutdownStepMs.api(config);
   const shutdown = new Shutdown(log, { stepTimeoutMs })
     .add('abort start-up', () => startup.abort())
     .handleProcessSignals();

@@ -5,6 +5,7 @@
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { Shutdown } from '../lib/shutdown';
+import { shutdownStepMs } from '../lib/shutdown-bounds';
 import { SERVICE } from './app';
 import { startReader } from './service';
 
@@ -13,7 +14,7 @@ const startup = new AbortController();
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger({ service: SERVICE, level: config.logLevel });
-  const shutdown = new Shutdown(log, { stepTimeoutMs: 35_000 })
+  const shutdown = new Shutdown(log, { stepTimeoutMs: shutdownStepMs.reader(config) })
     .add('abort start-up', () => startup.abort())
     .handleProcessSignals();
   const reader = await startReader(config, log, { signal: startup.signal });

@@ -31,6 +31,9 @@ step "typecheck (live page)" check typecheck-live npx tsc --noEmit -p live
 step "lint" check lint bash -c 'npx eslint . && npx prettier --check . >/dev/null'
 step "unit" jest unit
 step "compose (parsed by compose-go, no engine needed)" jest compose
+# deploy/: helm lint + template of each values variant, kubeconform, policy, and a
+# server-side dry-run against a real kube-apiserver (docs/DEPLOY.md §7); offline.
+step "deploy (helm, kubeconform, policy, kube-apiserver dry-run)" check deploy bash deploy/validate.sh
 # Services started here run the DAG only when a test triggers it: a scheduled
 # run's traffic in the middle of the suite would only add noise.
 step "start the stack" check stack-up env KAFKA_PIPELINE_SCHEDULE="${KAFKA_PIPELINE_SCHEDULE:-none}" bash infra/stack.sh up

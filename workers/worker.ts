@@ -23,6 +23,7 @@ import { createWorkerMetrics } from './metrics';
 import { createProcessor } from './processor';
 import { DEFAULT_JOB_OPTIONS, JOB_NAMES, redisConnection, type JobData, type JobName, type JobResult } from './queue';
 import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from './redis';
+import { WORKER_ABORT_GRACE_MS, WORKER_DRAIN_TIMEOUT_MS } from '../lib/shutdown-bounds';
 
 export interface WorkerServiceOptions {
   /** Jobs this process runs at once. Default: WORKER_CONCURRENCY (4). */
@@ -75,8 +76,8 @@ function settingsFor(config: Config, options: WorkerServiceOptions): Settings {
     concurrency: config.workers.concurrency,
     port: config.workers.port,
     host: config.http.host,
-    drainTimeoutMs: 10_000,
-    abortGraceMs: 5_000,
+    drainTimeoutMs: WORKER_DRAIN_TIMEOUT_MS,
+    abortGraceMs: WORKER_ABORT_GRACE_MS,
     stalledIntervalMs: 15_000,
     maxStalledCount: 2,
     lockDurationMs: 30_000,

@@ -21,8 +21,9 @@ const WEEK_MS = String(7 * 24 * 3600 * 1000);
 /** The three topics of docs/ARCHITECTURE.md §3, named and sized by config. */
 export function pipelineTopics(config: Config['kafka']): TopicSpec[] {
   const sized = { numPartitions: config.partitions, replicationFactor: config.replicationFactor };
-  // min.insync.replicas=1: with acks=all, writes go on while one of two brokers is down.
-  const durable = { 'min.insync.replicas': '1' };
+  // min.insync.replicas = replicas - 1: with acks=all, writes go on while one broker is down
+  // (1 of the local stack's 2; 2 of a Kubernetes cluster's 3, deploy/platform/kafka/topics.yaml).
+  const durable = { 'min.insync.replicas': String(Math.max(1, config.replicationFactor - 1)) };
   return [
     { topic: config.topics.somedata, ...sized, configs: { ...durable, 'retention.ms': WEEK_MS } },
     {

@@ -23,6 +23,8 @@ build() {
     mkdir -p "$cache/$name-$version.tmp"
     GOBIN="$cache/$name-$version.tmp" GOFLAGS=-trimpath go install "$module@$version" >&2 \
       || die "building $name $version failed"
+    # The binary is named after the module's last element (helm): the list's name may differ (helm3).
+    [[ "$(basename "$module")" == "$name" ]] || mv "$cache/$name-$version.tmp/$(basename "$module")" "$cache/$name-$version.tmp/$name"
     rm -rf "$cache/$name-$version" && mv "$cache/$name-$version.tmp" "$cache/$name-$version"
   fi
   echo "$bin"

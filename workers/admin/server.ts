@@ -32,6 +32,7 @@ import { basicAuth } from './basic-auth';
 import { LivePoller, type LivePollerOptions } from './live/poller';
 import { liveRoutes } from './live/routes';
 import { registerQueueMetrics } from './queue-metrics';
+import { ADMIN_STOP_STEP_MS } from '../../lib/shutdown-bounds';
 
 export interface AdminOptions {
   /** Port to listen on; 0 picks a free one (tests). Default: ADMIN_PORT (3000). */
@@ -62,7 +63,7 @@ export interface AdminServer {
   stop(): Promise<boolean>;
 }
 
-const DEFAULTS = { basePath: '/admin/queues', metricsCacheMs: 1_000, stopStepTimeoutMs: 5_000, live: {} };
+const DEFAULTS = { basePath: '/admin/queues', metricsCacheMs: 1_000, stopStepTimeoutMs: ADMIN_STOP_STEP_MS, live: {} };
 
 function validate(options: Required<AdminOptions>): void {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)
