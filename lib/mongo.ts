@@ -97,3 +97,12 @@ export async function ensureIndexes(db: Db): Promise<void> {
     for (const { key, name } of indexes) await db.collection(collection).createIndex(key, { name });
   }
 }
+
+/**
+ * Whether the store is FerretDB rather than MongoDB: FerretDB's buildInfo names
+ * itself (`ferretdbVersion`, or a `ferretdb` section), MongoDB's does not.
+ */
+export async function isFerretDb(db: Db): Promise<boolean> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return 'ferretdbVersion' in info || 'ferretdb' in info;
+}

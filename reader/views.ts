@@ -1,0 +1,142 @@
+/**
+ * The read API's in-memory views of the collections its routes list and
+ * filter (matches, standings, hourly insights, dead letters), for a store that
+ * cannot serve those queries from an index: FerretDB 1.24 on SQLite hands
+ * SQLite only `_id` equal to a string or an ObjectId and filters and sorts
+ * everything else in Go over the whole collection (docs/ARCHITECTURE.md §5b).
+ *
+ * Each view is a copy of its collection, read whole and replaced every
+ * `refreshMs` (hourly collections: `hourlyRefreshMs`) in the background, so a
+ * request never waits for the store: it runs the route's own ReadQuery
+ * (reader/read-queries.ts) over the copy (reader/in-memory-query.ts). The
+ * copy is what the store held at its last read; an answer is at most one
+ * refresh behind, and a view not refreshed for `maxStalenessMs` (the store
+ * away) answers 503, like the store would. `somedata` (100,000s of events,
+ * read only by its string `_id`, which FerretDB does push down) stays in the store.
+ */
+import type { Db, Document } from 'mongodb';
+import { describeError, UnavailableError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { COLLECTIONS } from '../lib/mongo';
+import { compareBy, runInMemory } from './in-memory-query';
+import type { ReadSource } from './queries';
+import { storeSource } from './queries';
+import type { CollectionName, ReadQuery } from './read-queries';
+
+export interface ReadViewsOptions {
+  /** How often the matches, standings and dead letters are read again. */
+  refreshMs: number;
+  /** How often the hourly insights (written once an hour) are read again. */
+  hourlyRefreshMs: number;
+  /** A view older than this answers 503 instead of its copy. */
+  maxStalenessMs: number;
+  log: Logger;
+}
+
+/** Each viewed collection and the order its copy is kept in (its main route's sort). */
+const VIEWED: { collection: CollectionName; order: Record<string, 1 | -1>; hourly: boolean }[] = [
+  { collection: COLLECTIONS.footdata, order: { utcDate: 1, _id: 1 }, hourly: false },
+  { collection: COLLECTIONS.standings, order: { competition: 1, season: -1 }, hourly: false },
+  { collection: COLLECTIONS.deadLetters, order: { failedAt: -1, _id: 1 }, hourly: false },
+  { collection: COLLECTIONS.somedataHourly, order: { hour: 1, term: 1 }, hourly: true },
+];
+
+interface View {
+  order: Record<string, 1 | -1>;
+  everyMs: number;
+  docs: readonly Document[];
+  readAt: number;
+}
+
+export class ReadViews implements ReadSource {
+  private readonly views = new Map<CollectionName, View>();
+  private readonly store: ReadSource;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly refreshing = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: ReadViewsOptions,
+  ) {
+    this.store = storeSource(db);
+    for (const { collection, order, hourly } of VIEWED)
+      this.views.set(collection, {
+        order,
+        everyMs: hourly ? options.hourlyRefreshMs : options.refreshMs,
+        docs: [],
+        readAt: 0,
+      });
+  }
+
+  /** Read every view once (throws when the store cannot be read), then keep them fresh. */
+  async start(): Promise<void> {
+    await Promise.all([...this.views.keys()].map((collection) => this.refresh(collection)));
+    for (const collection of this.views.keys()) this.schedule(collection);
+  }
+
+  find(query: ReadQuery): Promise<Document[]> {
+    const view = this.views.get(query.collection);
+    if (!view) return this.store.find(query);
+    const age = Date.now() - view.readAt;
+    if (age > this.options.maxStalenessMs)
+      return Promise.reject(
+        new UnavailableError(
+          `the store is unavailable (the ${query.collection} view is ${Math.round(age / 1000)} s old)`,
+          {
+            retryAfterMs: 2_000,
+          },
+        ),
+      );
+    return Promise.resolve(runInMemory(view.docs, view.order, query));
+  }
+
+  /** Whether every view is younger than `maxStalenessMs` (readiness). */
+  fresh(): boolean {
+    return Object.values(this.ages()).every((age) => age <= this.options.maxStalenessMs);
+  }
+
+  /** Milliseconds since each view was last read: the bound on how far behind its answers are. */
+  ages(): Record<string, number> {
+    const now = Date.now();
+    return Object.fromEntries([...this.views].map(([collection, view]) => [collection, now - view.readAt]));
+  }
+
+  /** Read one collection whole and swap it in; the old copy serves until then. */
+  private async refresh(collection: CollectionName): Promise<void> {
+    const view = this.views.get(collection)!;
+    const startedAt = Date.now();
+    const docs = await this.db.collection(collection).find({}).toArray();
+    docs.sort(compareBy(view.order));
+    view.docs = docs;
+    view.readAt = startedAt;
+  }
+
+  private schedule(collection: CollectionName): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const run = this.refresh(collection)
+        .catch((error: unknown) =>
+          this.options.log.warn(
+            { collection, reason: describeError(error) },
+            'cannot refresh a read view, keeping the last',
+          ),
+        )
+        .finally(() => {
+          this.refreshing.delete(run);
+          this.schedule(collection);
+        });
+      this.refreshing.add(run);
+    }, this.views.get(collection)!.everyMs);
+    this.timers.add(timer);
+  }
+
+  /** Stop refreshing; waits for a refresh in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.allSettled([...this.refreshing]);
+  }
+}
