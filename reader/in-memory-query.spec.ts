@@ -37,14 +37,15 @@ describe('in-memory queries follow MongoDB', () => {
         fc.uniqueArray(doc, { selector: (d) => d._id, maxLength: 60 }),
         fc.option(fc.constantFrom('a', 'b', 'c')),
         fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 22 }),
         fc.integer({ min: 1, max: 30 }),
         fc.boolean(),
-        (docs, g, from, limit, sameOrder) => {
+        (docs, g, from, to, limit, sameOrder) => {
           const sort = sameOrder ? { t: 1 as const, _id: 1 as const } : { t: -1 as const, _id: 1 as const };
           const kept = [...docs].sort(compareBy({ t: 1, _id: 1 }));
-          const filter = { $and: [...(g ? [{ g }] : []), { t: { $gte: from } }] };
+          const filter = { $and: [...(g ? [{ g }] : []), { t: { $gte: from } }, { t: { $lt: to } }] };
           const expected = docs
-            .filter((d) => (!g || d.g === g) && d.t >= from)
+            .filter((d) => (!g || d.g === g) && d.t >= from && d.t < to)
             .sort((x, y) => (x.t - y.t) * sort.t || x._id - y._id)
             .slice(0, limit);
           const got = runInMemory(kept, { t: 1, _id: 1 }, { collection: 'footdata', filter, sort, limit });

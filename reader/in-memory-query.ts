@@ -127,15 +127,59 @@ function project(doc: Document, projection: Record<string, 0> | undefined): Docu
   return copy;
 }
 
+/** The top-level conditions of a filter (its own fields and those of a top-level `$and`). */
+function topLevel(filter: Document): Document[] {
+  const { $and, ...rest } = filter as { $and?: Document[] };
+  return [rest, ...($and ?? []).flatMap(topLevel)];
+}
+
 /**
- * The query's answer over `docs`, which are in `order`: when the query sorts the
- * same way, the scan stops at the limit; otherwise the matches are sorted.
- * The documents are shared, not copied: callers must not change them.
+ * Where to start and stop scanning docs ordered ascending on `key`: the range
+ * the filter puts on `key` at its top level (`$gt`/`$gte`, `$lt`/`$lte`).
+ * Documents outside it cannot match, whatever their type.
+ */
+function scanRange(docs: readonly Document[], key: string, filter: Document): [number, number] {
+  let lower: unknown;
+  let upper: unknown;
+  for (const part of topLevel(filter)) {
+    const condition = part[key] as unknown;
+    if (!isOperators(condition)) continue;
+    for (const [op, bound] of Object.entries(condition)) {
+      if ((op === '$gt' || op === '$gte') && (lower === undefined || compareValues(bound, lower) > 0)) lower = bound;
+      if ((op === '$lt' || op === '$lte') && (upper === undefined || compareValues(bound, upper) < 0)) upper = bound;
+    }
+  }
+  // The first document at or after `bound` (binary search).
+  const firstFrom = (bound: unknown, past: boolean) => {
+    let low = 0;
+    let high = docs.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const order = compareValues(valueAt(docs[middle]!, key), bound);
+      if (order < 0 || (past && order === 0)) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  return [
+    lower === undefined ? 0 : firstFrom(lower, false),
+    upper === undefined ? docs.length : firstFrom(upper, true),
+  ];
+}
+
+/**
+ * The query's answer over `docs`, which are in `order`: the scan covers only
+ * the range the filter gives the first key of `order` (ascending), and when
+ * the query sorts the same way it stops at the limit; otherwise the matches
+ * are sorted. The documents are shared, not copied: callers must not change them.
  */
 export function runInMemory(docs: readonly Document[], order: Record<string, 1 | -1>, query: ReadQuery): Document[] {
   const inOrder = Object.keys(query.sort).length === 0 || sameSort(query.sort, order);
+  const [firstKey, direction] = Object.entries(order)[0] ?? [];
+  const [start, end] = firstKey && direction === 1 ? scanRange(docs, firstKey, query.filter) : [0, docs.length];
   const found: Document[] = [];
-  for (const doc of docs) {
+  for (let at = start; at < end; at++) {
+    const doc = docs[at]!;
     if (!matches(doc, query.filter)) continue;
     found.push(doc);
     if (inOrder && found.length >= query.limit) break;

@@ -106,7 +106,8 @@ export class ReadViews implements ReadSource {
   private async refresh(collection: CollectionName): Promise<void> {
     const view = this.views.get(collection)!;
     const startedAt = Date.now();
-    const docs = await this.db.collection(collection).find({}).toArray();
+    // In batches, so decoding a large collection leaves room for requests in between.
+    const docs = await this.db.collection(collection).find({}, { batchSize: 500 }).toArray();
     docs.sort(compareBy(view.order));
     view.docs = docs;
     view.readAt = startedAt;

@@ -40,7 +40,7 @@ async function main(): Promise<number> {
     if (await isFerretDb(db)) {
       const info = await db.admin().command({ buildInfo: 1 });
       process.stdout.write(
-        `indexes:explain: the store is FerretDB ${String(info.ferretdbVersion ?? info.version)}, not MongoDB.\n` +
+        `indexes:explain: the store is FerretDB (buildInfo.ferretdbVersion: ${String(info.ferretdbVersion)}), not MongoDB.\n` +
           'FerretDB has no query planner stages (IXSCAN, COLLSCAN, SORT) to prove anything with, so the index\n' +
           'proof needs MongoDB: the CI compose-e2e job runs this script against MongoDB 8. Here the static\n' +
           'check (reader/index-coverage.spec.ts) is the proof. Nothing was proven: exit 2.\n',
