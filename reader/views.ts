@@ -12,7 +12,8 @@
  * copy is what the store held at its last read; an answer is at most one
  * refresh behind, and a view not refreshed for `maxStalenessMs` (the store
  * away) answers 503, like the store would. `somedata` (100,000s of events,
- * read only by its string `_id`, which FerretDB does push down) stays in the store.
+ * read only by its string `_id`) stays in the store: too large to copy, and
+ * FerretDB hands SQLite that `_id` equality, though SQLite still scans for it.
  */
 import type { Db, Document } from 'mongodb';
 import { describeError, UnavailableError } from '../lib/errors';
