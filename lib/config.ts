@@ -186,7 +186,7 @@ export interface Config {
     dlqGroupId: string;
     /** Whether the routes read in-memory views of the store (reader/views.ts); auto: when the store is FerretDB. */
     views: 'auto' | 'on' | 'off';
-    /** How often a view is read again (the hourly insights' view: 15 times less often). */
+    /** How often a view is brought up to date (reader/views.ts; the hourly insights' view: 30 times less often). */
     viewRefreshMs: number;
   };
   /** What every HTTP server applies (lib/http/listen.ts `listen`). */

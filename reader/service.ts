@@ -48,8 +48,8 @@ export async function startReader(config: Config, log: Logger, deps: ReaderDeps 
   const views = useViews
     ? new ReadViews(db, {
         refreshMs: config.reader.viewRefreshMs,
-        hourlyRefreshMs: config.reader.viewRefreshMs * 15,
-        maxStalenessMs: config.reader.viewRefreshMs * 30,
+        hourlyRefreshMs: config.reader.viewRefreshMs * 30,
+        maxStalenessMs: config.reader.viewRefreshMs * 15,
         log,
       })
     : null;

@@ -7,7 +7,7 @@ import { ReadViews } from './views';
 
 /** A store of fixed collections whose reads can be made to fail (pure logic: the real store is in test/integration). */
 function fakeDb(collections: Record<string, Document[]>) {
-  const state = { failing: false, reads: 0 };
+  const state = { failing: false, reads: 0, batches: 0 };
   const cursor = (docs: () => Document[]) => {
     const chain = {
       sort: () => chain,
@@ -20,7 +20,16 @@ function fakeDb(collections: Record<string, Document[]>) {
     };
     return chain;
   };
-  const db = { collection: (name: string) => ({ find: () => cursor(() => [...(collections[name] ?? [])]) }) };
+  const db = {
+    collection: (name: string) => ({
+      find: () => cursor(() => [...(collections[name] ?? [])]),
+      // change_counts: the writers' batch count of every counted collection.
+      findOne: async () => {
+        if (state.failing) throw new Error('store away');
+        return name === COLLECTIONS.changeCounts ? { batches: state.batches } : null;
+      },
+    }),
+  };
   return { db: db as unknown as Db, state };
 }
 
@@ -58,6 +67,20 @@ describe('ReadViews', () => {
     await sleep(50);
     expect(views.fresh()).toBe(true);
     expect(await views.find(matchQuery(7))).toHaveLength(1);
+    await views.stop();
+  });
+
+  it('re-reads a counted collection only when its writers counted a batch', async () => {
+    const footdata = [{ _id: 7, utcDate: new Date(0) }];
+    const { db, state } = fakeDb({ [COLLECTIONS.footdata]: footdata });
+    const views = new ReadViews(db, { refreshMs: 10, hourlyRefreshMs: 60_000, maxStalenessMs: 1_000, log });
+    await views.start();
+    footdata.push({ _id: 8, utcDate: new Date(1) });
+    await sleep(60);
+    expect(await views.find(matchQuery(8))).toEqual([]);
+    state.batches++;
+    await sleep(60);
+    expect(await views.find(matchQuery(8))).toHaveLength(1);
     await views.stop();
   });
 

@@ -5,20 +5,23 @@
  * SQLite only `_id` equal to a string or an ObjectId and filters and sorts
  * everything else in Go over the whole collection (docs/ARCHITECTURE.md §5b).
  *
- * Each view is a copy of its collection, read whole and replaced every
- * `refreshMs` (hourly collections: `hourlyRefreshMs`) in the background, so a
+ * Each view is a copy of its collection, read whole in the background, so a
  * request never waits for the store: it runs the route's own ReadQuery
- * (reader/read-queries.ts) over the copy (reader/in-memory-query.ts). The
- * copy is what the store held at its last read; an answer is at most one
- * refresh behind, and a view not refreshed for `maxStalenessMs` (the store
- * away) answers 503, like the store would. `somedata` (100,000s of events,
+ * (reader/read-queries.ts) over the copy (reader/in-memory-query.ts). Every
+ * `refreshMs` a view checks its collection: footdata and dead_letters, whose
+ * writers count their write batches (lib/mongo.ts countChange), are re-read
+ * when the count moved (one point read of a tiny document otherwise) and at
+ * the latest every `hourlyRefreshMs`; the others are re-read each time, the
+ * hourly insights every `hourlyRefreshMs`. An answer is thus at most one
+ * refresh behind the store, and a view not brought up to date for
+ * `maxStalenessMs` past its period (the store away) answers 503, like the store would. `somedata` (100,000s of events,
  * read only by its string `_id`) stays in the store: too large to copy, and
  * FerretDB hands SQLite that `_id` equality, though SQLite still scans for it.
  */
 import type { Db, Document } from 'mongodb';
 import { describeError, UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { COLLECTIONS } from '../lib/mongo';
+import { CHANGE_COUNTED, changesOf, COLLECTIONS } from '../lib/mongo';
 import { compareBy, runInMemory } from './in-memory-query';
 import type { ReadSource } from './queries';
 import { storeSource } from './queries';
@@ -29,7 +32,7 @@ export interface ReadViewsOptions {
   refreshMs: number;
   /** How often the hourly insights (written once an hour) are read again. */
   hourlyRefreshMs: number;
-  /** A view older than this answers 503 instead of its copy. */
+  /** A view not brought up to date for this long past its period answers 503 instead of its copy. */
   maxStalenessMs: number;
   log: Logger;
 }
@@ -46,7 +49,11 @@ interface View {
   order: Record<string, 1 | -1>;
   everyMs: number;
   docs: readonly Document[];
+  /** The copy is what the store held at this instant (ms). */
   readAt: number;
+  /** When it was last read whole (ms), and its writers' batch count then (counted collections). */
+  wholeAt: number;
+  batches: number;
 }
 
 export class ReadViews implements ReadSource {
@@ -67,6 +74,8 @@ export class ReadViews implements ReadSource {
         everyMs: hourly ? options.hourlyRefreshMs : options.refreshMs,
         docs: [],
         readAt: 0,
+        wholeAt: 0,
+        batches: -1,
       });
   }
 
@@ -80,7 +89,7 @@ export class ReadViews implements ReadSource {
     const view = this.views.get(query.collection);
     if (!view) return this.store.find(query);
     const age = Date.now() - view.readAt;
-    if (age > this.options.maxStalenessMs)
+    if (age > view.everyMs + this.options.maxStalenessMs)
       return Promise.reject(
         new UnavailableError(
           `the store is unavailable (the ${query.collection} view is ${Math.round(age / 1000)} s old)`,
@@ -94,24 +103,33 @@ export class ReadViews implements ReadSource {
 
   /** Whether every view is younger than `maxStalenessMs` (readiness). */
   fresh(): boolean {
-    return Object.values(this.ages()).every((age) => age <= this.options.maxStalenessMs);
-  }
-
-  /** Milliseconds since each view was last read: the bound on how far behind its answers are. */
-  ages(): Record<string, number> {
     const now = Date.now();
-    return Object.fromEntries([...this.views].map(([collection, view]) => [collection, now - view.readAt]));
+    return [...this.views.values()].every((view) => now - view.readAt <= view.everyMs + this.options.maxStalenessMs);
   }
 
-  /** Read one collection whole and swap it in; the old copy serves until then. */
+  /**
+   * Bring one view up to date: a counted collection whose count has not moved
+   * since its last whole read (and that read is younger than `hourlyRefreshMs`)
+   * is still what the store holds; otherwise read it whole and swap the copy in
+   * (the old copy serves until then). The count is read before the documents,
+   * so a batch written during the read moves it again and is read next time.
+   */
   private async refresh(collection: CollectionName): Promise<void> {
     const view = this.views.get(collection)!;
     const startedAt = Date.now();
+    const counted = CHANGE_COUNTED.has(collection);
+    const batches = counted ? await changesOf(this.db, collection) : -1;
+    if (counted && batches === view.batches && startedAt - view.wholeAt < this.options.hourlyRefreshMs) {
+      view.readAt = startedAt;
+      return;
+    }
     // In batches, so decoding a large collection leaves room for requests in between.
     const docs = await this.db.collection(collection).find({}, { batchSize: 500 }).toArray();
     docs.sort(compareBy(view.order));
     view.docs = docs;
     view.readAt = startedAt;
+    view.wholeAt = startedAt;
+    view.batches = batches;
   }
 
   private schedule(collection: CollectionName): void {
