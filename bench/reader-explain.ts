@@ -1,5 +1,6 @@
 /**
- * What the store does with each read route's query (reader/queries.ts): on
+ * What the store does with each read route's query (reader/read-queries.ts,
+ * every combination of its parameters: scripts/indexed-reads.ts): on
  * FerretDB, `explain` tells whether the filter, the sort and the limit were
  * pushed down into SQL (`filterPushdown`, `sortPushdown`, `limitPushdown`)
  * and shows the backend's plan (PostgreSQL's EXPLAIN names the index it uses;
@@ -14,6 +15,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { loadConfig } from '../lib/config';
 import { COLLECTIONS, createMongoClient, ensureIndexes } from '../lib/mongo';
+import { readRouteQueries } from '../scripts/indexed-reads';
 
 /** The index names and scan kinds a backend's plan mentions (PostgreSQL: "Index Scan" on "..._idx"). */
 function planSummary(plan: unknown): string[] {
@@ -57,55 +59,15 @@ async function main(): Promise<void> {
       .collection(COLLECTIONS.somedata)
       .insertMany(ids.map((id) => ({ _id: id, storedAt: new Date() })) as never[]);
 
-    const from = new Date('2026-11-01');
-    const to = new Date('2026-11-30');
-    const queries = {
-      'GET /matches': db
-        .collection(COLLECTIONS.footdata)
-        .find({
-          $and: [
-            { 'competition.code': 'PL' },
-            { status: 'FINISHED' },
-            { utcDate: { $gte: from } },
-            { utcDate: { $lt: to } },
-          ],
-        })
-        .sort({ utcDate: 1, _id: 1 })
-        .limit(21),
-      'GET /matches/:id': db
-        .collection(COLLECTIONS.footdata)
-        .find({ _id: 100_123 as never })
-        .limit(1),
-      'GET /standings/:competition': db
-        .collection(COLLECTIONS.standings)
-        .find({ competition: 'PL' })
-        .sort({ season: -1 })
-        .limit(1),
-      'GET /insights/somedata': db
-        .collection(COLLECTIONS.somedataHourly)
-        .find({
-          $and: [
-            { hour: { $gte: new Date('2026-11-24T00:00:00Z') } },
-            { hour: { $lt: new Date('2026-11-25T00:00:00Z') } },
-          ],
-        })
-        .sort({ _id: 1 })
-        .limit(51),
-      'GET /events/:eventId somedata': db
-        .collection(COLLECTIONS.somedata)
-        .find({ _id: ids[500] as never })
-        .limit(1),
-      'GET /events/:eventId footdata': db.collection(COLLECTIONS.footdata).find({ eventId: ids[0] }).limit(1),
-      'GET /events/:eventId dead letters': db
-        .collection(COLLECTIONS.deadLetters)
-        .find({ eventId: ids[0] })
-        .sort({ failedAt: -1 })
-        .limit(10),
-    };
-    for (const [route, cursor] of Object.entries(queries)) {
-      const plan = (await cursor.explain()) as Record<string, unknown>;
+    for (const query of readRouteQueries()) {
+      const plan = (await db
+        .collection(query.collection)
+        .find(query.filter, query.projection && { projection: query.projection })
+        .sort(query.sort)
+        .limit(query.limit ?? 0)
+        .explain()) as Record<string, unknown>;
       const line = {
-        route,
+        route: query.name,
         filterPushdown: plan.filterPushdown,
         sortPushdown: plan.sortPushdown,
         limitPushdown: plan.limitPushdown,

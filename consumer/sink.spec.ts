@@ -8,8 +8,8 @@ import {
   type Collection,
 } from 'mongodb';
 import { isRetriable } from '../lib/errors';
-import { StoreUnavailableError, writePlan, WriteRejectedError } from './sink';
-import type { PlannedWrite, SinkDocument, SinkRecord, WritePlan } from './write-models/types';
+import { StoreUnavailableError, writePlan, writeRecords, WriteRejectedError } from './sink';
+import type { PlannedWrite, SinkDocument, SinkRecord, WriteModel, WritePlan } from './write-models/types';
 
 type Ops = AnyBulkWriteOperation<SinkDocument>[];
 const counts = { insertedCount: 0, upsertedCount: 0, modifiedCount: 0 };
@@ -243,5 +243,43 @@ describe('a bulk the driver could not finish', () => {
       }));
     });
     await expect(writePlan(collection, plan)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
+describe('counting the write batches of a collection the read API copies', () => {
+  /** A footdata-like collection whose database records the change counts. */
+  function countedCollection(name: string, countFails = false) {
+    const counted: unknown[] = [];
+    const collection = {
+      collectionName: name,
+      bulkWrite: async () => ({ ...counts, insertedCount: 1 }),
+      db: {
+        collection: (target: string) => ({
+          updateOne: async (filter: unknown, update: unknown) => {
+            if (countFails) throw new MongoNetworkError('store away');
+            counted.push({ target, filter, update });
+          },
+        }),
+      },
+    } as unknown as Collection<SinkDocument>;
+    return { collection, counted };
+  }
+  const model = { plan: () => planOf([insert('a')]) } as unknown as WriteModel;
+  const records = [insert('a').record];
+
+  it('counts each footdata batch once it is written, and no batch of another collection', async () => {
+    const footdata = countedCollection('footdata');
+    await writeRecords(footdata.collection, model, records);
+    expect(footdata.counted).toEqual([
+      { target: 'change_counts', filter: { _id: 'footdata' }, update: { $inc: { batches: 1 } } },
+    ]);
+    const somedata = countedCollection('somedata');
+    await writeRecords(somedata.collection, model, records);
+    expect(somedata.counted).toEqual([]);
+  });
+
+  it('retries the batch (store unavailable) when the count cannot be written', async () => {
+    const { collection } = countedCollection('footdata', true);
+    await expect(writeRecords(collection, model, records)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });

@@ -27,6 +27,7 @@ import {
   type Collection,
 } from 'mongodb';
 import { describeError, PipelineError } from '../lib/errors';
+import { CHANGE_COUNTED, COLLECTIONS, countChange } from '../lib/mongo';
 import { TRANSIENT_SERVER_CODES } from '../lib/transient';
 import type { SinkDocument, SinkRecord, WriteModel, WritePlan } from './write-models/types';
 
@@ -171,11 +172,21 @@ function rejection(error: unknown, context: Record<string, unknown>): WriteRejec
   return new WriteRejectedError({ code, message: describeError(error) }, context, error);
 }
 
-/** Transform (the topic's write model, stamped with the time of this try) and write. */
-export function writeRecords(
+/**
+ * Transform (the topic's write model, stamped with the time of this try) and
+ * write; then, for a collection the read API keeps a copy of, count the batch
+ * (lib/mongo.ts countChange) — every batch, written or not, so a retried batch
+ * whose first try wrote is counted too.
+ */
+export async function writeRecords(
   collection: Collection<SinkDocument>,
   model: WriteModel,
   records: SinkRecord[],
 ): Promise<SinkResult> {
-  return writePlan(collection, model.plan(records, new Date()));
+  const result = await writePlan(collection, model.plan(records, new Date()));
+  if (records.length > 0 && CHANGE_COUNTED.has(collection.collectionName))
+    await countChange(collection.db, collection.collectionName).catch((error: unknown) => {
+      throw new StoreUnavailableError(error, { collection: COLLECTIONS.changeCounts });
+    });
+  return result;
 }

@@ -114,6 +114,9 @@ const EnvSchema = z.object({
   HTTP_MAX_CONNECTIONS: int(1_000, 1, 100_000),
   READER_PORT: port(5001),
   READER_DLQ_GROUP: z.string().min(1).default('reader-dlq-index'),
+  // In-memory views of what the read routes list (reader/views.ts): on, off, or auto (on for FerretDB).
+  READER_VIEWS: z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' }).default('auto'),
+  READER_VIEW_REFRESH_MS: int(2_000, 200, 60_000),
 
   // The live page of the admin server (workers/admin/live/): what its one poller reads, and how often.
   LIVE_POLL_MS: int(1_000, 200, 60_000),
@@ -181,6 +184,10 @@ export interface Config {
     port: number;
     /** The consumer group that copies dead letters into the `dead_letters` collection. */
     dlqGroupId: string;
+    /** Whether the routes read in-memory views of the store (reader/views.ts); auto: when the store is FerretDB. */
+    views: 'auto' | 'on' | 'off';
+    /** How often a view is brought up to date (reader/views.ts; the hourly insights' view: 30 times less often). */
+    viewRefreshMs: number;
   };
   /** What every HTTP server applies (lib/http/listen.ts `listen`). */
   http: HttpServerSettings;
@@ -303,7 +310,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
-    reader: { port: e.READER_PORT, dlqGroupId: e.READER_DLQ_GROUP },
+    reader: {
+      port: e.READER_PORT,
+      dlqGroupId: e.READER_DLQ_GROUP,
+      views: e.READER_VIEWS,
+      viewRefreshMs: e.READER_VIEW_REFRESH_MS,
+    },
     live: {
       pollMs: e.LIVE_POLL_MS,
       readerUrl: trimSlash(e.LIVE_READER_URL),

@@ -18,7 +18,31 @@ export const COLLECTIONS = {
   somedataHourly: 'somedata_hourly',
   pipelineVolumeHourly: 'pipeline_volume_hourly',
   deadLetters: 'dead_letters',
+  // One document per collection below, its count of write batches (countChange).
+  changeCounts: 'change_counts',
 } as const;
+
+/**
+ * The collections whose writers count their write batches in `change_counts`
+ * (the sink for footdata, the read API's DLQ copy for dead_letters), so the read
+ * API's in-memory views (reader/views.ts) re-read one only when it changed.
+ */
+export const CHANGE_COUNTED: ReadonlySet<string> = new Set([COLLECTIONS.footdata, COLLECTIONS.deadLetters]);
+
+/** Count a write batch on `collection`, after it is written (a string `_id`: a point read even on FerretDB). */
+export async function countChange(db: Db, collection: string): Promise<void> {
+  await db
+    .collection<{ _id: string; batches: number }>(COLLECTIONS.changeCounts)
+    .updateOne({ _id: collection }, { $inc: { batches: 1 } }, { upsert: true });
+}
+
+/** The write batches counted on `collection` so far (0: none yet). */
+export async function changesOf(db: Db, collection: string): Promise<number> {
+  const found = await db
+    .collection<{ _id: string; batches: number }>(COLLECTIONS.changeCounts)
+    .findOne({ _id: collection });
+  return found?.batches ?? 0;
+}
 
 /**
  * The connection string to use: MONGO_URL, with the password from
@@ -96,4 +120,13 @@ export async function ensureIndexes(db: Db): Promise<void> {
     // panic) when one createIndexes command names several indexes that all exist.
     for (const { key, name } of indexes) await db.collection(collection).createIndex(key, { name });
   }
+}
+
+/**
+ * Whether the store is FerretDB rather than MongoDB: FerretDB's buildInfo names
+ * itself (`ferretdbVersion`, or a `ferretdb` section), MongoDB's does not.
+ */
+export async function isFerretDb(db: Db): Promise<boolean> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return 'ferretdbVersion' in info || 'ferretdb' in info;
 }

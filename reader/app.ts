@@ -4,22 +4,23 @@
  * error JSON, the ops routes) around the read routes.
  */
 import type { Express } from 'express';
-import type { Db } from 'mongodb';
 import { createJsonApi, type JsonApiOptions } from '../lib/http/json-api';
 import { readerOpenApiDocument } from './openapi';
+import type { ReadSource } from './queries';
 import { readerRoutes } from './routes';
 
 export const SERVICE = 'reader';
 
 export interface ReaderAppDeps extends Pick<JsonApiOptions, 'log' | 'registry' | 'readiness'> {
-  db: Db;
+  /** Where the routes read (reader/queries.ts). */
+  source: ReadSource;
 }
 
-export function createReaderApp({ db, ...deps }: ReaderAppDeps): Express {
+export function createReaderApp({ source, ...deps }: ReaderAppDeps): Express {
   return createJsonApi({
     ...deps,
     service: SERVICE,
     openapi: readerOpenApiDocument(),
-    mount: (app) => app.use(readerRoutes(db)),
+    mount: (app) => app.use(readerRoutes(source)),
   });
 }

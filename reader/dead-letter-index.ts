@@ -16,7 +16,7 @@ import { MongoBulkWriteError, type Db } from 'mongodb';
 import { DLQ_HEADERS, headerText } from '../consumer/dead-letters';
 import { describeError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { COLLECTIONS } from '../lib/mongo';
+import { COLLECTIONS, countChange } from '../lib/mongo';
 import { retry } from '../lib/retry';
 
 export interface DeadLetterIndexOptions {
@@ -121,9 +121,10 @@ export class DeadLetterIndex {
       // Already copied (a redelivery): fine. Anything else is retried.
       const writeErrors = error instanceof MongoBulkWriteError ? error.writeErrors : undefined;
       const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-      if (list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY)) return;
-      throw error;
+      if (!(list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY))) throw error;
     }
+    // The read API's views re-read dead_letters when this count moves (reader/views.ts).
+    await countChange(this.db, COLLECTIONS.deadLetters);
   }
 
   isRunning(): boolean {

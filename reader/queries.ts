@@ -1,23 +1,34 @@
 /**
- * The read API's queries: each one bounded (a `limit` of at most MAX_LIMIT, or
- * one document by key) and served on MongoDB by an index of lib/mongo.ts
- * INDEXES, so no public route scans a collection there. Only find/sort/limit:
- * MongoDB 7/8 and FerretDB 1.24 alike (FerretDB on SQLite uses an index only
- * for a string `_id`: docs/ARCHITECTURE.md section 5b).
+ * The read API's answers, each from the queries of reader/read-queries.ts run
+ * on a `ReadSource`: the store itself (`storeSource`, every query a bounded
+ * index range or a point read on MongoDB) or the read API's in-memory views of
+ * it (reader/views.ts, for a store that cannot use those indexes). Only
+ * find/sort/limit: MongoDB 7/8 and FerretDB 1.24 alike.
  */
-import { MongoError, type Db, type Document, type Filter } from 'mongodb';
+import { MongoError, type Db, type Document } from 'mongodb';
 import { UnavailableError } from '../lib/errors';
 import { COLLECTIONS } from '../lib/mongo';
-import { decodeCursor, encodeCursor } from './cursor';
+import {
+  eventQueries,
+  matchesCursor,
+  matchesQuery,
+  matchQuery,
+  somedataHoursCursor,
+  somedataHoursQuery,
+  standingsQuery,
+  toPage,
+  withoutId,
+  type Page,
+  type ReadQuery,
+} from './read-queries';
 import type { MatchesQuery, SomedataInsightsQuery } from './schemas';
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page } from './read-queries';
 
-/** How many dead letters of one event are listed at most. */
-const MAX_DEAD_LETTERS = 10;
+/** Where the answers come from: the documents a ReadQuery selects, sorted and limited. */
+export interface ReadSource {
+  find(query: ReadQuery): Promise<Document[]>;
+}
 
 /** The store is unreachable: 503 with Retry-After rather than a 500. */
 async function fromStore<T>(what: string, query: () => Promise<T>): Promise<T> {
@@ -31,89 +42,44 @@ async function fromStore<T>(what: string, query: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A stored document as JSON for a client: `_id` left out (its value is in `id` / `eventId`). */
-function withoutId({ _id, ...rest }: Document): Document {
-  return rest;
+/** Each query run on the store as it is. */
+export function storeSource(db: Db): ReadSource {
+  return {
+    find: (query) =>
+      db
+        .collection(query.collection)
+        .find(query.filter, query.projection && { projection: query.projection })
+        .sort(query.sort)
+        .limit(query.limit)
+        .toArray(),
+  };
 }
-
-const isMatchKey = (value: unknown): value is [number, number] =>
-  Array.isArray(value) &&
-  value.length === 2 &&
-  value.every((part) => typeof part === 'number' && Number.isSafeInteger(part));
 
 /** GET /matches: by kick-off then match id, filtered; keyset pages on (utcDate, _id). */
-export function findMatches(db: Db, query: MatchesQuery): Promise<Page<Document>> {
-  const filter: Filter<Document>[] = [];
-  if (query.competition) filter.push({ 'competition.code': query.competition });
-  if (query.status) filter.push({ status: query.status });
-  if (query.from) filter.push({ utcDate: { $gte: query.from } });
-  if (query.to) filter.push({ utcDate: { $lt: query.to } });
-  if (query.cursor) {
-    const [time, id] = decodeCursor(query.cursor, isMatchKey);
-    const at = new Date(time);
-    filter.push({ $or: [{ utcDate: { $gt: at } }, { utcDate: at, _id: { $gt: id as never } }] });
-  }
-  return fromStore('matches', async () => {
-    const found = await db
-      .collection(COLLECTIONS.footdata)
-      .find(filter.length ? { $and: filter } : {})
-      .sort({ utcDate: 1, _id: 1 })
-      .limit(query.limit + 1)
-      .toArray();
-    const items = found.slice(0, query.limit);
-    const last = items.at(-1);
-    const nextCursor =
-      found.length > query.limit && last ? encodeCursor([(last.utcDate as Date).getTime(), last._id]) : null;
-    return { items: items.map(withoutId), nextCursor };
-  });
+export function findMatches(source: ReadSource, query: MatchesQuery): Promise<Page<Document>> {
+  const read = matchesQuery(query);
+  return fromStore('matches', async () => toPage(await source.find(read), query.limit, matchesCursor));
 }
 
-export function findMatch(db: Db, id: number): Promise<Document | null> {
+export function findMatch(source: ReadSource, id: number): Promise<Document | null> {
   return fromStore('match', async () => {
-    const match = await db.collection(COLLECTIONS.footdata).findOne({ _id: id as never });
-    return match && withoutId(match);
+    const [match] = await source.find(matchQuery(id));
+    return match ? withoutId(match) : null;
   });
 }
 
 /** GET /standings/:competition: the table of the given season, else of the latest season computed. */
-export function findStandings(db: Db, competition: string, season?: string): Promise<Document | null> {
+export function findStandings(source: ReadSource, competition: string, season?: string): Promise<Document | null> {
   return fromStore('standings', async () => {
-    const [found] = await db
-      .collection(COLLECTIONS.standings)
-      .find({ competition, ...(season && { season }) })
-      .sort({ season: -1 })
-      .limit(1)
-      .toArray();
+    const [found] = await source.find(standingsQuery(competition, season));
     return found ? withoutId(found) : null;
   });
 }
 
-const isHourKey = (value: unknown): value is string => typeof value === 'string' && value.length <= 200;
-
-/**
- * GET /insights/somedata: hourly counts by hour then term. `_id` is "<hour ISO>|<term>"
- * (airflow/plugins/insights_compute.py), so its order is (hour, term) and it is the page key.
- */
-export function findSomedataHours(db: Db, query: SomedataInsightsQuery): Promise<Page<Document>> {
-  const filter: Filter<Document>[] = [];
-  if (query.term) filter.push({ term: query.term });
-  if (query.from) filter.push({ hour: { $gte: query.from } });
-  if (query.to) filter.push({ hour: { $lt: query.to } });
-  if (query.cursor) filter.push({ _id: { $gt: decodeCursor(query.cursor, isHourKey) as never } });
-  return fromStore('somedata insights', async () => {
-    const found = await db
-      .collection(COLLECTIONS.somedataHourly)
-      .find(filter.length ? { $and: filter } : {})
-      .sort({ _id: 1 })
-      .limit(query.limit + 1)
-      .toArray();
-    const items = found.slice(0, query.limit);
-    const last = items.at(-1);
-    return {
-      items: items.map(withoutId),
-      nextCursor: found.length > query.limit && last ? encodeCursor(last._id) : null,
-    };
-  });
+/** GET /insights/somedata: hourly counts by hour then term, in keyset pages. */
+export function findSomedataHours(source: ReadSource, query: SomedataInsightsQuery): Promise<Page<Document>> {
+  const read = somedataHoursQuery(query);
+  return fromStore('somedata insights', async () => toPage(await source.find(read), query.limit, somedataHoursCursor));
 }
 
 export interface EventLocation {
@@ -129,18 +95,14 @@ export interface EventLocation {
  * `dead_letters` copy of the DLQ (reader/dead-letter-index.ts). Both can hold: a dead letter
  * replayed and stored. Null: neither (yet).
  */
-export function locateEvent(db: Db, eventId: string): Promise<EventLocation | null> {
+export function locateEvent(source: ReadSource, eventId: string): Promise<EventLocation | null> {
+  const reads = eventQueries(eventId);
   return fromStore('event', async () => {
     // The common case first: a somedata event, by primary key.
-    const somedata = await db.collection(COLLECTIONS.somedata).findOne({ _id: eventId as never });
-    const [footdata, deadLetters] = await Promise.all([
-      somedata ? null : db.collection(COLLECTIONS.footdata).findOne({ eventId }),
-      db
-        .collection(COLLECTIONS.deadLetters)
-        .find({ eventId }, { projection: { _id: 0, eventId: 0, key: 0 } })
-        .sort({ failedAt: -1 })
-        .limit(MAX_DEAD_LETTERS)
-        .toArray(),
+    const [somedata] = await source.find(reads.somedata);
+    const [[footdata], deadLetters] = await Promise.all([
+      somedata ? [] : source.find(reads.footdata),
+      source.find(reads.deadLetters),
     ]);
     const document = somedata ?? footdata;
     if (document) {

@@ -1,12 +1,12 @@
 /**
  * The read routes: each parses and validates its input (400 naming the field),
- * then makes one query (queries.ts). An id that names nothing is a 404.
+ * then asks queries.ts, which reads `source`: the store or the read API's
+ * in-memory views of it (reader/views.ts). An id that names nothing is a 404.
  */
 import { Router, type Response } from 'express';
-import type { Db } from 'mongodb';
 import { sendError } from '../lib/http/error-response';
 import { validate } from '../lib/validate';
-import { findMatch, findMatches, findSomedataHours, findStandings, locateEvent } from './queries';
+import { findMatch, findMatches, findSomedataHours, findStandings, locateEvent, type ReadSource } from './queries';
 import {
   EventParams,
   MatchesQuery,
@@ -18,7 +18,7 @@ import {
 
 const notFound = (res: Response, message: string, code = 'not_found') => sendError(res, { status: 404, code, message });
 
-export function readerRoutes(db: Db): Router {
+export function readerRoutes(source: ReadSource): Router {
   const router = Router();
   router.use((_req, res, next) => {
     // What is stored changes with every batch the sink writes.
@@ -27,12 +27,12 @@ export function readerRoutes(db: Db): Router {
   });
 
   router.get('/matches', async (req, res) => {
-    res.json(await findMatches(db, validate(MatchesQuery, req.query, 'query')));
+    res.json(await findMatches(source, validate(MatchesQuery, req.query, 'query')));
   });
 
   router.get('/matches/:id', async (req, res) => {
     const { id } = validate(MatchParams, req.params, 'path');
-    const match = await findMatch(db, id);
+    const match = await findMatch(source, id);
     if (!match) return notFound(res, `no match ${id} is stored`);
     res.json(match);
   });
@@ -40,19 +40,19 @@ export function readerRoutes(db: Db): Router {
   router.get('/standings/:competition', async (req, res) => {
     const { competition } = validate(StandingsParams, req.params, 'path');
     const { season } = validate(StandingsQuery, req.query, 'query');
-    const standings = await findStandings(db, competition, season);
+    const standings = await findStandings(source, competition, season);
     if (!standings)
       return notFound(res, `no standings computed for ${competition}${season ? ` season ${season}` : ''}`);
     res.json(standings);
   });
 
   router.get('/insights/somedata', async (req, res) => {
-    res.json(await findSomedataHours(db, validate(SomedataInsightsQuery, req.query, 'query')));
+    res.json(await findSomedataHours(source, validate(SomedataInsightsQuery, req.query, 'query')));
   });
 
   router.get('/events/:eventId', async (req, res) => {
     const { eventId } = validate(EventParams, req.params, 'path');
-    const location = await locateEvent(db, eventId);
+    const location = await locateEvent(source, eventId);
     if (!location)
       return notFound(
         res,

@@ -1,19 +1,21 @@
 /**
  * `startReader()`: the read API in-process — MongoDB connected and its indexes
- * ensured, the dead-letter index consuming the DLQ, the app listening — and
- * `stop()` to take it down in order. `main.ts` runs it as a service; tests
+ * ensured, on FerretDB its in-memory views read (views.ts), the dead-letter
+ * index consuming the DLQ, the app listening — and `stop()` to take it down in order. `main.ts` runs it as a service; tests
  * start it on port 0.
  */
 import type { Config } from '../lib/config';
 import { describeError } from '../lib/errors';
 import { listenService, serviceBase, type RunningService, type ServiceDeps } from '../lib/http/service';
 import type { Logger } from '../lib/logger';
-import { createMongoClient, ensureIndexes } from '../lib/mongo';
+import { createMongoClient, ensureIndexes, isFerretDb } from '../lib/mongo';
 import { closeServer } from '../lib/observability';
 import { retry } from '../lib/retry';
 import { Shutdown } from '../lib/shutdown';
 import { createReaderApp, SERVICE } from './app';
 import { DeadLetterIndex } from './dead-letter-index';
+import { storeSource, type ReadSource } from './queries';
+import { ReadViews } from './views';
 
 /** `connectRetries` counts the attempts to reach MongoDB and Kafka; `port` defaults to config.reader.port. */
 export type ReaderDeps = ServiceDeps;
@@ -41,21 +43,41 @@ export async function startReader(config: Config, log: Logger, deps: ReaderDeps 
       log.warn({ attempt, reason: describeError(error) }, 'cannot start the dead-letter index yet, retrying'),
   });
 
+  // On FerretDB (or when asked), the listed collections are read from in-memory views (reader/views.ts).
+  const useViews = config.reader.views === 'on' || (config.reader.views === 'auto' && (await isFerretDb(db)));
+  const views = useViews
+    ? new ReadViews(db, {
+        refreshMs: config.reader.viewRefreshMs,
+        hourlyRefreshMs: config.reader.viewRefreshMs * 30,
+        maxStalenessMs: config.reader.viewRefreshMs * 15,
+        log,
+      })
+    : null;
+  if (views)
+    await retry(() => views.start(), {
+      ...connecting,
+      onRetry: ({ error, attempt }) =>
+        log.warn({ attempt, reason: describeError(error) }, 'cannot read the read views yet, retrying'),
+    });
+  const source: ReadSource = views ?? storeSource(db);
+
   const app = createReaderApp({
     log,
     registry,
-    db,
+    source,
     readiness: {
       mongo: async () => (await db.command({ ping: 1 })).ok === 1,
       deadLetterIndex: () => deadLetters.isRunning(),
+      ...(views && { readViews: () => views.fresh() }),
     },
   });
   const { server, port, url } = await listenService(app, config, deps, config.reader.port);
-  log.info({ port, dlq: config.kafka.topics.dlq }, 'read API listening');
+  log.info({ port, dlq: config.kafka.topics.dlq, views: useViews }, 'read API listening');
 
   const shutdown = new Shutdown(log, { stepTimeoutMs: 10_000 })
     .add('stop accepting requests, finish those in flight', () => closeServer(server))
     .add('stop the dead-letter index', () => deadLetters.stop())
+    .add('stop refreshing the read views', async () => views?.stop())
     .add('close MongoDB', () => mongo.close());
   return { url, port, stop: () => shutdown.run('stop') };
 }

@@ -38,6 +38,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pipeline_contracts
+from insights_reads import hour_documents_read, somedata_hour_read, standings_read, stored_hour_read
 
 DEFAULT_PAGE_SIZE = 1000
 HOUR = timedelta(hours=1)
@@ -184,8 +185,7 @@ def compute_standings(db: Any, interval: Interval, page_size: int = DEFAULT_PAGE
     """Write the table of every competition and season as of the interval's end; returns what was written."""
     from pymongo.errors import DuplicateKeyError
 
-    query = {"status": "FINISHED", "utcDate": {"$lt": utc(interval.end)}}
-    projection = {"competition": 1, "season": 1, "utcDate": 1, "homeTeam": 1, "awayTeam": 1, "score": 1}
+    query, projection = standings_read(utc(interval.end))
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     names: dict[str, str | None] = {}
     for match in paged(db[COLLECTIONS["footdata"]], query, projection, page_size):
@@ -230,7 +230,7 @@ def _replace_hour(coll: Any, hour: datetime, docs: list[dict], page_size: int) -
     for doc in docs:
         coll.replace_one({"_id": doc["_id"]}, {k: v for k, v in doc.items() if k != "_id"}, upsert=True)
     keep = {doc["_id"] for doc in docs}
-    stale = [d["_id"] for d in paged(coll, {"hour": hour}, {"_id": 1}, page_size) if d["_id"] not in keep]
+    stale = [d["_id"] for d in paged(coll, *hour_documents_read(hour), page_size) if d["_id"] not in keep]
     for start in range(0, len(stale), page_size):
         coll.delete_many({"_id": {"$in": stale[start : start + page_size]}})
 
@@ -241,8 +241,7 @@ def compute_somedata_hourly(db: Any, interval: Interval, page_size: int = DEFAUL
     report = {}
     for hour in interval.hours():
         counts: dict[str, Counter] = defaultdict(Counter)
-        query = {"producedAt": {"$gte": hour, "$lt": hour + HOUR}}
-        for event in paged(source_coll, query, {"payload.data": 1, "source": 1}, page_size):
+        for event in paged(source_coll, *somedata_hour_read(hour), page_size):
             term = (event.get("payload") or {}).get("data")
             if isinstance(term, str):
                 counts[term][str(event.get("source") or "unknown")] += 1
@@ -270,9 +269,8 @@ def compute_pipeline_volume(db: Any, interval: Interval, page_size: int = DEFAUL
         per_topic: Counter = Counter()
         per_run: Counter = Counter()
         per_collection: Counter = Counter()
-        query = {"storedAt": {"$gte": hour, "$lt": hour + HOUR}}
         for name in (COLLECTIONS["somedata"], COLLECTIONS["footdata"]):
-            for doc in paged(db[name], query, {"_kafka.topic": 1, "runId": 1}, page_size):
+            for doc in paged(db[name], *stored_hour_read(hour), page_size):
                 per_topic[str((doc.get("_kafka") or {}).get("topic") or name)] += 1
                 per_run[doc.get("runId")] += 1
                 per_collection[name] += 1
