@@ -31,6 +31,8 @@ step "typecheck (live page)" check typecheck-live npx tsc --noEmit -p live
 step "lint" check lint bash -c 'npx eslint . && npx prettier --check . >/dev/null'
 step "unit" jest unit
 step "compose (parsed by compose-go, no engine needed)" jest compose
+# The GitHub Actions workflows: actionlint with shellcheck, the pins, and fixtures that must fail it.
+step "workflows (actionlint + shellcheck)" jest workflows
 # Services started here run the DAG only when a test triggers it: a scheduled
 # run's traffic in the middle of the suite would only add noise.
 step "start the stack" check stack-up env KAFKA_PIPELINE_SCHEDULE="${KAFKA_PIPELINE_SCHEDULE:-none}" bash infra/stack.sh up
