@@ -36,6 +36,8 @@ step "workflows (actionlint + shellcheck)" jest workflows
 # Services started here run the DAG only when a test triggers it: a scheduled
 # run's traffic in the middle of the suite would only add noise.
 step "start the stack" check stack-up env KAFKA_PIPELINE_SCHEDULE="${KAFKA_PIPELINE_SCHEDULE:-none}" bash infra/stack.sh up
+# The one smoke test of every way the stack runs (CI runs it against the containers and the cluster too).
+step "smoke (npm run smoke)" check smoke npm run --silent smoke
 step "integration" jest integration
 step "airflow (pytest)" env PYTEST_JUNIT="$PWD/$results/airflow.xml" bash airflow/test.sh
 step "faults" jest faults
