@@ -29,6 +29,7 @@ import {
   SmokeFailure,
   somedataStoredOnce,
   type SmokeContext,
+  within,
 } from './steps';
 
 interface Step {
@@ -56,14 +57,6 @@ const STEPS: Step[] = [
 ];
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SmokeFailure(`no outcome within ${seconds(ms)}`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** What went wrong, in one line, never with a password in it. */
 function describe(error: unknown): string {
@@ -100,7 +93,7 @@ async function main(): Promise<number> {
       const stepStarted = Date.now();
       const label = `[${index + 1}/${STEPS.length}] ${step.title}`;
       try {
-        const saw = await withTimeout(step.run(ctx), step.timeoutMs);
+        const saw = await within(step.run(ctx), step.timeoutMs, () => `no outcome within ${seconds(step.timeoutMs)}`);
         console.log(`${label}: ok (${seconds(Date.now() - stepStarted)})\n      ${saw}`);
       } catch (error) {
         failed++;

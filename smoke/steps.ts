@@ -11,6 +11,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { createKafka } from '../lib/kafka/client';
 import { createLogger } from '../lib/logger';
 import { COLLECTIONS } from '../lib/mongo';
+import { redactUrl } from '../lib/redact';
 import { addJob, createQueue, createQueueEvents } from '../workers/queue';
 import { eventually } from '../test/support/env';
 import type { SmokeTarget } from './settings';
@@ -25,8 +26,18 @@ export interface SmokeContext extends SmokeTarget {
 const HTTP_TIMEOUT_MS = 10_000;
 /** How long a record may take from Kafka to MongoDB (or to the DLQ and its copy) before a step fails. */
 const PIPELINE_TIMEOUT_MS = 60_000;
+const REDIS_READY_MS = 15_000;
 
 export class SmokeFailure extends Error {}
+
+/** `work`, or a SmokeFailure saying `what()` when it has not ended within `ms`. */
+export function within<T>(work: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SmokeFailure(what())), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 function expect(condition: unknown, message: string): asserts condition {
   if (!condition) throw new SmokeFailure(message);
@@ -186,8 +197,18 @@ export async function poisonDeadLettered(ctx: SmokeContext): Promise<string> {
 export async function footdataPollStored(ctx: SmokeContext): Promise<string> {
   const queue = createQueue(ctx.config);
   const events = createQueueEvents(ctx.config);
+  // A refused password or an unreachable Redis is an `error` event while the clients retry: the last one says why.
+  let redisError = '';
+  const onError = (error: Error) => (redisError = error.message);
+  queue.on('error', onError);
+  events.on('error', onError);
   try {
-    await events.waitUntilReady();
+    await within(
+      Promise.all([queue.waitUntilReady(), events.waitUntilReady()]),
+      REDIS_READY_MS,
+      () =>
+        `Redis (${redactUrl(ctx.config.redis.url)}) not ready within ${REDIS_READY_MS / 1000} s: ${redisError || 'no answer'}`,
+    );
     const job = await addJob(queue, 'footdata', {});
     const result = await job.waitUntilFinished(events, 120_000);
     const matches = result.matches ?? [];
