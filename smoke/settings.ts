@@ -38,8 +38,8 @@ export function withStackSecrets(env: Record<string, string | undefined>): Recor
     defaults.REDIS_PASSWORD_FILE = stackFile('redis-password');
   if (!env.LIVE_AIRFLOW_PASSWORDS_FILE)
     defaults.LIVE_AIRFLOW_PASSWORDS_FILE = stackFile('airflow/simple_auth_manager_passwords.json.generated');
-  // The smoke test prints its own lines; the clients' logs only when something is wrong.
-  return { LOG_LEVEL: 'error', ...defaults, ...env };
+  // The smoke test prints its own lines, with the clients' errors in them; their logs only when asked for.
+  return { LOG_LEVEL: 'silent', ...defaults, ...env };
 }
 
 export function smokeTarget(env: Record<string, string | undefined> = process.env): SmokeTarget {

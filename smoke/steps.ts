@@ -44,7 +44,10 @@ function expect(condition: unknown, message: string): asserts condition {
 }
 
 async function get(url: string, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) }).catch((error: Error) => {
+    // fetch says only "fetch failed"; its cause says why (ECONNREFUSED 127.0.0.1:5000, a timeout).
+    throw new SmokeFailure(`GET ${url}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text };
 }
@@ -233,7 +236,8 @@ export async function footdataPollStored(ctx: SmokeContext): Promise<string> {
     );
     return `job ${job.id} polled /footdata and published ${result.published} matches; all ${ids.length} are in ${ctx.config.mongo.db}.footdata`;
   } finally {
-    await Promise.allSettled([events.close(), queue.close()]);
+    // close() waits for a connection that may never come (the error above): bounded too.
+    await within(Promise.allSettled([events.close(), queue.close()]), 5_000, () => 'closing').catch(() => undefined);
   }
 }
 
