@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'scripts/**', '**/*.spec.ts', '**/cli.ts', '**/*-cli.ts'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'smoke/**', '**/*.spec.ts', '**/cli.ts', '**/*-cli.ts'],
     rules: { 'no-console': 'off' },
   },
 );

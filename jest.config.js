@@ -15,6 +15,8 @@ module.exports = {
     },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'compose', testMatch: ['<rootDir>/test/compose/**/*.test.ts'] },
+    // The GitHub Actions workflows through actionlint and shellcheck (scripts/check-workflows.sh).
+    { ...common, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.test.ts'] },
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
     { ...common, displayName: 'stack', testMatch: ['<rootDir>/test/stack/**/*.test.ts'] },
     // Load under a seeded schedule of random faults (make test-chaos, CHAOS_SECONDS, CHAOS_SEED).

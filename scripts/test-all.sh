@@ -34,9 +34,13 @@ step "compose (parsed by compose-go, no engine needed)" jest compose
 # deploy/: helm lint + template of each values variant, kubeconform, policy, and a
 # server-side dry-run against a real kube-apiserver (docs/DEPLOY.md §7); offline.
 step "deploy (helm, kubeconform, policy, kube-apiserver dry-run)" check deploy bash deploy/validate.sh
+# The GitHub Actions workflows: actionlint with shellcheck, the pins, and fixtures that must fail it.
+step "workflows (actionlint + shellcheck)" jest workflows
 # Services started here run the DAG only when a test triggers it: a scheduled
 # run's traffic in the middle of the suite would only add noise.
 step "start the stack" check stack-up env KAFKA_PIPELINE_SCHEDULE="${KAFKA_PIPELINE_SCHEDULE:-none}" bash infra/stack.sh up
+# The one smoke test of every way the stack runs (CI runs it against the containers and the cluster too).
+step "smoke (npm run smoke)" check smoke npm run --silent smoke
 step "integration" jest integration
 step "airflow (pytest)" env PYTEST_JUNIT="$PWD/$results/airflow.xml" bash airflow/test.sh
 step "faults" jest faults

@@ -42,8 +42,13 @@ export interface DagRun {
   end_date: string | null;
 }
 
-export async function airflowClient(user = 'admin', password = airflowPasswords()[user]): Promise<AirflowClient> {
-  const response = await fetch(`${AIRFLOW_URL}/auth/token`, {
+/** A client of the Airflow at `url` (default: the stack's), logged in as `user`. */
+export async function airflowClient(
+  user = 'admin',
+  password = airflowPasswords()[user],
+  url = AIRFLOW_URL,
+): Promise<AirflowClient> {
+  const response = await fetch(`${url}/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: user, password }),
@@ -52,7 +57,7 @@ export async function airflowClient(user = 'admin', password = airflowPasswords(
   const { access_token: token } = (await response.json()) as { access_token: string };
   return {
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const answer = await fetch(`${AIRFLOW_URL}${path}`, {
+      const answer = await fetch(`${url}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         ...(body !== undefined && { body: JSON.stringify(body) }),
