@@ -16,6 +16,10 @@ function scriptedSource() {
       source.calls++;
       return { matches: await source.next(), rejected: [] };
     },
+    fetchSeason: async (): Promise<FetchedMatches> => {
+      source.calls++;
+      return { matches: await source.next(), rejected: [] };
+    },
   };
   return source satisfies MatchSource;
 }
