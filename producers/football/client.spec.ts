@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { UpstreamError } from '../../lib/errors';
+import { UpstreamError, ValidationError } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
 import { fakeSeason, startFakeFootballData, type FakeFootballData } from '../../test/support/fake-football-data';
 import { Registry } from 'prom-client';
@@ -197,10 +197,10 @@ describe("the football-data.org client's season call", () => {
     expect(fake.calls).toBe(0);
   });
 
-  it('fails, not retrying, on a competition the upstream does not know (404)', async () => {
-    await expect(client().fetchSeason({ competition: 'XX1', season: 2026 })).rejects.toThrow(
-      /refused the call \(404\)/,
-    );
+  it('fails, not retrying, on a competition the upstream does not know (404): a bad request of the caller', async () => {
+    const refused = client().fetchSeason({ competition: 'XX1', season: 2026 });
+    await expect(refused).rejects.toBeInstanceOf(ValidationError);
+    await expect(refused).rejects.toThrow('football-data.org refused the season 2026 of XX1 (404)');
     expect(fake.calls).toBe(1);
   });
 });

@@ -11,7 +11,7 @@
  * status and code only, never by the axios error (whose config holds the headers).
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { describeError, isRetriable, UpstreamError } from '../../lib/errors';
+import { describeError, isRetriable, UpstreamError, ValidationError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { parseRetryAfter } from '../../lib/http/retry-after';
 import { retry } from '../../lib/retry';
@@ -98,15 +98,27 @@ export class FootballDataClient implements MatchSource {
   async fetchSeason(request: SeasonRequest, signal?: AbortSignal): Promise<FetchedMatches> {
     const competition = CompetitionCode.parse(request.competition);
     const season = request.season === undefined ? undefined : SeasonYear.parse(request.season);
-    return this.fetchList(
-      {
-        path: `/competitions/${competition}/matches`,
-        ...(season !== undefined && { params: { season } }),
-        rule: seasonRule({ competition, ...(season !== undefined && { season }) }),
-        maxEntries: MAX_SEASON_MATCHES,
-      },
-      signal,
-    );
+    try {
+      return await this.fetchList(
+        {
+          path: `/competitions/${competition}/matches`,
+          ...(season !== undefined && { params: { season } }),
+          rule: seasonRule({ competition, ...(season !== undefined && { season }) }),
+          maxEntries: MAX_SEASON_MATCHES,
+        },
+        signal,
+      );
+    } catch (error) {
+      // A refusal of this competition or season (unknown, or not in the token's plan): the caller asked for it.
+      const status = error instanceof UpstreamError ? error.context.status : undefined;
+      if (status === 400 || status === 403 || status === 404) {
+        throw new ValidationError(
+          `football-data.org refused the season ${season ?? '(current)'} of ${competition} (${status})`,
+          'competition',
+        );
+      }
+      throw error;
+    }
   }
 
   /** One list of matches, retried, from the budget, each match checked on its own. */

@@ -14,7 +14,7 @@
  * either stops the call the answer is a 502 with Retry-After, which the
  * workers' footdata-season routine waits out.
  */
-import { describeError, UpstreamError } from '../../lib/errors';
+import { describeError, UpstreamError, ValidationError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { FootdataSeasonResponse, Match } from '../../lib/schemas';
 import type { FootdataResponse } from '../api-schemas';
@@ -126,6 +126,7 @@ export class FootdataFeed {
         },
       };
     } catch (error) {
+      if (error instanceof ValidationError) throw error; // the competition or season asked for is refused: a 400
       const retryAfterMs = retryAfterOf(error);
       if (retryAfterMs !== undefined) this.quietUntil = Math.max(this.quietUntil, this.now() + retryAfterMs);
       this.options.log?.warn(

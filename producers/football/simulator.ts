@@ -13,7 +13,7 @@
  */
 import type { Match } from '../../lib/schemas';
 import SIMULATED_COMPETITIONS from './simulated-competitions.json';
-import { UpstreamError } from '../../lib/errors';
+import { ValidationError } from '../../lib/errors';
 import type { FetchedMatches, MatchSource, SeasonRequest } from './source';
 
 interface TeamInfo {
@@ -261,10 +261,10 @@ export class MatchSimulator implements MatchSource {
   async fetchSeason(request: SeasonRequest): Promise<FetchedMatches> {
     const matches = simulateSeason(request.competition, request.season, this.now());
     if (!matches) {
-      // As football-data.org answers a competition it does not know: refused, and asking again cannot help.
-      throw new UpstreamError(
+      // As football-data.org refuses a competition it does not know: asking again cannot help.
+      throw new ValidationError(
         `the simulator plays no competition ${request.competition} (it plays ${SIMULATED_CODES.join(', ')})`,
-        { context: { competition: request.competition } },
+        'competition',
       );
     }
     return { matches, rejected: [] };

@@ -52,7 +52,11 @@ async function backfill(runId: string): Promise<JobResult> {
 
 /** Every footdata document, by match id. */
 async function stored() {
-  const docs = await sink.db.collection<{ _id: number; runId?: string | null }>('footdata').find({}).sort({ _id: 1 }).toArray();
+  const docs = await sink.db
+    .collection<{ _id: number; runId?: string | null }>('footdata')
+    .find({})
+    .sort({ _id: 1 })
+    .toArray();
   return docs;
 }
 
@@ -75,7 +79,12 @@ describe('the season backfill', () => {
     expect(answer.headers.get('x-matches-rejected')).toBe('3');
     const body = (await answer.json()) as { count: number; matches: { id: number }[] };
     expect(body.matches.map((m) => m.id)).toEqual(STORED);
-    for (const bad of ['pl/matches?season=2026', 'PL/matches?season=9999', 'PL/matches?season=2026&season=2027']) {
+    for (const bad of [
+      'pl/matches?season=2026',
+      'PL/matches?season=9999',
+      'PL/matches?season=2026&season=2027',
+      'XX1/matches?season=2026',
+    ]) {
       const refused = await fetch(`${api.url}/footdata/competitions/${bad}`);
       expect([bad, refused.status]).toEqual([bad, 400]);
     }
