@@ -116,6 +116,12 @@ describe('the simulated season', () => {
     );
   });
 
+  it('gives two seasons of any years no id in common (a backfill of one never overwrites the other)', () => {
+    const ids = (year: number) => new Set(simulateSeason('PL', year, day)!.map((m) => m.id));
+    const [a, b] = [ids(2000), ids(2027)];
+    expect([...a].filter((id) => b.has(id))).toEqual([]);
+  });
+
   it('answers nothing for a competition it does not play', () => {
     expect(simulateSeason('XX1', 2026, day)).toBeUndefined();
   });

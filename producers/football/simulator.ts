@@ -93,7 +93,7 @@ function seasonStart(info: CompetitionInfo, year: number): number {
 }
 
 /** The season of `info` that starts in `year`; its id follows the one of the data file, a hundred a year. */
-export function seasonOf(info: CompetitionInfo, year: number): Season {
+function seasonOf(info: CompetitionInfo, year: number): Season {
   const firstDay = seasonStart(info, year);
   const endDay = seasonStart(info, year + 1);
   const anchorYear = Number(info.season.startDate.slice(0, 4));
@@ -131,7 +131,7 @@ interface Fixture {
   matchday: number;
 }
 
-/** The fixtures of the UTC day containing `now`: two per competition, fixed for that day. */
+/** The fixtures of the UTC day `day` (days since the epoch): two per competition, fixed for that day. */
 function fixturesOfDay(day: number): Fixture[] {
   const random = seededRandom(day * 2_654_435_761);
   const fixtures: Fixture[] = [];
@@ -141,8 +141,8 @@ function fixturesOfDay(day: number): Fixture[] {
     for (let pair = 0; pair < 2; pair++) {
       const kickOffMinute = KICK_OFFS[Math.floor(random() * KICK_OFFS.length)]!;
       fixtures.push({
-        // Unique and stable per day and slot, in football-data.org's id range.
-        id: 500_000 + (day % 10_000) * 20 + fixtures.length,
+        // Unique and stable per day and slot (every season of every year apart), in football-data.org's id range.
+        id: 500_000 + day * 20 + fixtures.length,
         kickOff: day * DAY_MS + kickOffMinute * MINUTE_MS,
         info,
         season: seasonOfDay(info, day),
