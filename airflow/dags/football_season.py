@@ -3,8 +3,8 @@
 
 The season backfill: publishes a season of each competition through the
 pipeline itself, then has the `insights` DAG compute the tables, so a fresh
-stack has standings to show within minutes instead of after the day's first
-finished match and the next hourly run.
+stack has standings to show without waiting for the day's first finished
+match and the next hourly run (how soon: bench/first-standings.sh).
 
 ```
 publish_season ──> verify_sink ──> compute_standings (triggers an insights run)
