@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import {
+  CompetitionCode,
   FOOTDATA_SOURCES,
+  SeasonYear,
   RunId,
   Source,
   SomedataData,
@@ -88,8 +90,22 @@ export const PublishedHeaders = z.object({
   'x-kafka-offset': z.string().meta({ description: 'Offset of the record in its partition (a number).' }),
 });
 
-// The /footdata answer is read by the workers too, so it lives with the other contracts in lib/schemas.
-export { FOOTDATA_SOURCES, FootdataResponse, type FootdataSourceName } from '../lib/schemas';
+// The /footdata answers are read by the workers too, so they live with the other contracts in lib/schemas.
+export { FOOTDATA_SOURCES, FootdataResponse, FootdataSeasonResponse, type FootdataSourceName } from '../lib/schemas';
+
+/** `:competition` of GET /footdata/competitions/:competition/matches. */
+export const SeasonParams = z.object({ competition: CompetitionCode });
+
+/** `?season=YYYY`, written out as four digits (no `2e3`, no repeat); absent: the current season. */
+export const SeasonQuery = z.strictObject({
+  season: z
+    .string({ error: (issue) => (Array.isArray(issue.input) ? 'must be given once' : 'must be a year') })
+    .regex(/^[0-9]{4}$/, 'must be a year, four digits')
+    .transform(Number)
+    .pipe(SeasonYear)
+    .optional()
+    .meta({ description: 'The year the season starts; absent: the current season.', type: 'integer', example: 2026 }),
+});
 
 export const FootdataHeaders = z.object({
   'x-cache': z

@@ -8,9 +8,12 @@ import { ErrorBody } from '../lib/http/error-response';
 import {
   FootdataHeaders,
   FootdataResponse,
+  FootdataSeasonResponse,
   IdempotencyHeaders,
   OriginHeaders,
   PublishedHeaders,
+  SeasonParams,
+  SeasonQuery,
   SomedataBody,
   SomedataParams,
   SomedataQuery,
@@ -107,6 +110,29 @@ export function openApiDocument() {
     responses: {
       200: { description: 'The matches.', headers: FootdataHeaders, content: json(FootdataResponse) },
       502: error('The upstream failed (the message says how) and nothing is cached yet.', true),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/footdata/competitions/{competition}/matches',
+    summary: "A competition's season: finished, running and scheduled matches (football-data.org v4, or the simulator)",
+    description:
+      'football-data.org’s call of the same path, from the same FOOTBALL_CALLS_PER_MINUTE budget, not cached. ' +
+      'Each match is checked on its own, against the v4 schema, the competition asked for and the season’s ' +
+      'window (January of its year to the end of the next): one that does not fit is left out and counted in ' +
+      '`X-Matches-Rejected`. An answer of more matches than a season holds is refused whole.',
+    request: { params: SeasonParams, query: SeasonQuery },
+    responses: {
+      200: {
+        description: 'The season.',
+        headers: FootdataHeaders.omit({ 'x-cache': true }),
+        content: json(FootdataSeasonResponse),
+      },
+      400: error('Invalid competition code or season; `error.field` names it.'),
+      502: error(
+        'The upstream failed or its budget is spent (the message says which); Retry-After says when to ask again.',
+        true,
+      ),
     },
   });
   registry.registerPath({

@@ -3,6 +3,7 @@
  *
  *   npm run job -- somedata --duration 10 [--interval 1] [--max-events N] [--run-id X]
  *   npm run job -- footdata [--run-id X]
+ *   npm run job -- footdata-season [--competitions PL,BL1] [--season 2026] [--run-id X]
  *
  * Common options: --attempts N (default: DEFAULT_JOB_OPTIONS, workers/queue.ts), --timeout SEC (default: wait as long as it runs).
  * Exit 0 with the result as the last line (JSON); 1 when the job failed (its reason on stderr);
@@ -10,7 +11,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import { commandOf, numberOption, parseCommandLine, runCli, UsageError } from '../lib/cli';
-import { ROUTINE_CLI_OPTIONS } from './routines/routine';
+import { ROUTINE_CLI_OPTIONS, seasonCliData } from './routines/routine';
 import { loadConfigOrExit } from '../lib/config';
 import { redactUrl } from '../lib/redact';
 import { parseJobData } from './jobs';
@@ -18,7 +19,8 @@ import { addJob, createQueue, createQueueEvents, JOB_NAMES, type JobData, type J
 
 const USAGE = `usage:
   npm run job -- somedata [--duration SEC] [--interval SEC] [--max-events N] [--run-id ID] [--attempts N] [--timeout SEC]
-  npm run job -- footdata [--run-id ID] [--attempts N] [--timeout SEC]`;
+  npm run job -- footdata [--run-id ID] [--attempts N] [--timeout SEC]
+  npm run job -- footdata-season [--competitions PL,BL1] [--season YYYY] [--run-id ID] [--attempts N] [--timeout SEC]`;
 
 /** The job name, its data (checked with the worker's own schema) and the CLI's own settings. */
 function readCommandLine() {
@@ -38,6 +40,10 @@ function readCommandLine() {
     for (const [key, value] of Object.entries(somedata)) if (value !== undefined) data[key] = value;
   } else if (values.duration ?? values.interval ?? values['max-events']) {
     throw new UsageError('--duration, --interval and --max-events are for somedata jobs');
+  }
+  if (name === 'footdata-season') Object.assign(data, seasonCliData(values));
+  else if (values.competitions ?? values.season) {
+    throw new UsageError('--competitions and --season are for footdata-season jobs');
   }
   try {
     parseJobData(name, data);

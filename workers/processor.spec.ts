@@ -26,7 +26,11 @@ function fakeJob(overrides: Partial<ProducerJob> = {}) {
 
 function processorWith(somedata: JobHandlers['somedata']) {
   return createProcessor({
-    handlers: { somedata, footdata: async () => ({ published: 0, failed: 0, topic: 'footdata' }) },
+    handlers: {
+      somedata,
+      footdata: async () => ({ published: 0, failed: 0, topic: 'footdata' }),
+      'footdata-season': async () => ({ published: 0, failed: 0, topic: 'footdata' }),
+    },
     log,
     progressIntervalMs: 0,
   });
@@ -187,6 +191,15 @@ describe('carriedFrom', () => {
     expect(carriedFrom({ attemptsMade: 1, attemptsStarted: 1, progress: { published: -3, failed: 'x' } })).toEqual({
       published: 0,
       failed: 0,
+    });
+  });
+
+  it('carries the parts of the work done (a season backfill: the competitions published), strings only', () => {
+    const progress = { published: 730, failed: 0, done: ['PL', 7, null, 'FL1'] };
+    expect(carriedFrom({ attemptsMade: 1, attemptsStarted: 1, progress })).toEqual({
+      published: 730,
+      failed: 0,
+      done: ['PL', 'FL1'],
     });
   });
 });

@@ -39,10 +39,12 @@ export function carriedFrom(job: Pick<ProducerJob, 'attemptsMade' | 'attemptsSta
   if (!earlier || typeof progress !== 'object' || progress === null) return { published: 0, failed: 0 };
   const count = (value: unknown) => (typeof value === 'number' && value >= 0 ? value : 0);
   const lastOffsets = Array.isArray(progress.lastOffsets) ? progress.lastOffsets.filter(isPosition) : [];
+  const done = Array.isArray(progress.done) ? progress.done.filter((part) => typeof part === 'string') : [];
   return {
     published: count(progress.published),
     failed: count(progress.failed),
     ...(lastOffsets.length > 0 && { lastOffsets: mergeLastOffsets(lastOffsets) }),
+    ...(done.length > 0 && { done }),
   };
 }
 

@@ -20,6 +20,7 @@ import type { Config } from '../lib/config';
 import type { FootdataRoutineResult } from './routines/footdata';
 import { ROUTINE_NAMES, type RoutineProgress, type RoutineResult } from './routines/routine';
 import type { FootdataJobInput } from './jobs/footdata';
+import type { FootdataSeasonJobInput } from './jobs/footdata-season';
 import type { SomedataJobInput } from './jobs/somedata';
 
 /** One job per producer routine, named after it. */
@@ -30,6 +31,7 @@ export type JobName = (typeof JOB_NAMES)[number];
 export interface JobDataByName {
   somedata: SomedataJobInput;
   footdata: FootdataJobInput;
+  'footdata-season': FootdataSeasonJobInput;
 }
 export type JobData = JobDataByName[JobName];
 
@@ -44,8 +46,12 @@ export type JobResult = RoutineResult & {
    * published until then. The processor never completes such a job: it fails the attempt, to retry.
    */
   interrupted?: true;
-  /** footdata: the matches published, `{ id, lastUpdated }`, so verify_sink can check each one. */
+  /** footdata, footdata-season: the matches published, `{ id, lastUpdated }`, so verify_sink can check each one. */
   matches?: FootdataRoutineResult['matches'];
+  /** footdata-season: the competitions published (all attempts). */
+  done?: string[];
+  /** footdata-season: matches the API left out of its answers. */
+  rejected?: number;
 };
 
 /** What a running job reports through `job.updateProgress`: the routine's progress, all attempts counted. */

@@ -50,9 +50,13 @@ from pipeline_assets import TOPIC_COLLECTIONS
 from pipeline_contracts import default_queue_name, job_field, job_names
 from pipeline_dag import pipeline_dag_args, schedule_from_env
 
-# The job names, and below each Param's type, bounds and default, come from
-# contracts/ (written from the workers' zod schemas by `npm run contracts`).
-PRODUCERS = job_names()
+# The producer jobs this DAG runs, one task each (the queue's footdata-season
+# job is dags/football_season.py's); below, each Param's type, bounds and
+# default come from contracts/ (written from the workers' zod schemas by `npm run contracts`).
+PRODUCERS = ["somedata", "footdata"]
+if not set(PRODUCERS) <= set(job_names()):
+    raise ValueError(f"{PRODUCERS} must be jobs of the queue, which has {job_names()} (contracts/queue.json)")
+
 DEFAULT_SCHEDULE = "*/5 * * * *"
 
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { UpstreamError } from '../../lib/errors';
+import { UpstreamError, ValidationError } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
-import { startFakeFootballData, type FakeFootballData } from '../../test/support/fake-football-data';
+import { fakeSeason, startFakeFootballData, type FakeFootballData } from '../../test/support/fake-football-data';
 import { Registry } from 'prom-client';
 import { BudgetSpentError, FootballDataClient, parseRetryAfter } from './client';
 import { createFootballMetrics } from './metrics';
@@ -147,5 +147,60 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.UTC(2015, 9, 21, 7, 28, 0))).toBe(10_000);
     expect(parseRetryAfter(undefined)).toBeUndefined();
     expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe("the football-data.org client's season call", () => {
+  it('asks /competitions/{code}/matches?season=YYYY and leaves out, each with its reason, what is no match of that season', async () => {
+    const { matches, rejected } = await client().fetchSeason({ competition: 'PL', season: 2026 });
+    expect(fake.seasonCalls).toEqual(['/v4/competitions/PL/matches?season=2026']);
+    expect(matches.map((match) => match.id)).toEqual([900_001, 900_002, 900_003, 900_004, 900_005, 900_006, 900_007]);
+    expect(rejected).toEqual([
+      { id: 900_008, field: 'utcDate', problem: expect.stringMatching(/9999-12-31T15:00:00Z is outside the season/) },
+      { id: 900_009, field: 'status', problem: expect.stringMatching(/^status: /) },
+      { id: 900_010, field: 'competition', problem: 'competition FL1, not PL as asked' },
+    ]);
+  });
+
+  it('asks for the current season when none is given', async () => {
+    fake.seasons.set('PL:current', fake.seasons.get('PL:2026')!.slice(0, 2));
+    await expect(client().fetchSeason({ competition: 'PL' })).resolves.toMatchObject({ matches: { length: 2 } });
+    expect(fake.seasonCalls).toEqual(['/v4/competitions/PL/matches']);
+  });
+
+  it('takes 10,000 matches, and refuses an answer of more as no season at all', async () => {
+    const many = (count: number) =>
+      Array.from({ length: count }, (_, index) => ({ ...(fakeSeason()[0] as object), id: 1_000_000 + index }));
+    fake.seasons.set('PL:2026', many(10_000));
+    await expect(client().fetchSeason({ competition: 'PL', season: 2026 })).resolves.toMatchObject({
+      matches: { length: 10_000 },
+      rejected: [],
+    });
+    fake.seasons.set('PL:2026', many(10_001));
+    await expect(client().fetchSeason({ competition: 'PL', season: 2026 })).rejects.toThrow(
+      /answered 10001 matches for \/competitions\/PL\/matches, more than the 10000 one season can hold/,
+    );
+  });
+
+  it('takes its calls from the same budget as the day’s matches', async () => {
+    const budget = new RateBudget({ limit: 2 });
+    const limited = client({ budget, retries: 0 });
+    await limited.fetchMatches();
+    await limited.fetchSeason({ competition: 'PL', season: 2026 });
+    await expect(limited.fetchSeason({ competition: 'PL', season: 2026 })).rejects.toBeInstanceOf(BudgetSpentError);
+    expect(fake.calls).toBe(2);
+  });
+
+  it('refuses a code or a season it must not send, without a call', async () => {
+    await expect(client().fetchSeason({ competition: '../matches', season: 2026 })).rejects.toThrow(/competition code/);
+    await expect(client().fetchSeason({ competition: 'PL', season: 9999 })).rejects.toThrow(/2100/);
+    expect(fake.calls).toBe(0);
+  });
+
+  it('fails, not retrying, on a competition the upstream does not know (404): a bad request of the caller', async () => {
+    const refused = client().fetchSeason({ competition: 'XX1', season: 2026 });
+    await expect(refused).rejects.toBeInstanceOf(ValidationError);
+    await expect(refused).rejects.toThrow('football-data.org refused the season 2026 of XX1 (404)');
+    expect(fake.calls).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The football-data.org v4 client: `GET /matches` (today's matches) with the
+ * The football-data.org v4 client: `GET /matches` (today's matches) and
+ * `GET /competitions/{code}/matches?season=YYYY` (a competition's season) with the
  * token as `X-Auth-Token`, a timeout per call, retries with backoff on 5xx,
  * 429, timeouts and network errors (honouring `Retry-After`), every call
  * counted against a rate budget, and each match of the answer checked against
@@ -10,13 +11,15 @@
  * status and code only, never by the axios error (whose config holds the headers).
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { describeError, isRetriable, UpstreamError } from '../../lib/errors';
+import { describeError, isRetriable, UpstreamError, ValidationError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import { parseRetryAfter } from '../../lib/http/retry-after';
 import { retry } from '../../lib/retry';
-import { checkMatches, MatchList } from './match-check';
+import { CompetitionCode, MAX_SEASON_MATCHES, SeasonYear } from '../../lib/schemas';
+import { checkMatches, MatchList, seasonRule, type MatchRule } from './match-check';
 import type { FootballMetrics, UpstreamOutcome } from './metrics';
 import type { RateBudget } from './rate-budget';
-import type { FetchedMatches, MatchSource } from './source';
+import type { FetchedMatches, MatchSource, SeasonRequest } from './source';
 
 export interface FootballClientOptions {
   /** Base URL of the API, e.g. https://api.football-data.org/v4. */
@@ -41,16 +44,23 @@ export interface FootballClientOptions {
   metrics?: FootballMetrics;
 }
 
+/** One list call: its path (under baseUrl), query, rule beyond the schema and bound on its length. */
+interface ListCall {
+  path: string;
+  params?: Record<string, string | number>;
+  rule?: MatchRule;
+  maxEntries?: number;
+}
+
+/** Bytes one answer may hold: a day's matches, and a season (MAX_SEASON_MATCHES of about 1.5 KB each). */
+const MAX_BYTES = 10 * 1024 * 1024;
+const SEASON_MAX_BYTES = 24 * 1024 * 1024;
+
 /** The budget of upstream calls is spent: no call was made. */
 export class BudgetSpentError extends UpstreamError {}
 
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+// Read by the workers too (a 502 of the API carries the upstream's wait), so it lives in lib/.
+export { parseRetryAfter };
 
 export class FootballDataClient implements MatchSource {
   readonly name = 'football-data.org' as const;
@@ -69,13 +79,50 @@ export class FootballDataClient implements MatchSource {
       timeout: config.timeoutMs ?? 5_000,
       headers: { 'X-Auth-Token': config.token, Accept: 'application/json' },
       maxRedirects: 0,
-      maxContentLength: 10 * 1024 * 1024,
+      maxContentLength: MAX_BYTES,
       // Every status is classified below, not thrown by axios.
       validateStatus: () => true,
     });
   }
 
-  async fetchMatches(signal?: AbortSignal): Promise<FetchedMatches> {
+  /** Today's matches: `GET /matches`. */
+  fetchMatches(signal?: AbortSignal): Promise<FetchedMatches> {
+    return this.fetchList({ path: '/matches' }, signal);
+  }
+
+  /**
+   * A competition's season: `GET /competitions/{competition}/matches?season=YYYY`,
+   * from the same budget; each match is also checked against the season asked for
+   * (match-check.ts seasonRule), and an answer of more than MAX_SEASON_MATCHES is refused whole.
+   */
+  async fetchSeason(request: SeasonRequest, signal?: AbortSignal): Promise<FetchedMatches> {
+    const competition = CompetitionCode.parse(request.competition);
+    const season = request.season === undefined ? undefined : SeasonYear.parse(request.season);
+    try {
+      return await this.fetchList(
+        {
+          path: `/competitions/${competition}/matches`,
+          ...(season !== undefined && { params: { season } }),
+          rule: seasonRule({ competition, ...(season !== undefined && { season }) }),
+          maxEntries: MAX_SEASON_MATCHES,
+        },
+        signal,
+      );
+    } catch (error) {
+      // A refusal of this competition or season (unknown, or not in the token's plan): the caller asked for it.
+      const status = error instanceof UpstreamError ? error.context.status : undefined;
+      if (status === 400 || status === 403 || status === 404) {
+        throw new ValidationError(
+          `football-data.org refused the season ${season ?? '(current)'} of ${competition} (${status})`,
+          'competition',
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** One list of matches, retried, from the budget, each match checked on its own. */
+  private async fetchList(call: ListCall, signal?: AbortSignal): Promise<FetchedMatches> {
     return retry(
       async (bail) => {
         if (this.config.budget && !this.config.budget.tryTake()) {
@@ -88,7 +135,7 @@ export class FootballDataClient implements MatchSource {
             ),
           );
         }
-        const response = await this.call(signal);
+        const response = await this.call(call, signal);
         const list = MatchList.safeParse(response.data);
         if (!list.success) {
           this.count('invalid');
@@ -100,7 +147,17 @@ export class FootballDataClient implements MatchSource {
             }),
           );
         }
-        const checked = checkMatches(list.data.matches);
+        if (call.maxEntries !== undefined && list.data.matches.length > call.maxEntries) {
+          this.count('invalid');
+          return bail(
+            new UpstreamError(
+              `football-data.org answered ${list.data.matches.length} matches for ${call.path}, ` +
+                `more than the ${call.maxEntries} one season can hold`,
+              { context: { path: call.path, count: list.data.matches.length } },
+            ),
+          );
+        }
+        const checked = checkMatches(list.data.matches, call.rule);
         for (const { id, field, problem } of checked.rejected) {
           this.config.metrics?.rejectedMatches.inc({ field });
           this.config.log?.warn({ matchId: id, field, problem }, 'match rejected: it does not fit the v4 schema');
@@ -136,10 +193,14 @@ export class FootballDataClient implements MatchSource {
   }
 
   /** One HTTP call, classified: a 2xx response, or an UpstreamError that says whether to retry. */
-  private async call(signal?: AbortSignal): Promise<AxiosResponse> {
+  private async call(call: ListCall, signal?: AbortSignal): Promise<AxiosResponse> {
     let response: AxiosResponse;
     try {
-      response = await this.http.get('/matches', signal ? { signal } : {});
+      response = await this.http.get(call.path, {
+        ...(call.params && { params: call.params }),
+        ...(call.maxEntries !== undefined && { maxContentLength: SEASON_MAX_BYTES }),
+        ...(signal && { signal }),
+      });
     } catch (error) {
       const code = (error as { code?: string }).code;
       const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';

@@ -1,4 +1,4 @@
-import { UpstreamError } from '../../lib/errors';
+import { UpstreamError, ValidationError } from '../../lib/errors';
 import type { Match } from '../../lib/schemas';
 import { FootdataFeed } from './feed';
 import { simulateMatches } from './simulator';
@@ -13,6 +13,10 @@ function scriptedSource() {
     calls: 0,
     next: async (): Promise<Match[]> => matches,
     fetchMatches: async (): Promise<FetchedMatches> => {
+      source.calls++;
+      return { matches: await source.next(), rejected: [] };
+    },
+    fetchSeason: async (): Promise<FetchedMatches> => {
       source.calls++;
       return { matches: await source.next(), rejected: [] };
     },
@@ -85,5 +89,40 @@ describe('the footdata feed', () => {
     now += 30_000;
     source.next = async () => matches;
     expect((await feed.get()).cache).toBe('miss');
+  });
+});
+
+describe("the footdata feed's season", () => {
+  let now = 5_000_000;
+  const clock = () => now;
+
+  it('asks the source each time (no cache), one call for concurrent askers of the same season', async () => {
+    const source = scriptedSource();
+    const feed = new FootdataFeed({ source, now: clock });
+    const [a, b] = await Promise.all([
+      feed.season({ competition: 'PL', season: 2026 }),
+      feed.season({ competition: 'PL', season: 2026 }),
+    ]);
+    expect(a).toBe(b);
+    expect(a.body).toMatchObject({ competition: 'PL', season: 2026, count: 2, rejected: 0 });
+    await feed.season({ competition: 'PL' });
+    expect(source.calls).toBe(2);
+  });
+
+  it('answers a spent budget with its wait, and then does not call until it is over', async () => {
+    const source = scriptedSource();
+    source.next = () => Promise.reject(new UpstreamError('the budget is spent', { retryAfterMs: 20_000 }));
+    const feed = new FootdataFeed({ source, now: clock });
+    await expect(feed.season({ competition: 'PL' })).rejects.toMatchObject({ retryAfterMs: 20_000 });
+    now += 5_000;
+    await expect(feed.season({ competition: 'PL' })).rejects.toMatchObject({ retryAfterMs: 15_000 });
+    expect(source.calls).toBe(1);
+  });
+
+  it('passes a refusal of the competition asked for through as a bad request', async () => {
+    const source = scriptedSource();
+    source.next = () => Promise.reject(new ValidationError('no such competition', 'competition'));
+    const feed = new FootdataFeed({ source, now: clock });
+    await expect(feed.season({ competition: 'XX1' })).rejects.toBeInstanceOf(ValidationError);
   });
 });

@@ -7,13 +7,19 @@
  * nothing to serve, saying what the upstream did (its error's own message).
  * Matches the source left out as not fitting the schema are counted in the
  * answer (`X-Matches-Rejected`).
+ *
+ * A competition's season (`season()`) is not cached: a backfill asks for it
+ * once. Concurrent callers of the same season share one call; the budget and a
+ * Retry-After the upstream asked for hold as for the day's matches, and when
+ * either stops the call the answer is a 502 with Retry-After, which the
+ * workers' footdata-season routine waits out.
  */
-import { describeError, UpstreamError } from '../../lib/errors';
+import { describeError, UpstreamError, ValidationError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import type { Match } from '../../lib/schemas';
+import type { FootdataSeasonResponse, Match } from '../../lib/schemas';
 import type { FootdataResponse } from '../api-schemas';
 import type { CacheStatus, FootballMetrics } from './metrics';
-import type { MatchSource } from './source';
+import type { MatchSource, SeasonRequest } from './source';
 
 export interface FootdataFeedOptions {
   source: MatchSource;
@@ -56,11 +62,17 @@ function retryAfterOf(error: unknown): number | undefined {
   return undefined;
 }
 
+export interface SeasonAnswer {
+  body: FootdataSeasonResponse;
+  rejected: number;
+}
+
 export class FootdataFeed {
   private readonly ttlMs: number;
   private readonly now: () => number;
   private last?: Snapshot;
   private inFlight?: Promise<Snapshot>;
+  private readonly seasonsInFlight = new Map<string, Promise<SeasonAnswer>>();
   /** The upstream asked us (Retry-After) not to call before this time. */
   private quietUntil = 0;
 
@@ -81,6 +93,50 @@ export class FootdataFeed {
       return this.answer(await this.refresh(), 'miss');
     } catch (error) {
       return this.fallback(error, retryAfterOf(error));
+    }
+  }
+
+  /** A competition's season, straight from the source (one call per season at a time). */
+  season(request: SeasonRequest): Promise<SeasonAnswer> {
+    const key = `${request.competition}:${request.season ?? 'current'}`;
+    let answer = this.seasonsInFlight.get(key);
+    if (!answer) {
+      answer = this.fetchSeason(request).finally(() => this.seasonsInFlight.delete(key));
+      this.seasonsInFlight.set(key, answer);
+    }
+    return answer;
+  }
+
+  private async fetchSeason(request: SeasonRequest): Promise<SeasonAnswer> {
+    const source = this.options.source.name;
+    const waitMs = this.quietUntil - this.now();
+    if (waitMs > 0) throw new UpstreamError(`${source} asked us to wait`, { retryAfterMs: waitMs });
+    try {
+      const { matches, rejected } = await this.options.source.fetchSeason(request);
+      return {
+        rejected: rejected.length,
+        body: {
+          source,
+          competition: request.competition,
+          season: request.season ?? null,
+          fetchedAt: new Date(this.now()).toISOString(),
+          count: matches.length,
+          rejected: rejected.length,
+          matches,
+        },
+      };
+    } catch (error) {
+      if (error instanceof ValidationError) throw error; // the competition or season asked for is refused: a 400
+      const retryAfterMs = retryAfterOf(error);
+      if (retryAfterMs !== undefined) this.quietUntil = Math.max(this.quietUntil, this.now() + retryAfterMs);
+      this.options.log?.warn(
+        { reason: describeError(error), retryAfterMs, competition: request.competition, season: request.season },
+        'football source failed on a season',
+      );
+      throw new UpstreamError(failureOf(error, source), {
+        cause: error,
+        ...(retryAfterMs !== undefined && { retryAfterMs }),
+      });
     }
   }
 

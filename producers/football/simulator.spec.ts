@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { Match } from '../../lib/schemas';
-import { simulateMatches } from './simulator';
+import { SIMULATED_CODES, simulateMatches, simulateSeason } from './simulator';
 
 const day = Date.UTC(2026, 10, 24);
 const at = (hh: number, mm = 0) => day + (hh * 60 + mm) * 60_000;
@@ -45,5 +46,83 @@ describe('the simulated feed', () => {
       const { home, away } = match.score.fullTime as { home: number; away: number };
       expect(match.score.winner).toBe(home > away ? 'HOME_TEAM' : home < away ? 'AWAY_TEAM' : 'DRAW');
     }
+  });
+});
+
+describe('the simulated season', () => {
+  const DAY = 86_400_000;
+  // Any instant from 2020 to 2035, any competition the simulator plays, its current season or a given one.
+  const instant = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 0, 1) });
+  const code = fc.constantFrom(...SIMULATED_CODES);
+  const year = fc.option(fc.integer({ min: 2019, max: 2035 }), { nil: undefined });
+  const runs = { numRuns: 10 };
+
+  it('is the same for the same competition, season and instant', () => {
+    fc.assert(
+      fc.property(code, year, instant, (competition, season, now) => {
+        expect(simulateSeason(competition, season, now)).toEqual(simulateSeason(competition, season, now));
+      }),
+      runs,
+    );
+  });
+
+  it('finishes no match still to come, scores only matches under way or over, and every one fits the schema', () => {
+    fc.assert(
+      fc.property(code, year, instant, (competition, season, now) => {
+        for (const match of simulateSeason(competition, season, now)!) {
+          const kickOff = Date.parse(match.utcDate);
+          const scored = match.score.fullTime.home !== null && match.score.fullTime.away !== null;
+          if (kickOff > now) expect([match.status, scored]).toEqual(['TIMED', false]);
+          if (match.status === 'TIMED') expect(scored).toBe(false);
+          if (match.status === 'FINISHED') expect([scored, match.score.winner !== null]).toEqual([true, true]);
+          if (kickOff + DAY <= now) expect(match.status).toBe('FINISHED');
+          expect(Date.parse(match.lastUpdated)).toBeLessThanOrEqual(now);
+          expect(Match.safeParse(match).success).toBe(true);
+        }
+      }),
+      runs,
+    );
+  });
+
+  it("holds one match per id, of its competition, every day of the season's window", () => {
+    fc.assert(
+      fc.property(code, year, instant, (competition, season, now) => {
+        const matches = simulateSeason(competition, season, now)!;
+        expect(new Set(matches.map((m) => m.id)).size).toBe(matches.length);
+        const { startDate, endDate } = matches[0]!.season as { startDate: string; endDate: string };
+        const days = (Date.parse(endDate) - Date.parse(startDate)) / DAY + 1;
+        expect(matches.length).toBe(2 * days);
+        for (const match of matches) {
+          expect(match.competition.code).toBe(competition);
+          expect(match.utcDate.slice(0, 10) >= startDate && match.utcDate.slice(0, 10) <= endDate).toBe(true);
+          if (season !== undefined) expect(startDate.slice(0, 4)).toBe(String(season));
+        }
+      }),
+      runs,
+    );
+  });
+
+  it("shows today's matches of the day's feed exactly as the feed does: same ids, same state", () => {
+    fc.assert(
+      fc.property(instant, (now) => {
+        const today = simulateMatches(now);
+        for (const competition of SIMULATED_CODES) {
+          const season = new Map(simulateSeason(competition, undefined, now)!.map((m) => [m.id, m]));
+          for (const match of today.filter((m) => m.competition.code === competition))
+            expect(season.get(match.id)).toEqual(match);
+        }
+      }),
+      { numRuns: 4 },
+    );
+  });
+
+  it('gives two seasons of any years no id in common (a backfill of one never overwrites the other)', () => {
+    const ids = (year: number) => new Set(simulateSeason('PL', year, day)!.map((m) => m.id));
+    const [a, b] = [ids(2000), ids(2027)];
+    expect([...a].filter((id) => b.has(id))).toEqual([]);
+  });
+
+  it('answers nothing for a competition it does not play', () => {
+    expect(simulateSeason('XX1', 2026, day)).toBeUndefined();
   });
 });

@@ -3,10 +3,18 @@
  * the day in football-data.org v4 shape, the same all day long for a given
  * date (seeded by it), whose status, minute and score move with the clock —
  * TIMED before kick-off, IN_PLAY, PAUSED at half-time, IN_PLAY, FINISHED.
+ *
+ * A competition's season is the union of its matches of each day of the
+ * season (seasonOf: from the startDate of simulated-competitions.json, in the
+ * season's year, to the day before the next season starts: the simulator plays
+ * all year), each as it stands at `now`: earlier days FINISHED with their
+ * score, today's moving, later ones TIMED. So a season and the day's feed show
+ * the same fixture with the same id, and both depend only on the date and `now`.
  */
 import type { Match } from '../../lib/schemas';
 import SIMULATED_COMPETITIONS from './simulated-competitions.json';
-import type { FetchedMatches, MatchSource } from './source';
+import { ValidationError } from '../../lib/errors';
+import type { FetchedMatches, MatchSource, SeasonRequest } from './source';
 
 interface TeamInfo {
   id: number;
@@ -17,8 +25,16 @@ interface TeamInfo {
 interface CompetitionInfo {
   competition: { id: number; name: string; code: string };
   area: { id: number; name: string; code: string };
-  season: { id: number; startDate: string; endDate: string };
+  /** One season of the competition: its id, and its first day (the month and day every season starts on). */
+  season: { id: number; startDate: string };
   teams: TeamInfo[];
+}
+
+/** One simulated season: days since the epoch [firstDay, endDay), and as football-data.org shows it. */
+interface Season {
+  firstDay: number;
+  endDay: number;
+  shown: { id: number; startDate: string; endDate: string };
 }
 
 /** The competitions and teams the simulator draws from (a data file: ids and names as football-data.org has them). */
@@ -68,6 +84,31 @@ function shuffle<T>(items: readonly T[], random: () => number): T[] {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/** The first day (since the epoch) of a competition's season starting in `year`. */
+function seasonStart(info: CompetitionInfo, year: number): number {
+  const [, month, date] = info.season.startDate.split('-').map(Number) as [number, number, number];
+  return Date.UTC(year, month - 1, date) / DAY_MS;
+}
+
+/** The season of `info` that starts in `year`; its id follows the one of the data file, a hundred a year. */
+function seasonOf(info: CompetitionInfo, year: number): Season {
+  const firstDay = seasonStart(info, year);
+  const endDay = seasonStart(info, year + 1);
+  const anchorYear = Number(info.season.startDate.slice(0, 4));
+  return {
+    firstDay,
+    endDay,
+    shown: { id: info.season.id + (year - anchorYear) * 100, startDate: isoDay(firstDay), endDate: isoDay(endDay - 1) },
+  };
+}
+
+/** The season of `info` that holds `day`. */
+function seasonOfDay(info: CompetitionInfo, day: number): Season {
+  const year = new Date(day * DAY_MS).getUTCFullYear();
+  return day >= seasonStart(info, year) ? seasonOf(info, year) : seasonOf(info, year - 1);
+}
 
 /** Goals of one side: 0 to 4, low scores more likely, at sorted match minutes 1..90. */
 function drawGoals(random: () => number): number[] {
@@ -82,6 +123,7 @@ interface Fixture {
   id: number;
   kickOff: number;
   info: CompetitionInfo;
+  season: Season;
   home: TeamInfo;
   away: TeamInfo;
   homeGoals: number[];
@@ -89,9 +131,8 @@ interface Fixture {
   matchday: number;
 }
 
-/** The fixtures of the UTC day containing `now`: two per competition, fixed for that day. */
-function fixturesOfDay(now: number): Fixture[] {
-  const day = Math.floor(now / DAY_MS);
+/** The fixtures of the UTC day `day` (days since the epoch): two per competition, fixed for that day. */
+function fixturesOfDay(day: number): Fixture[] {
   const random = seededRandom(day * 2_654_435_761);
   const fixtures: Fixture[] = [];
   const matchday = 1 + (day % 34);
@@ -100,10 +141,11 @@ function fixturesOfDay(now: number): Fixture[] {
     for (let pair = 0; pair < 2; pair++) {
       const kickOffMinute = KICK_OFFS[Math.floor(random() * KICK_OFFS.length)]!;
       fixtures.push({
-        // Unique and stable per day and slot, in football-data.org's id range.
-        id: 500_000 + (day % 10_000) * 20 + fixtures.length,
+        // Unique and stable per day and slot (every season of every year apart), in football-data.org's id range.
+        id: 500_000 + day * 20 + fixtures.length,
         kickOff: day * DAY_MS + kickOffMinute * MINUTE_MS,
         info,
+        season: seasonOfDay(info, day),
         home: teams[pair * 2]!,
         away: teams[pair * 2 + 1]!,
         homeGoals: drawGoals(random),
@@ -122,7 +164,9 @@ function matchAt(fixture: Fixture, now: number): Match {
   let minute: number | null;
   let lastUpdated: number;
   if (elapsed < 0) {
-    [status, minute, lastUpdated] = ['TIMED', null, Math.floor(fixture.kickOff / DAY_MS) * DAY_MS];
+    // Scheduled: as of the start of its day, or of today for a later day (never a time still to come).
+    const since = Math.min(Math.floor(fixture.kickOff / DAY_MS), Math.floor(now / DAY_MS)) * DAY_MS;
+    [status, minute, lastUpdated] = ['TIMED', null, since];
   } else if (elapsed < FIRST_HALF_ENDS) {
     [status, minute, lastUpdated] = [
       'IN_PLAY',
@@ -163,7 +207,7 @@ function matchAt(fixture: Fixture, now: number): Match {
       type: 'LEAGUE',
       emblem: `https://crests.football-data.org/${info.competition.code}.png`,
     },
-    season: { ...info.season, currentMatchday: fixture.matchday, winner: null },
+    season: { ...fixture.season.shown, currentMatchday: fixture.matchday, winner: null },
     id: fixture.id,
     utcDate: iso(fixture.kickOff),
     status,
@@ -182,7 +226,26 @@ function matchAt(fixture: Fixture, now: number): Match {
 
 /** The simulated matches of the day of `now` (ms since the epoch), as they stand at `now`. */
 export function simulateMatches(now: number): Match[] {
-  return fixturesOfDay(now).map((fixture) => matchAt(fixture, now));
+  return fixturesOfDay(Math.floor(now / DAY_MS)).map((fixture) => matchAt(fixture, now));
+}
+
+/** The competitions the simulator plays, by code. */
+export const SIMULATED_CODES = COMPETITIONS.map((info) => info.competition.code);
+
+/**
+ * The matches of `competition`'s season starting in `year` (default: the one
+ * holding `now`), as they stand at `now`; undefined for a competition the
+ * simulator does not play.
+ */
+export function simulateSeason(competition: string, year: number | undefined, now: number): Match[] | undefined {
+  const info = COMPETITIONS.find((candidate) => candidate.competition.code === competition);
+  if (!info) return undefined;
+  const season = year === undefined ? seasonOfDay(info, Math.floor(now / DAY_MS)) : seasonOf(info, year);
+  const matches: Match[] = [];
+  for (let day = season.firstDay; day < season.endDay; day++) {
+    for (const fixture of fixturesOfDay(day)) if (fixture.info === info) matches.push(matchAt(fixture, now));
+  }
+  return matches;
 }
 
 export class MatchSimulator implements MatchSource {
@@ -193,5 +256,17 @@ export class MatchSimulator implements MatchSource {
 
   async fetchMatches(): Promise<FetchedMatches> {
     return { matches: simulateMatches(this.now()), rejected: [] };
+  }
+
+  async fetchSeason(request: SeasonRequest): Promise<FetchedMatches> {
+    const matches = simulateSeason(request.competition, request.season, this.now());
+    if (!matches) {
+      // As football-data.org refuses a competition it does not know: asking again cannot help.
+      throw new ValidationError(
+        `the simulator plays no competition ${request.competition} (it plays ${SIMULATED_CODES.join(', ')})`,
+        'competition',
+      );
+    }
+    return { matches, rejected: [] };
   }
 }

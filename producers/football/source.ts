@@ -18,8 +18,21 @@ export interface FetchedMatches {
   rejected: RejectedMatch[];
 }
 
+/** One competition's season (`GET /competitions/{competition}/matches?season=YYYY`). */
+export interface SeasonRequest {
+  /** A competition code (lib/schemas CompetitionCode), e.g. PL. */
+  competition: string;
+  /** The year the season starts; absent: the current season. */
+  season?: number;
+}
+
 export interface MatchSource {
   readonly name: FootdataSourceName;
   /** Today's matches, each schema-checked. Throws when there is nothing good to return. */
   fetchMatches(signal?: AbortSignal): Promise<FetchedMatches>;
+  /**
+   * A competition's season: finished, running and scheduled matches, each
+   * schema-checked and dated within the season. Throws when there is nothing good to return.
+   */
+  fetchSeason(request: SeasonRequest, signal?: AbortSignal): Promise<FetchedMatches>;
 }

@@ -62,6 +62,7 @@ async function startEveryServer(config: Config): Promise<Started[]> {
       handlers: {
         somedata: async () => ({ published: 0, failed: 0, topic: config.kafka.topics.somedata }),
         footdata: async () => ({ published: 0, failed: 0, topic: config.kafka.topics.footdata }),
+        'footdata-season': async () => ({ published: 0, failed: 0, topic: config.kafka.topics.footdata }),
       },
     });
     started.push({ name: 'worker', port: worker.port!, stop: () => worker.stop() });

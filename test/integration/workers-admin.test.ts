@@ -31,6 +31,7 @@ beforeAll(async () => {
         return { published: data.maxEvents ?? 1, failed: 0, topic: config.kafka.topics.somedata };
       },
       footdata: async () => ({ published: 0, failed: 0, topic: config.kafka.topics.footdata }),
+      'footdata-season': async () => ({ published: 0, failed: 0, topic: config.kafka.topics.footdata }),
     },
   });
 });

@@ -1,11 +1,15 @@
 /**
  * A local stand-in for football-data.org v4, for tests: `GET /v4/matches`
- * answers realistic v4 matches, checks `X-Auth-Token`, counts calls, and can be
- * told to fail (500), slow down, rate-limit (429 + Retry-After) or answer
- * malformed data, for every call or for the next few.
+ * answers realistic v4 matches, `GET /v4/competitions/:code/matches?season=YYYY`
+ * the seasons it was given (`seasons`, 404 for others), checks `X-Auth-Token`,
+ * counts calls, and can be told to fail (500), slow down, rate-limit (429 +
+ * Retry-After) or answer malformed data, for every call or for the next few.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeServer, serverPort } from '../../lib/observability';
+import { fakeMatches, fakeSeason } from './football-data-fixtures';
+
+export { fakeMatches, fakeSeason, SEASON_CLUBS, seasonMatch } from './football-data-fixtures';
 
 export type FakeMode = 'ok' | 'fail' | 'slow' | 'rate-limit' | 'malformed';
 
@@ -31,107 +35,14 @@ export interface FakeFootballData {
   readonly tokensSeen: (string | undefined)[];
   /** The matches it serves; replace to change what it says. */
   matches: Record<string, unknown>[];
+  /** The seasons it serves, by `<code>:<season>` (`<code>:current` without ?season=). Default: fakeSeason() as PL:2026. */
+  seasons: Map<string, unknown[]>;
+  /** The path and query of every season call, in order. */
+  readonly seasonCalls: string[];
   setMode(mode: FakeMode, options?: FakeModeOptions): void;
   /** Back to `ok`, calls counted from zero, the default matches. */
   reset(): void;
   close(): Promise<void>;
-}
-
-const area = (id: number, name: string, code: string) => ({
-  id,
-  name,
-  code,
-  flag: `https://crests.football-data.org/${id}.svg`,
-});
-const club = (id: number, name: string, shortName: string, tla: string) => ({
-  id,
-  name,
-  shortName,
-  tla,
-  crest: `https://crests.football-data.org/${id}.png`,
-});
-const FL1 = {
-  id: 2015,
-  name: 'Ligue 1',
-  code: 'FL1',
-  type: 'LEAGUE',
-  emblem: 'https://crests.football-data.org/FL1.png',
-};
-const PL = {
-  id: 2021,
-  name: 'Premier League',
-  code: 'PL',
-  type: 'LEAGUE',
-  emblem: 'https://crests.football-data.org/PL.png',
-};
-const ODDS = { msg: 'Activate Odds-Package in User-Panel to retrieve odds.' };
-
-/** Three matches as football-data.org v4 shows them: one finished, one in play, one to come. */
-export function fakeMatches(): Record<string, unknown>[] {
-  return [
-    {
-      area: area(2081, 'France', 'FRA'),
-      competition: FL1,
-      season: { id: 2290, startDate: '2026-08-14', endDate: '2027-05-22', currentMatchday: 13, winner: null },
-      id: 537_801,
-      utcDate: '2026-11-24T14:00:00Z',
-      status: 'FINISHED',
-      matchday: 13,
-      stage: 'REGULAR_SEASON',
-      group: null,
-      lastUpdated: '2026-11-24T16:00:12Z',
-      homeTeam: club(524, 'Paris Saint-Germain FC', 'PSG', 'PSG'),
-      awayTeam: club(516, 'Olympique de Marseille', 'Marseille', 'MAR'),
-      score: {
-        winner: 'HOME_TEAM',
-        duration: 'REGULAR',
-        fullTime: { home: 3, away: 1 },
-        halfTime: { home: 1, away: 0 },
-      },
-      odds: ODDS,
-      referees: [{ id: 43_908, name: 'Clément Turpin', type: 'REFEREE', nationality: 'France' }],
-    },
-    {
-      area: area(2072, 'England', 'ENG'),
-      competition: PL,
-      season: { id: 2287, startDate: '2026-08-15', endDate: '2027-05-23', currentMatchday: 12, winner: null },
-      id: 538_112,
-      utcDate: '2026-11-24T17:30:00Z',
-      status: 'IN_PLAY',
-      minute: 63,
-      matchday: 12,
-      stage: 'REGULAR_SEASON',
-      group: null,
-      lastUpdated: '2026-11-24T18:48:40Z',
-      homeTeam: club(57, 'Arsenal FC', 'Arsenal', 'ARS'),
-      awayTeam: club(61, 'Chelsea FC', 'Chelsea', 'CHE'),
-      score: { winner: null, duration: 'REGULAR', fullTime: { home: 1, away: 1 }, halfTime: { home: 0, away: 1 } },
-      odds: ODDS,
-      referees: [],
-    },
-    {
-      area: area(2081, 'France', 'FRA'),
-      competition: FL1,
-      season: { id: 2290, startDate: '2026-08-14', endDate: '2027-05-22', currentMatchday: 13, winner: null },
-      id: 537_806,
-      utcDate: '2026-11-24T20:00:00Z',
-      status: 'TIMED',
-      matchday: 13,
-      stage: 'REGULAR_SEASON',
-      group: null,
-      lastUpdated: '2026-11-23T08:20:05Z',
-      homeTeam: club(523, 'Olympique Lyonnais', 'Lyon', 'OL'),
-      awayTeam: club(548, 'AS Monaco FC', 'Monaco', 'ASM'),
-      score: {
-        winner: null,
-        duration: 'REGULAR',
-        fullTime: { home: null, away: null },
-        halfTime: { home: null, away: null },
-      },
-      odds: ODDS,
-      referees: [],
-    },
-  ];
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -146,6 +57,8 @@ export async function startFakeFootballData(options: { token?: string } = {}): P
   let remaining = Infinity;
   let calls = 0;
   const tokensSeen: (string | undefined)[] = [];
+  const seasonCalls: string[] = [];
+  const defaultSeasons = () => new Map<string, unknown[]>([['PL:2026', fakeSeason()]]);
   const timers = new Set<NodeJS.Timeout>();
 
   const fake: FakeFootballData = {
@@ -155,7 +68,9 @@ export async function startFakeFootballData(options: { token?: string } = {}): P
       return calls;
     },
     tokensSeen,
+    seasonCalls,
     matches: fakeMatches(),
+    seasons: defaultSeasons(),
     setMode(next, nextOptions = {}) {
       mode = next;
       modeOptions = nextOptions;
@@ -165,13 +80,29 @@ export async function startFakeFootballData(options: { token?: string } = {}): P
       fake.setMode('ok');
       calls = 0;
       tokensSeen.length = 0;
+      seasonCalls.length = 0;
       fake.matches = fakeMatches();
+      fake.seasons = defaultSeasons();
     },
     close: () => {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();
       return closeServer(server);
     },
+  };
+
+  const answerSeason = (res: ServerResponse, code: string, season: string | null) => {
+    const matches = fake.seasons.get(`${code}:${season ?? 'current'}`);
+    if (!matches) {
+      send(res, 404, { message: `No season ${season} of competition ${code}.`, errorCode: 404 });
+      return;
+    }
+    send(res, 200, {
+      filters: { season: season ?? 'current' },
+      resultSet: { count: matches.length, played: 0 },
+      competition: { code },
+      matches,
+    });
   };
 
   const answerMatches = (res: ServerResponse) => {
@@ -190,8 +121,11 @@ export async function startFakeFootballData(options: { token?: string } = {}): P
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' || path !== '/v4/matches') {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = url.pathname;
+    const seasonPath = /^\/v4\/competitions\/([^/]+)\/matches$/.exec(path);
+    if (seasonPath) seasonCalls.push(`${path}${url.search}`);
+    if (req.method !== 'GET' || (path !== '/v4/matches' && !seasonPath)) {
       send(res, 404, { message: 'The resource you are looking for does not exist.', errorCode: 404 });
       return;
     }
@@ -209,7 +143,8 @@ export async function startFakeFootballData(options: { token?: string } = {}): P
     remaining--;
     switch (current) {
       case 'ok':
-        answerMatches(res);
+        if (seasonPath) answerSeason(res, decodeURIComponent(seasonPath[1]!), url.searchParams.get('season'));
+        else answerMatches(res);
         return;
       case 'fail':
         send(res, 500, { message: 'Internal Server Error', errorCode: 500 });

@@ -1,7 +1,8 @@
 /**
  * The job handlers of a worker process, bound to the producer routines
  * (workers/routines): somedata sends traffic to the API (API_URL), footdata
- * polls the API's /footdata and publishes through this process's own Kafka
+ * polls the API's /footdata (footdata-season: a season of each competition,
+ * /footdata/competitions/:competition/matches) and publishes through this process's own Kafka
  * publisher, connected in the background so the worker starts (and somedata
  * jobs run) while Kafka is still on its way.
  */
@@ -15,6 +16,7 @@ import type { Logger } from '../../lib/logger';
 import type { ReadinessCheck } from '../../lib/observability';
 import { retry } from '../../lib/retry';
 import { produceFootdata } from '../routines/footdata';
+import { produceFootdataSeason } from '../routines/footdata-season';
 import type { RoutineProgress, RoutineResult } from '../routines/routine';
 import { produceSomedata } from '../routines/somedata';
 import type { JobResult } from '../queue';
@@ -99,6 +101,14 @@ export async function createProducerHandlers(
     if (!stopConnecting.signal.aborted) log.error({ err: error }, 'Kafka publisher not connected');
   });
 
+  /** A worker just started may still be connecting: wait a little rather than spend an attempt. */
+  const kafkaConnected = async (context: JobContext) => {
+    if (kafkaReady) return;
+    await waitFor(whenConnected, KAFKA_WAIT_MS, context.signal);
+    if (!kafkaReady)
+      throw new UnavailableError('not connected to Kafka yet', { context: { topic: config.kafka.topics.footdata } });
+  };
+
   const somedataTopic = config.kafka.topics.somedata;
   const footdataTopic = config.kafka.topics.footdata;
   return {
@@ -122,17 +132,30 @@ export async function createProducerHandlers(
         );
       },
       footdata: async (_data, context) => {
-        if (!kafkaReady) {
-          // A worker just started may still be connecting: wait a little rather than spend an attempt.
-          await waitFor(whenConnected, KAFKA_WAIT_MS, context.signal);
-          if (!kafkaReady)
-            throw new UnavailableError('not connected to Kafka yet', { context: { topic: footdataTopic } });
-        }
+        await kafkaConnected(context);
         return runRoutine(context, footdataTopic, (onProgress) =>
           produceFootdata({
             apiUrl: config.api.url,
             publisher,
             topic: footdataTopic,
+            runId: context.runId,
+            source: context.source,
+            signal: context.signal,
+            onProgress,
+            log: context.log,
+          }),
+        );
+      },
+      'footdata-season': async (data, context) => {
+        await kafkaConnected(context);
+        return runRoutine(context, footdataTopic, (onProgress) =>
+          produceFootdataSeason({
+            apiUrl: config.api.url,
+            publisher,
+            topic: footdataTopic,
+            competitions: data.competitions,
+            ...(data.season !== undefined && { season: data.season }),
+            ...(context.carried.done && { done: context.carried.done }),
             runId: context.runId,
             source: context.source,
             signal: context.signal,

@@ -1,4 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
+import { SIMULATED_CODES } from '../../producers/football/simulator';
+import { DEFAULT_SEASON_COMPETITIONS } from './footdata-season';
 import { parseJobData } from './index';
 
 describe('parseJobData', () => {
@@ -43,5 +45,41 @@ describe('parseJobData', () => {
 
   it('fails footdata with unknown fields', () => {
     expect(() => parseJobData('footdata', { durationSec: 3 })).toThrow(/invalid footdata job data: durationSec/);
+  });
+});
+
+describe('the footdata-season job data', () => {
+  it('defaults to the current season of the competitions the simulator plays', () => {
+    expect(parseJobData('footdata-season', undefined)).toEqual({
+      competitions: DEFAULT_SEASON_COMPETITIONS,
+      maxFailedShare: 0.05,
+    });
+    expect([...DEFAULT_SEASON_COMPETITIONS].sort()).toEqual([...SIMULATED_CODES].sort());
+  });
+
+  it('takes competitions and a season', () => {
+    expect(parseJobData('footdata-season', { runId: 'manual__x', competitions: ['CL', 'SA'], season: 2025 })).toEqual({
+      runId: 'manual__x',
+      competitions: ['CL', 'SA'],
+      season: 2025,
+      maxFailedShare: 0.05,
+    });
+  });
+
+  it.each([
+    [{ competitions: [] }, /competitions/],
+    [{ competitions: ['PL', 'PL'] }, /competitions: must name each competition once/],
+    [{ competitions: ['pl'] }, /competitions\.0: must be a football-data\.org competition code/],
+    [{ competitions: ['../x'] }, /competitions\.0/],
+    [{ competitions: 'PL' }, /competitions/],
+    [{ competitions: Array.from({ length: 21 }, (_, i) => `C${i + 10}`) }, /competitions/],
+    [{ season: 1999 }, /season/],
+    [{ season: 9999 }, /season/],
+    [{ season: 2026.5 }, /season/],
+    [{ season: '2026' }, /season/],
+    [{ durationSec: 3 }, /durationSec: is not a known field/],
+  ])('fails %j as unrecoverable, naming the field', (data, field) => {
+    expect(() => parseJobData('footdata-season', data)).toThrow(UnrecoverableError);
+    expect(() => parseJobData('footdata-season', data)).toThrow(field);
   });
 });

@@ -10,12 +10,14 @@ import type { Logger } from '../../lib/logger';
 import type { RecordPosition } from '../routines/routine';
 import type { JobName, JobProgress, JobResult } from '../queue';
 import { FootdataJobData } from './footdata';
+import { FootdataSeasonJobData } from './footdata-season';
 import { SomedataJobData } from './somedata';
 
-export const JOB_DATA_SCHEMAS = { somedata: SomedataJobData, footdata: FootdataJobData } satisfies Record<
-  JobName,
-  z.ZodType
->;
+export const JOB_DATA_SCHEMAS = {
+  somedata: SomedataJobData,
+  footdata: FootdataJobData,
+  'footdata-season': FootdataSeasonJobData,
+} satisfies Record<JobName, z.ZodType>;
 
 export type JobDataOf<N extends JobName> = z.output<(typeof JOB_DATA_SCHEMAS)[N]>;
 
@@ -25,6 +27,8 @@ export interface Carried {
   failed: number;
   /** The highest offset each partition got from earlier attempts (the job's result reports them all). */
   lastOffsets?: RecordPosition[];
+  /** The parts of the work earlier attempts finished (footdata-season: competitions published). */
+  done?: string[];
 }
 
 export interface JobContext {

@@ -3,6 +3,7 @@
  *
  *   npm run produce:somedata -- --duration 30 --interval 1 [--max-events N] [--run-id X] [--source job:X]
  *   npm run produce:footdata -- [--run-id X] [--source job:X]
+ *   node --import tsx workers/routines/cli.ts footdata-season [--competitions PL,BL1] [--season 2026]
  *
  * Progress goes to the log (stderr); the result, as JSON, to stdout.
  * Ctrl-C stops the routine (and flushes what was published).
@@ -15,25 +16,34 @@ import { ensurePipelineTopics } from '../../lib/kafka/topics';
 import { createLogger, type Logger } from '../../lib/logger';
 import { retry } from '../../lib/retry';
 import { produceFootdata } from './footdata';
-import { ROUTINE_CLI_OPTIONS, ROUTINE_NAMES, type RoutineOptions, type RoutineResult } from './routine';
+import { parseJobData } from '../jobs';
+import type { FootdataSeasonJobData } from '../jobs/footdata-season';
+import { produceFootdataSeason } from './footdata-season';
+import { ROUTINE_CLI_OPTIONS, ROUTINE_NAMES, seasonCliData, type RoutineOptions, type RoutineResult } from './routine';
 import { produceSomedata } from './somedata';
 
 const USAGE = `usage:
   produce somedata --duration <sec> --interval <sec> [--max-events <n>] [--run-id <id>] [--source job:<id>]
-  produce footdata [--run-id <id>] [--source job:<id>]`;
+  produce footdata [--run-id <id>] [--source job:<id>]
+  produce footdata-season [--competitions PL,BL1] [--season YYYY] [--run-id <id>] [--source job:<id>]`;
 
-async function runFootdata(config: Config, log: Logger, common: RoutineOptions): Promise<RoutineResult> {
+async function runFootdata(
+  config: Config,
+  log: Logger,
+  common: RoutineOptions,
+  season?: FootdataSeasonJobData,
+): Promise<RoutineResult> {
   const kafka = createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-produce-footdata` });
   await ensurePipelineTopics(kafka, config.kafka, log, { retries: 5, ...(common.signal && { signal: common.signal }) });
   const publisher = new Publisher(kafka, { ...config.api.publish, log });
   await retry(() => publisher.connect(), { retries: 5, ...(common.signal && { signal: common.signal }) });
+  const target = { ...common, apiUrl: config.api.url, publisher, topic: config.kafka.topics.footdata, log };
   try {
-    return await produceFootdata({
-      ...common,
-      apiUrl: config.api.url,
-      publisher,
-      topic: config.kafka.topics.footdata,
-      log,
+    if (!season) return await produceFootdata(target);
+    return await produceFootdataSeason({
+      ...target,
+      competitions: season.competitions,
+      ...(season.season !== undefined && { season: season.season }),
     });
   } finally {
     await publisher.close();
@@ -69,7 +79,12 @@ async function main(): Promise<void> {
           intervalSec: numberOption('interval', values.interval) ?? 10,
           ...(values['max-events'] !== undefined && { maxEvents: numberOption('max-events', values['max-events']) }),
         })
-      : await runFootdata(config, log, common);
+      : await runFootdata(
+          config,
+          log,
+          common,
+          routine === 'footdata-season' ? parseJobData('footdata-season', seasonCliData(values)) : undefined,
+        );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -9,7 +9,7 @@ import { validate } from '../../lib/validate';
 import { RunId, Source } from '../../lib/schemas';
 
 /** The routines' names, as the CLI and the BullMQ jobs call them. */
-export const ROUTINE_NAMES = ['somedata', 'footdata'] as const;
+export const ROUTINE_NAMES = ['somedata', 'footdata', 'footdata-season'] as const;
 
 /**
  * The command-line options that set a routine's options (`parseArgs` shape),
@@ -20,7 +20,17 @@ export const ROUTINE_CLI_OPTIONS = {
   interval: { type: 'string' },
   'max-events': { type: 'string' },
   'run-id': { type: 'string' },
+  competitions: { type: 'string' },
+  season: { type: 'string' },
 } as const;
+
+/** `--competitions PL,BL1` and `--season 2026` as footdata-season job data (checked by its schema after). */
+export function seasonCliData(values: { competitions?: string; season?: string }): Record<string, unknown> {
+  return {
+    ...(values.competitions !== undefined && { competitions: values.competitions.split(',').map((c) => c.trim()) }),
+    ...(values.season !== undefined && { season: Number(values.season) }),
+  };
+}
 
 /** Where one record landed. */
 export interface RecordPosition {
@@ -52,6 +62,8 @@ export interface RoutineProgress {
   percent: number;
   /** As in RoutineResult, so a retry of a job knows where its earlier attempts' records went. */
   lastOffsets?: RecordPosition[];
+  /** The parts of the work finished (footdata-season: the competitions published), for a retry to skip. */
+  done?: string[];
 }
 
 /** The later of two offsets (Kafka offsets are int64, carried as strings). */
