@@ -92,7 +92,7 @@ const isHourKey = (value: unknown): value is string => typeof value === 'string'
 
 /**
  * GET /insights/somedata: hourly counts by hour then term. `_id` is "<hour ISO>|<term>"
- * (airflow/plugins/insights_compute.py), so its order is (hour, term) and it is the page key.
+ * (airflow/plugins/kafka_pipeline_provider/insights/hourly.py), so its order is (hour, term) and it is the page key.
  */
 export function findSomedataHours(db: Db, query: SomedataInsightsQuery): Promise<Page<Document>> {
   const filter: Filter<Document>[] = [];
