@@ -85,17 +85,18 @@ def seed() -> None:
 
 def direct() -> None:
     sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "airflow" / "plugins")]
-    import insights_compute as ic
+    from kafka_pipeline_provider.insights import run as insights
+    from kafka_pipeline_provider.insights.store import Interval
     from pymongo import MongoClient
 
     db = MongoClient("mongodb://127.0.0.1:27017", tz_aware=True)[DATABASE]
-    ic.ensure_indexes(db)
+    insights.ensure_indexes(db)
     per = []
     for h in range(24):
         start = yesterday() + timedelta(hours=h)
         t0 = time.monotonic()
-        for compute in ic.COMPUTATIONS.values():
-            compute(db, ic.Interval(start, start + timedelta(hours=1)))
+        for compute in insights.COMPUTATIONS.values():
+            compute(db, Interval(start, start + timedelta(hours=1)))
         per.append(time.monotonic() - t0)
     print(json.dumps({"direct24": {"totalSec": round(sum(per), 1), "perIntervalSecMedian": round(sorted(per)[12], 2), "max": round(max(per), 2)}}))
 

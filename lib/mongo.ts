@@ -13,7 +13,7 @@ import { ConfigError } from './errors';
 export const COLLECTIONS = {
   somedata: 'somedata',
   footdata: 'footdata',
-  // Written by the insights DAG (airflow/plugins/insights_compute.py) and the read API's DLQ index (reader/).
+  // Written by the insights DAG (airflow/plugins/kafka_pipeline_provider/insights/) and the read API's DLQ index (reader/).
   standings: 'standings',
   somedataHourly: 'somedata_hourly',
   pipelineVolumeHourly: 'pipeline_volume_hourly',
@@ -103,8 +103,8 @@ export function createMongoClient(config: Config['mongo'], options: MongoClientO
  * The indexes of docs/ARCHITECTURE.md section 5, per collection, in one list
  * that db/init/20-indexes.js reads too (the compose stack's fresh MongoDB):
  * `runId` on both topics' collections (verify_sink); `producedAt` and
- * `storedAt` for the insights DAG's hourly reads (airflow/plugins/insights_compute.py
- * INDEXES, same names); on footdata, the read API's pages by (utcDate, _id)
+ * `storedAt` for the insights DAG's hourly reads (ensure_indexes in
+ * airflow/plugins/kafka_pipeline_provider/insights/run.py, same names); on footdata, the read API's pages by (utcDate, _id)
  * per filter and its lookup by eventId (reader/queries.ts); those of the
  * insights collections and of the read API's dead_letters copy.
  */

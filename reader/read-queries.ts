@@ -91,7 +91,7 @@ export function standingsQuery(competition: string, season?: string): ReadQuery 
 
 /**
  * GET /insights/somedata: hourly counts by hour then term, keyset pages on
- * (hour, term). `_id` is "<hour ISO>|<term>" (airflow/plugins/insights_compute.py),
+ * (hour, term). `_id` is "<hour ISO>|<term>" (airflow/plugins/kafka_pipeline_provider/insights/hourly.py),
  * the same order, but sorting on the fields lets an index on (term, hour) serve a term's hours.
  */
 export function somedataHoursQuery(query: SomedataInsightsQuery): ReadQuery {

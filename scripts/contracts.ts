@@ -2,7 +2,7 @@
  * `npm run contracts`: writes contracts/, the rules the Airflow side shares
  * with the TypeScript services, emitted as JSON (Schema) from the one place
  * each is defined, so Python loads them instead of retyping them
- * (airflow/plugins/pipeline_contracts.py):
+ * (airflow/plugins/kafka_pipeline_provider/contracts.py):
  *
  *   run-id.schema.json            lib/schemas/envelope.ts RunId: what a run id may hold
  *   job-data/<job>.schema.json    workers/jobs/<job>.ts: each job's fields, bounds and defaults
@@ -104,7 +104,7 @@ export function buildContracts(): Map<string, string> {
   files.set('mongo-indexes.json', json({ $comment: GENERATED, collections: INDEX_LIST }));
   files.set(
     'README.md',
-    `# contracts\n\n${GENERATED}\n\nThe rules the Airflow side (airflow/plugins/pipeline_contracts.py) shares with the\nTypeScript services, each emitted from the one place it is defined; see scripts/contracts.ts.\n`,
+    `# contracts\n\n${GENERATED}\n\nThe rules the Airflow side (airflow/plugins/kafka_pipeline_provider/contracts.py) shares with the\nTypeScript services, each emitted from the one place it is defined; see scripts/contracts.ts.\n`,
   );
   return files;
 }

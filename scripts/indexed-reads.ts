@@ -2,7 +2,7 @@
  * Every query the read routes and the insights DAG send, taken from the code
  * that sends them: the read routes' builders (reader/read-queries.ts) over
  * every combination of their parameters, and the DAG's reads as
- * airflow/plugins/insights_reads.py prints them (python3, no packages needed).
+ * airflow/plugins/kafka_pipeline_provider/insights/reads.py prints them (python3, no packages needed).
  * Read by the index proofs: reader/index-coverage.spec.ts and scripts/indexes-explain.ts.
  */
 import { execFileSync } from 'node:child_process';
@@ -57,9 +57,9 @@ export function readRouteQueries(): NamedQuery[] {
   return queries;
 }
 
-/** The insights DAG's reads, as airflow/plugins/insights_reads.py prints them. */
+/** The insights DAG's reads, as airflow/plugins/kafka_pipeline_provider/insights/reads.py prints them. */
 export function insightsQueries(): NamedQuery[] {
-  const script = path.join(__dirname, '..', 'airflow', 'plugins', 'insights_reads.py');
+  const script = path.join(__dirname, '..', 'airflow', 'plugins', 'kafka_pipeline_provider', 'insights', 'reads.py');
   const printed = JSON.parse(execFileSync('python3', [script], { encoding: 'utf8' }), (_key, value: unknown) =>
     value && typeof value === 'object' && '$date' in value ? new Date((value as { $date: string }).$date) : value,
   ) as { name: string; collection: CollectionName; filter: Document; projection: Document }[];

@@ -39,12 +39,13 @@ import os
 from datetime import timedelta
 
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, dag
 
-from bullmq_operator import BullMQJobOperator
-from pipeline_assets import FOOTDATA
-from pipeline_contracts import default_queue_name, job_field
-from pipeline_dag import pipeline_dag_args, schedule_from_env
+from kafka_pipeline_provider.assets import FOOTDATA
+from kafka_pipeline_provider.contracts import default_queue_name, job_field
+from kafka_pipeline_provider.dag_defaults import pipeline_dag_args, schedule_from_env
+from kafka_pipeline_provider.operators.bullmq import BullMQJobOperator
+from kafka_pipeline_provider.sensors.sink import SinkSensor
 
 JOB = "footdata-season"
 
@@ -76,20 +77,19 @@ def football_season():
         wait_timeout_sec=1800,
     )
 
-    @task(retries=1, execution_timeout=timedelta(hours=1), outlets=[FOOTDATA])
-    def verify_sink(footdata: dict, params=None, run_id=None) -> dict:
-        """The sink consumed every match the job published, and MongoDB holds each at that state or newer."""
-        from airflow.sdk.exceptions import AirflowException
-        from sink_check import SinkCheckFailed, verify_run
-
-        try:
-            return verify_run(run_id, {"footdata": footdata}, timeout_sec=params["verify_timeout_sec"])
-        except SinkCheckFailed as error:
-            raise AirflowException(str(error)) from error
+    # The sink consumed every match the job published, and MongoDB holds each at that state or
+    # newer; it waits in the triggerer, holding no worker slot (kafka_pipeline's verify_sink too).
+    verify = SinkSensor(
+        task_id="verify_sink",
+        results={"footdata": publish.output},
+        wait_timeout_sec="{{ params.verify_timeout_sec }}",
+        retries=1,
+        outlets=[FOOTDATA],
+    )
 
     standings = TriggerDagRunOperator(task_id="compute_standings", trigger_dag_id="insights", retries=1)
 
-    verify_sink(publish.output) >> standings
+    publish >> verify >> standings
 
 
 football_season()

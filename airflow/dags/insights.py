@@ -24,7 +24,7 @@ pipeline_volume ─┘
 Every run recomputes the whole hours of its interval and replaces their
 documents: a run repeated, or a backfill (UI: *Backfill*; REST: `POST
 /api/v2/backfills`), leaves exactly what the scheduled runs left. The
-computations are in `plugins/insights_compute.py`.
+computations are in `plugins/kafka_pipeline_provider/insights/`.
 
 The schedule comes from `INSIGHTS_SCHEDULE` (cron or preset; `none` for manual
 runs and backfills only; default hourly), always with data intervals. MongoDB:
@@ -38,8 +38,8 @@ from datetime import timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
-from pipeline_assets import FOOTDATA, PIPELINE_VOLUME_HOURLY, SOMEDATA, SOMEDATA_HOURLY, STANDINGS
-from pipeline_dag import pipeline_dag_args, schedule_from_env
+from kafka_pipeline_provider.assets import FOOTDATA, PIPELINE_VOLUME_HOURLY, SOMEDATA, SOMEDATA_HOURLY, STANDINGS
+from kafka_pipeline_provider.dag_defaults import pipeline_dag_args, schedule_from_env
 
 DEFAULT_SCHEDULE = "@hourly"
 PRESETS = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *"}
@@ -70,11 +70,11 @@ def insights_timetable() -> CronDataIntervalTimetable | None:
 )
 def insights():
     def compute(which: str, params, data_interval_start, data_interval_end) -> dict:
-        import insights_compute
+        from kafka_pipeline_provider.insights.run import run
 
         if data_interval_start is None or data_interval_end is None:
             raise ValueError("the insights need a data interval (a scheduled, manual or backfill run)")
-        return insights_compute.run(
+        return run(
             which, data_interval_start, data_interval_end, database=params["database"], page_size=params["page_size"]
         )
 

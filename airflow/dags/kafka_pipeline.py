@@ -26,8 +26,9 @@ produce_footdata ─┘
   producer that ran published something, the sink's consumer group
   (`mongo-sink`) committed past this run's last offsets on every partition,
   and MongoDB holds the events (somedata: one document per event; footdata:
-  see `plugins/sink_check.py` for why matches are checked by state rather than
-  by run id), within `verify_timeout_sec`.
+  see `plugins/kafka_pipeline_provider/sink_rules.py` for why matches are
+  checked by state rather than by run id), within `verify_timeout_sec`. It
+  waits deferred to the triggerer (a sensor holding no worker slot).
 
 A producer left out of `producers` is skipped. The schedule comes from
 `KAFKA_PIPELINE_SCHEDULE` (cron or preset; `none` for manual runs only;
@@ -42,13 +43,13 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from airflow.sdk import Param, dag, task
-from airflow.sdk import TriggerRule
+from airflow.sdk import Param, TriggerRule, dag
 
-from bullmq_operator import BullMQJobOperator
-from pipeline_assets import TOPIC_COLLECTIONS
-from pipeline_contracts import default_queue_name, job_field, job_names
-from pipeline_dag import pipeline_dag_args, schedule_from_env
+from kafka_pipeline_provider.assets import TOPIC_COLLECTIONS
+from kafka_pipeline_provider.contracts import default_queue_name, job_field, job_names
+from kafka_pipeline_provider.dag_defaults import pipeline_dag_args, schedule_from_env
+from kafka_pipeline_provider.operators.bullmq import BullMQJobOperator
+from kafka_pipeline_provider.sensors.sink import SinkSensor
 
 # The producer jobs this DAG runs, one task each (the queue's footdata-season
 # job is dags/football_season.py's); below, each Param's type, bounds and
@@ -58,7 +59,6 @@ if not set(PRODUCERS) <= set(job_names()):
     raise ValueError(f"{PRODUCERS} must be jobs of the queue, which has {job_names()} (contracts/queue.json)")
 
 DEFAULT_SCHEDULE = "*/5 * * * *"
-
 
 
 @dag(
@@ -119,19 +119,15 @@ def kafka_pipeline():
         wait_timeout_sec=300,
     )
 
-    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS, retries=1, execution_timeout=timedelta(hours=1), outlets=TOPIC_COLLECTIONS)
-    def verify_sink(somedata: dict | None, footdata: dict | None, params=None, run_id=None) -> dict:
-        """The sink consumed every record this run's jobs published, and MongoDB holds them (bounded wait)."""
-        from airflow.sdk.exceptions import AirflowException
-        from sink_check import SinkCheckFailed, verify_run
-
-        results = {"somedata": somedata, "footdata": footdata}
-        try:
-            return verify_run(run_id, results, timeout_sec=params["verify_timeout_sec"])
-        except SinkCheckFailed as error:
-            raise AirflowException(str(error)) from error
-
-    verify_sink(somedata.output, footdata.output)
+    # The sink consumed every record this run's jobs published, and MongoDB holds them (bounded wait, in the triggerer).
+    SinkSensor(
+        task_id="verify_sink",
+        results={"somedata": somedata.output, "footdata": footdata.output},
+        wait_timeout_sec="{{ params.verify_timeout_sec }}",
+        trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS,
+        retries=1,
+        outlets=TOPIC_COLLECTIONS,
+    )
 
 
 kafka_pipeline()

@@ -93,9 +93,9 @@ def queue_name(redis_url):
     yield name
 
     async def obliterate():
-        import bullmq_client
+        from kafka_pipeline_provider.hooks import bullmq as bullmq_hook
 
-        queue = bullmq_client.open_queue(redis_url, name)
+        queue = bullmq_hook.open_queue(redis_url, name)
         try:
             await queue.obliterate(force=True)
         finally:

@@ -14,9 +14,10 @@ import pytest
 from airflow.sdk import DAG
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, TaskDeferred
 
-import bullmq_client
-from bullmq_operator import BullMQJobOperator
-from bullmq_trigger import BullMQJobTrigger
+from kafka_pipeline_provider import jobs
+from kafka_pipeline_provider.hooks import bullmq as bullmq_hook
+from kafka_pipeline_provider.operators.bullmq import BullMQJobOperator
+from kafka_pipeline_provider.triggers.bullmq import BullMQJobTrigger
 
 RUN_ID = "manual__2026-11-24T10:00:00.123456+00:00"
 
@@ -60,7 +61,7 @@ async def run_trigger_with_worker(trigger: BullMQJobTrigger, redis_url: str, que
 
 
 async def job_ids(redis_url: str, queue_name: str) -> list[str]:
-    queue = bullmq_client.open_queue(redis_url, queue_name)
+    queue = bullmq_hook.open_queue(redis_url, queue_name)
     try:
         jobs = await queue.getJobs(["waiting", "active", "completed", "failed", "delayed", "prioritized"])
         return [job.id for job in jobs]
@@ -69,7 +70,7 @@ async def job_ids(redis_url: str, queue_name: str) -> list[str]:
 
 
 async def read_job(redis_url: str, queue_name: str, job_id: str):
-    queue = bullmq_client.open_queue(redis_url, queue_name)
+    queue = bullmq_hook.open_queue(redis_url, queue_name)
     try:
         from bullmq import Job
 
@@ -82,18 +83,18 @@ async def read_job(redis_url: str, queue_name: str, job_id: str):
 
 
 def test_job_id_is_stable_per_task_and_run_and_has_no_colon():
-    a = bullmq_client.derive_job_id("kafka_pipeline", "produce_somedata", RUN_ID)
-    assert a == bullmq_client.derive_job_id("kafka_pipeline", "produce_somedata", RUN_ID)
+    a = jobs.derive_job_id("kafka_pipeline", "produce_somedata", RUN_ID)
+    assert a == jobs.derive_job_id("kafka_pipeline", "produce_somedata", RUN_ID)
     assert a.startswith("kafka_pipeline-produce_somedata-") and len(a.rsplit("-", 1)[1]) == 16
-    assert ":" not in a and bullmq_client.JOB_ID_PATTERN.match(a)
-    assert a != bullmq_client.derive_job_id("kafka_pipeline", "produce_somedata", RUN_ID + "x")
-    assert a != bullmq_client.derive_job_id("kafka_pipeline", "produce_footdata", RUN_ID)
-    odd = bullmq_client.derive_job_id("dag with spaces:and:colons", "t@sk", "r", map_index=3)
-    assert bullmq_client.JOB_ID_PATTERN.match(odd) and "-3-" in odd
+    assert ":" not in a and jobs.JOB_ID_PATTERN.match(a)
+    assert a != jobs.derive_job_id("kafka_pipeline", "produce_somedata", RUN_ID + "x")
+    assert a != jobs.derive_job_id("kafka_pipeline", "produce_footdata", RUN_ID)
+    odd = jobs.derive_job_id("dag with spaces:and:colons", "t@sk", "r", map_index=3)
+    assert jobs.JOB_ID_PATTERN.match(odd) and "-3-" in odd
 
 
 def test_the_first_try_of_a_series_is_kept_by_retries_and_moved_by_a_clear():
-    first = bullmq_client.first_try_of_series
+    first = jobs.first_try_of_series
     # retries=2: tries 1, 2, 3 are one series (max_tries stays 2).
     assert [first(t, 2, 2) for t in (1, 2, 3)] == [1, 1, 1]
     # Cleared after try 3: max_tries = 3 + 2, the next tries are 4, 5, 6.
@@ -102,32 +103,32 @@ def test_the_first_try_of_a_series_is_kept_by_retries_and_moved_by_a_clear():
     assert first(5, 6, 2) == 5
     # Nothing recorded (a hand-made context), or retries raised since the task started: the first series.
     assert first(None, None, 2) == 1 and first(1, 0, 3) == 1
-    assert bullmq_client.derive_job_id("d", "t", RUN_ID, -1, 1) == bullmq_client.derive_job_id("d", "t", RUN_ID)
-    cleared = bullmq_client.derive_job_id("d", "t", RUN_ID, -1, 4)
-    assert "-t4-" in cleared and bullmq_client.JOB_ID_PATTERN.match(cleared)
+    assert jobs.derive_job_id("d", "t", RUN_ID, -1, 1) == jobs.derive_job_id("d", "t", RUN_ID)
+    cleared = jobs.derive_job_id("d", "t", RUN_ID, -1, 4)
+    assert "-t4-" in cleared and jobs.JOB_ID_PATTERN.match(cleared)
 
 
 @pytest.mark.parametrize(
     "run_id", ["manual__2026-11-24T10:00:00+00:00", "scheduled__2026-11-24T10:05:00+00:00", "rest test@me.+1"]
 )
 def test_airflow_run_ids_are_accepted_as_event_run_ids(run_id):
-    assert bullmq_client.check_run_id(run_id) == run_id
+    assert jobs.check_run_id(run_id) == run_id
 
 
 # "manual__café": Python's \w takes é, the worker's RunId does not, so it was
 # enqueued and then failed in the worker; a trailing newline passed Python's `$`.
 @pytest.mark.parametrize("run_id", ["", "a~b", "x" * 251, "semi;colon", "manual__café", "manual__ok\n", "٣"])
 def test_run_ids_the_events_cannot_carry_are_refused(run_id):
-    with pytest.raises(bullmq_client.BullMQClientError) as error:
-        bullmq_client.check_run_id(run_id)
+    with pytest.raises(bullmq_hook.BullMQClientError) as error:
+        jobs.check_run_id(run_id)
     assert not error.value.retriable
 
 
 def test_the_job_options_are_the_workers_defaults_from_the_contracts_folder():
-    on_disk = json.loads((bullmq_client.pipeline_contracts.contracts_dir() / "queue.json").read_text())
-    assert bullmq_client.default_job_options() == on_disk["defaultJobOptions"]
-    assert bullmq_client.default_job_options()["backoff"]["type"] == "exponential"  # BullMQ's own, with jitter
-    assert bullmq_client.DEFAULT_QUEUE_NAME == on_disk["defaultName"] == "producer-jobs"
+    on_disk = json.loads((bullmq_hook.contracts.contracts_dir() / "queue.json").read_text())
+    assert jobs.default_job_options() == on_disk["defaultJobOptions"]
+    assert jobs.default_job_options()["backoff"]["type"] == "exponential"  # BullMQ's own, with jitter
+    assert bullmq_hook.DEFAULT_QUEUE_NAME == on_disk["defaultName"] == "producer-jobs"
 
 
 @pytest.mark.parametrize(
@@ -141,10 +142,10 @@ def test_the_job_options_are_the_workers_defaults_from_the_contracts_folder():
     ],
 )
 def test_job_data_the_worker_would_refuse_is_refused_before_it_is_enqueued(data, field):
-    with pytest.raises(bullmq_client.BullMQClientError) as error:
-        bullmq_client.check_job_data("somedata", {**data, "runId": RUN_ID})
+    with pytest.raises(bullmq_hook.BullMQClientError) as error:
+        jobs.check_job_data("somedata", {**data, "runId": RUN_ID})
     assert field in str(error.value) and not error.value.retriable
-    assert bullmq_client.check_job_data("somedata", {"durationSec": 3600, "runId": RUN_ID})
+    assert jobs.check_job_data("somedata", {"durationSec": 3600, "runId": RUN_ID})
 
 
 def test_redis_is_read_through_the_providers_hook_with_airflows_usual_fields(monkeypatch):
@@ -153,20 +154,20 @@ def test_redis_is_read_through_the_providers_hook_with_airflows_usual_fields(mon
         json.dumps({"conn_type": "redis", "host": "redis.local", "port": 6380, "password": "p@ss/word",
                     "extra": {"db": 2, "ssl": True, "ssl_cert_reqs": "required"}}),
     )
-    options, source = bullmq_client.resolve_redis("redis_hooked")
+    options, source = bullmq_hook.resolve_redis("redis_hooked")
     assert options == {"host": "redis.local", "port": 6380, "password": "p@ss/word", "db": 2,
                        "ssl": True, "ssl_cert_reqs": "required", "ssl_check_hostname": True}
     assert "redis_hooked" in source
-    assert bullmq_client.describe_redis(options) == "rediss://redis.local:6380/2"  # no password
-    assert bullmq_client.redact_url("redis://u:secret@h:1/0") == "redis://u:[redacted]@h:1/0"
+    assert bullmq_hook.describe_redis(options) == "rediss://redis.local:6380/2"  # no password
+    assert bullmq_hook.redact_url("redis://u:secret@h:1/0") == "redis://u:[redacted]@h:1/0"
     monkeypatch.setenv("AIRFLOW_CONN_REDIS_PLAIN", "redis://:pw@127.0.0.1:6379")
-    assert bullmq_client.resolve_redis("redis_plain")[0] == {"host": "127.0.0.1", "port": 6379, "password": "pw"}
+    assert bullmq_hook.resolve_redis("redis_plain")[0] == {"host": "127.0.0.1", "port": 6379, "password": "pw"}
 
 
 def test_redis_falls_back_to_REDIS_URL_without_a_connection(monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_REDIS_NOPE", raising=False)
     monkeypatch.setenv("REDIS_URL", "redis://elsewhere:6379")
-    url, source = bullmq_client.resolve_redis("redis_nope")
+    url, source = bullmq_hook.resolve_redis("redis_nope")
     assert url == "redis://elsewhere:6379" and "REDIS_URL" in source
 
 
@@ -188,7 +189,7 @@ def test_the_job_carries_the_run_id_and_the_workers_default_options(redis_url, r
     assert job.data == {"durationSec": 5, "intervalSec": 1, "runId": RUN_ID}  # None values left out
     assert job.opts["attempts"] == 5
     assert job.opts["backoff"] == {"type": "exponential", "delay": 2000, "jitter": 0.5}  # contracts/queue.json
-    assert trigger.job_id == bullmq_client.derive_job_id("test_dag", "produce", RUN_ID)
+    assert trigger.job_id == jobs.derive_job_id("test_dag", "produce", RUN_ID)
 
 
 def test_the_same_run_twice_adds_one_job(redis_url, redis_conn, queue_name):
@@ -202,7 +203,7 @@ def test_the_same_run_twice_adds_one_job(redis_url, redis_conn, queue_name):
 
 def test_bullmq_itself_ignores_a_second_add_with_the_same_id(redis_url, queue_name):
     async def scenario():
-        queue = bullmq_client.open_queue(redis_url, queue_name)
+        queue = bullmq_hook.open_queue(redis_url, queue_name)
         try:
             await queue.add("somedata", {"n": 1}, {"jobId": "same-id"})
             await queue.add("somedata", {"n": 2}, {"jobId": "same-id"})
@@ -315,7 +316,7 @@ def test_a_job_removed_while_waited_for_is_reported_missing(redis_url, redis_con
     trigger = execute_until_deferred(op)
 
     async def scenario():
-        queue = bullmq_client.open_queue(redis_url, queue_name)
+        queue = bullmq_hook.open_queue(redis_url, queue_name)
         try:
             await queue.remove(trigger.job_id)
         finally:
@@ -331,7 +332,7 @@ def test_a_job_removed_while_waited_for_is_reported_missing(redis_url, redis_con
 def test_the_trigger_serializes_to_what_recreates_it():
     trigger = BullMQJobTrigger(job_id="j", queue_name="q", timeout_sec=7, poll_interval=0.5)
     classpath, kwargs = trigger.serialize()
-    assert classpath == "bullmq_trigger.BullMQJobTrigger"
+    assert classpath == "kafka_pipeline_provider.triggers.bullmq.BullMQJobTrigger"
     again = BullMQJobTrigger(**kwargs)
     assert again.serialize() == (classpath, kwargs)
 

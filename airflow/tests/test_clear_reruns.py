@@ -22,22 +22,14 @@ EVENTS = 4  # per job: somedata_max_events
 
 def stored_events(run_id: str) -> dict[str, int]:
     """This run's somedata events in MongoDB, counted by the job (source) that produced them."""
-
-    import sink_check
+    from kafka_pipeline_provider.hooks.mongo import PipelineMongoHook
 
     os.environ.setdefault("AIRFLOW_CONN_MONGO_DEFAULT", stack.stack_airflow_env()["AIRFLOW_CONN_MONGO_DEFAULT"])
-    client, db_name, _ = sink_check.open_mongo("mongo_default", "kafka-pipeline-tests")
-    try:
+    with PipelineMongoHook(appname="kafka-pipeline-tests") as hook:
         counts: dict[str, int] = {}
-        for doc in client[db_name]["somedata"].find({"runId": run_id}, {"source": 1}):
+        for doc in hook.get_database()["somedata"].find({"runId": run_id}, {"source": 1}):
             counts[doc.get("source")] = counts.get(doc.get("source"), 0) + 1
         return counts
-    finally:
-        client.close()
-
-
-def task_instance(api, run_id: str, task_id: str) -> dict:
-    return api.get(f"/api/v2/dags/{DAG}/dagRuns/{urllib.request.quote(run_id, safe='')}/taskInstances/{task_id}")
 
 
 def wait_success(api, run_id: str) -> None:
@@ -47,25 +39,11 @@ def wait_success(api, run_id: str) -> None:
 
 def test_clearing_a_task_or_the_whole_run_produces_again(api):
     run_id = f"clear_test__{uuid.uuid4().hex[:12]}"
-    api.post(
-        f"/api/v2/dags/{DAG}/dagRuns",
-        {
-            "dag_run_id": run_id,
-            "logical_date": None,
-            "conf": {
-                "producers": ["somedata"],
-                "somedata_duration_sec": 30,
-                "somedata_interval_sec": 0.2,
-                "somedata_max_events": EVENTS,
-                "verify_timeout_sec": 60,
-            },
-            "note": "triggered by airflow/tests/test_clear_reruns.py",
-        },
-    )
+    stack.trigger_somedata_run(api, run_id, EVENTS, verify_timeout_sec=60, note="triggered by airflow/tests/test_clear_reruns.py")
     wait_success(api, run_id)
     first = stored_events(run_id)
     assert sum(first.values()) == EVENTS and len(first) == 1, first
-    assert task_instance(api, run_id, "produce_somedata")["try_number"] == 1
+    assert stack.task_instance(api, DAG, run_id, "produce_somedata")["try_number"] == 1
 
     # The user clears produce_somedata and what follows it, as the UI's "Clear" does.
     cleared = api.post(
@@ -82,7 +60,7 @@ def test_clearing_a_task_or_the_whole_run_produces_again(api):
     assert {ti["task_id"] for ti in cleared["task_instances"]} == {"produce_somedata", "verify_sink"}
     wait_success(api, run_id)
     second = stored_events(run_id)
-    ti = task_instance(api, run_id, "produce_somedata")
+    ti = stack.task_instance(api, DAG, run_id, "produce_somedata")
     assert (ti["try_number"], ti["max_tries"]) == (2, 1 + 2), ti  # cleared after try 1, retries=2
     assert sum(second.values()) == 2 * EVENTS and len(second) == 2, f"after the clear, events by job: {second}"
 

@@ -70,6 +70,8 @@ def test_two_producers_run_in_parallel_then_verify_sink(dag):
     assert tasks["verify_sink"].upstream_task_ids == {"produce_somedata", "produce_footdata"}
     # verify_sink checks what ran: a skipped producer does not skip it, a failed one does.
     assert tasks["verify_sink"].trigger_rule == "none_failed_min_one_success"
+    # It waits deferred to the triggerer (test_verify_sink_slot.py), a sensor holding no worker slot.
+    assert type(tasks["verify_sink"]).__name__ == "SinkSensor" and tasks["verify_sink"].retries == 1
     for name in ("produce_somedata", "produce_footdata"):
         assert type(tasks[name]).__name__ == "BullMQJobOperator"
         assert tasks[name].retries == 2 and tasks[name].execution_timeout == timedelta(minutes=2)
@@ -92,9 +94,9 @@ def test_dag_settings(dag):
         "verify_timeout_sec": 60,
     }
     # Built from the job's schema in contracts/, not retyped: the same bounds the worker applies.
-    import pipeline_contracts
+    from kafka_pipeline_provider import contracts
 
-    somedata = pipeline_contracts.job_data_schema("somedata")["properties"]
+    somedata = contracts.job_data_schema("somedata")["properties"]
     assert dag.params.get_param("somedata_duration_sec").schema["maximum"] == somedata["durationSec"]["maximum"]
     assert dag.params.get_param("somedata_max_events").schema["maximum"] == somedata["maxEvents"]["maximum"]
 

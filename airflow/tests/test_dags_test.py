@@ -94,15 +94,11 @@ def test_kafka_pipeline_runs_end_to_end_and_mongodb_holds_the_runs_events(cli_ho
     assert code == 0, output[-5000:]
     assert run_id, output[-2000:]
 
-
-    import sink_check
+    from kafka_pipeline_provider.hooks.mongo import PipelineMongoHook
 
     monkeypatch.setenv("AIRFLOW_CONN_MONGO_DEFAULT", env["AIRFLOW_CONN_MONGO_DEFAULT"])
-    client, db_name, _ = sink_check.open_mongo("mongo_default", "kafka-pipeline-tests")
-    try:
-        stored = client[db_name]["somedata"].count_documents({"runId": run_id})
-    finally:
-        client.close()
+    with PipelineMongoHook(appname="kafka-pipeline-tests") as hook:
+        stored = hook.get_database()["somedata"].count_documents({"runId": run_id})
     assert stored >= 5, f"somedata events of {run_id} in MongoDB: {stored}"
     assert "somedata: " in output and "event(s) of this run stored" in output
     assert "footdata: " in output

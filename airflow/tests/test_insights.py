@@ -1,5 +1,5 @@
 """
-The insights (plugins/insights_compute.py, dags/insights.py):
+The insights (plugins/kafka_pipeline_provider/insights/, dags/insights.py):
   - standings against hand-computed tables (ties on goal difference, then
     goals for; a match that moved from IN_PLAY to FINISHED counted once);
   - against the stack's MongoDB (FerretDB locally), one fresh database per test:
@@ -19,8 +19,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import insights_compute as ic
 from conftest import DAGS, port_open
+from kafka_pipeline_provider.insights import run as insights
+from kafka_pipeline_provider.insights.standings import league_table, season_of
+from kafka_pipeline_provider.insights.store import Interval
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)
@@ -76,36 +78,36 @@ def rows(table):
 
 
 def test_the_table_of_a_small_league_is_the_hand_computed_one():
-    assert rows(ic.league_table(LEAGUE)) == EXPECTED
+    assert rows(league_table(LEAGUE)) == EXPECTED
 
 
 def test_equal_points_and_goal_difference_are_decided_by_goals_for_then_name():
     # A 3-1 B, C 2-0 D -> A and C: 3 pts, GD +2; A scored 3, C 2 -> A first.
     # E 1-0 F -> E: 3 pts, GD +1. B and D: 0 pts; B GD -2 GF 1, D GD -2 GF 0 -> B first. F: GD -1 above both.
     a, b, c, d, e, f = (10, "A"), (11, "B"), (12, "C"), (13, "D"), (14, "E"), (15, "F")
-    table = ic.league_table([match(1, a, b, (3, 1)), match(2, c, d, (2, 0)), match(3, e, f, (1, 0))])
+    table = league_table([match(1, a, b, (3, 1)), match(2, c, d, (2, 0)), match(3, e, f, (1, 0))])
     assert [r["team"]["name"] for r in table] == ["A", "C", "E", "F", "B", "D"]
     # Everything equal: by name.
-    table = ic.league_table([match(4, (20, "Zeta"), (21, "Alpha"), (1, 1))])
+    table = league_table([match(4, (20, "Zeta"), (21, "Alpha"), (1, 1))])
     assert [r["team"]["name"] for r in table] == ["Alpha", "Zeta"]
 
 
 def test_a_match_without_a_full_time_score_is_left_out():
     broken = match(9, ARS, CHE, (None, None))
-    assert rows(ic.league_table(LEAGUE + [broken])) == EXPECTED
+    assert rows(league_table(LEAGUE + [broken])) == EXPECTED
 
 
 def test_the_season_is_the_year_it_starts_else_derived_from_the_kickoff():
-    assert ic.season_of({"season": {"startDate": "2026-08-15"}}) == "2026"
-    assert ic.season_of({"utcDate": datetime(2027, 3, 1, tzinfo=timezone.utc)}) == "2026"
-    assert ic.season_of({"utcDate": datetime(2027, 8, 1, tzinfo=timezone.utc)}) == "2027"
+    assert season_of({"season": {"startDate": "2026-08-15"}}) == "2026"
+    assert season_of({"utcDate": datetime(2027, 3, 1, tzinfo=timezone.utc)}) == "2026"
+    assert season_of({"utcDate": datetime(2027, 8, 1, tzinfo=timezone.utc)}) == "2027"
 
 
 def test_an_interval_covers_the_whole_hours_it_touches():
-    assert ic.Interval(T0, T0 + H).hours() == [T0]
-    assert ic.Interval(T0 + timedelta(minutes=30), T0 + 2 * H).hours() == [T0, T0 + H]
+    assert Interval(T0, T0 + H).hours() == [T0]
+    assert Interval(T0 + timedelta(minutes=30), T0 + 2 * H).hours() == [T0, T0 + H]
     with pytest.raises(ValueError, match="must be before"):
-        ic.Interval(T0, T0)
+        Interval(T0, T0)
 
 
 # ---------------------------------------------------------------- against the store
@@ -168,14 +170,14 @@ def computed_then_emptied(db, hours) -> dict:
 
 
 def run_interval(db, start, page_size=1000):
-    interval = ic.Interval(start, start + H)
-    for compute in ic.COMPUTATIONS.values():
+    interval = Interval(start, start + H)
+    for compute in insights.COMPUTATIONS.values():
         compute(db, interval, page_size)
 
 
 def test_the_store_holds_the_hand_computed_table_and_hourly_counts(db):
     seed(db)
-    ic.ensure_indexes(db)
+    insights.ensure_indexes(db)
     run_interval(db, T0, page_size=2)  # pages far smaller than the data
     table = db.standings.find_one({"_id": "PL:2026"})
     assert rows(table["table"]) == EXPECTED
@@ -281,7 +283,7 @@ def test_the_asset_uris_are_the_mongodb_providers_and_name_the_services_server()
     from urllib.parse import urlsplit
 
     from airflow.providers.mongo.assets.mongo import sanitize_uri
-    from pipeline_assets import STANDINGS, store_address
+    from kafka_pipeline_provider.assets import STANDINGS, store_address
 
     assert sanitize_uri(urlsplit(STANDINGS.uri)).geturl() == STANDINGS.uri  # the provider's handler takes it as it is
     assert store_address("mongodb://app:p%40ss@mongo:27017/?authSource=pipeline") == "mongo:27017"

@@ -1,5 +1,5 @@
 """
-plugins/kafka_offsets.py against the stack's Kafka (KAFKA_BROKERS, default
+plugins/kafka_pipeline_provider/hooks/kafka.py against the stack's Kafka (KAFKA_BROKERS, default
 :9092 and :9093): the committed offsets it reads are the ones KafkaJS's admin
 client reads, for the sink's real group; a group that committed nothing reads
 -1; a broker that is not there, or a port that is not Kafka, gives an error
@@ -14,9 +14,9 @@ import subprocess
 
 import pytest
 
-import kafka_offsets
+from kafka_pipeline_provider.hooks import kafka as kafka_offsets
 from conftest import REPO_DIR, need, port_open
-from kafka_offsets import KafkaOffsetsError
+from kafka_pipeline_provider.hooks.kafka import KafkaOffsetsError
 
 FETCH_WITH_KAFKAJS = """
 const { Kafka, logLevel } = require('kafkajs');

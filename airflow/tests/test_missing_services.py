@@ -35,7 +35,7 @@ def test_without_redis_the_redis_tests_fail_naming_the_service():
 
 def test_without_mongodb_the_sink_tests_fail_naming_the_service():
     done = run_pytest(
-        str(AIRFLOW_DIR / "tests" / "test_sink_check.py"), "-k", "every_published_event_is_stored",
+        str(AIRFLOW_DIR / "tests" / "test_sink_rules.py"), "-k", "every_published_event_is_stored",
         AIRFLOW_TEST_MONGO_URL=f"mongodb://{CLOSED}",
     )
     assert done.returncode != 0, done.stdout[-2000:]

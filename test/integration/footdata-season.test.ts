@@ -4,7 +4,7 @@
  * finished matches, one to come, three a season check must leave out), through
  * the API's season route, a footdata-season job on a worker, the footdata
  * topic and the sink; then the insights' own standings computation
- * (airflow/plugins/insights_compute.py, in the Airflow venv) against a table
+ * (airflow/plugins/kafka_pipeline_provider/insights/standings.py, in the Airflow venv) against a table
  * worked out by hand.
  */
 import { execFile } from 'node:child_process';
@@ -111,10 +111,11 @@ describe('the season backfill', () => {
       'import json, sys',
       'from datetime import datetime, timezone',
       'from pymongo import MongoClient',
-      'import insights_compute as ic',
+      'from kafka_pipeline_provider.insights.standings import compute_standings',
+      'from kafka_pipeline_provider.insights.store import HOUR, Interval',
       'db = MongoClient(sys.argv[1], tz_aware=True)[sys.argv[2]]',
       'end = datetime(2027, 6, 1, tzinfo=timezone.utc)',
-      'ic.compute_standings(db, ic.Interval(end.replace(hour=0) - ic.HOUR, end))',
+      'compute_standings(db, Interval(end.replace(hour=0) - HOUR, end))',
       'print(json.dumps(db["standings"].find_one({"_id": "PL:2026"}), default=str))',
     ].join('\n');
     const { stdout } = await promisify(execFile)(PYTHON, ['-c', script, sink.config.mongo.url, sink.config.mongo.db], {

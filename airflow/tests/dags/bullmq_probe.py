@@ -16,7 +16,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag
 
-from bullmq_operator import BullMQJobOperator
+from kafka_pipeline_provider.operators.bullmq import BullMQJobOperator
 
 
 @dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, doc_md=__doc__)

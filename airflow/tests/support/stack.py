@@ -120,6 +120,29 @@ class AirflowApi:
         return {ti["task_id"]: ti["state"] for ti in tis["task_instances"]}
 
 
+def trigger_somedata_run(api: AirflowApi, run_id: str, events: int, verify_timeout_sec: int, note: str) -> None:
+    """A kafka_pipeline run of the somedata producer alone, `events` events, through POST .../dagRuns."""
+    api.post(
+        "/api/v2/dags/kafka_pipeline/dagRuns",
+        {
+            "dag_run_id": run_id,
+            "logical_date": None,
+            "conf": {
+                "producers": ["somedata"],
+                "somedata_duration_sec": 30,
+                "somedata_interval_sec": 0.2,
+                "somedata_max_events": events,
+                "verify_timeout_sec": verify_timeout_sec,
+            },
+            "note": note,
+        },
+    )
+
+
+def task_instance(api: AirflowApi, dag_id: str, run_id: str, task_id: str) -> dict:
+    return api.get(f"/api/v2/dags/{dag_id}/dagRuns/{urllib.request.quote(run_id, safe='')}/taskInstances/{task_id}")
+
+
 def dags_test(
     home: Path, dag_id: str, dags_folder: Path, env: dict[str, str], conf: dict | None = None, timeout: float = 900
 ) -> tuple[int, str, str | None]:

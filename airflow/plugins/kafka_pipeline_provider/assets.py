@@ -8,7 +8,7 @@ checked by its URI handler): the server the services
 write to (the first host of MONGO_URL, as lib/config.ts reads it; 127.0.0.1:27017
 by default) and the database MONGO_DB (default `pipeline`). An Asset is an
 identity for lineage, not a connection: the tasks reach the server through the
-`mongo_default` connection (sink_check.open_mongo).
+`mongo_default` connection (hooks/mongo.py PipelineMongoHook).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from airflow.sdk import Asset
 
-from sink_check import DEFAULT_DB, DEFAULT_MONGO_URL
+from kafka_pipeline_provider.hooks.mongo import DEFAULT_DB, DEFAULT_MONGO_URL
 
 
 def store_address(mongo_url: str) -> str:

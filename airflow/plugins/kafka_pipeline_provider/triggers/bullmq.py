@@ -22,9 +22,9 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-import bullmq_client
+from kafka_pipeline_provider.hooks import bullmq as bullmq_hook
 
-CLASSPATH = "bullmq_trigger.BullMQJobTrigger"
+CLASSPATH = "kafka_pipeline_provider.triggers.bullmq.BullMQJobTrigger"
 
 
 class BullMQJobTrigger(BaseTrigger):
@@ -32,7 +32,7 @@ class BullMQJobTrigger(BaseTrigger):
     :param job_id: the job to wait for.
     :param queue_name: its queue. Default: producer-jobs.
     :param redis_conn_id: the Airflow connection to Redis (REDIS_URL when it is
-        not defined; see bullmq_client). Default: redis_default.
+        not defined; see hooks/bullmq.py). Default: redis_default.
     :param prefix: BullMQ key prefix. Default: bull.
     :param timeout_sec: give up after this many seconds and fire a "timeout"
         event that says what the job was doing and how many workers serve the
@@ -47,9 +47,9 @@ class BullMQJobTrigger(BaseTrigger):
         self,
         *,
         job_id: str,
-        queue_name: str = bullmq_client.DEFAULT_QUEUE_NAME,
+        queue_name: str = bullmq_hook.DEFAULT_QUEUE_NAME,
         redis_conn_id: str = "redis_default",
-        prefix: str = bullmq_client.DEFAULT_PREFIX,
+        prefix: str = bullmq_hook.DEFAULT_PREFIX,
         timeout_sec: float = 600,
         poll_interval: float = 2.0,
         remove_on_timeout: bool = True,
@@ -82,17 +82,17 @@ class BullMQJobTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         # Import bullmq (half a second) off the triggerer's event loop, which other triggers share.
         await asyncio.to_thread(importlib.import_module, "bullmq")
-        redis, source = await bullmq_client.aresolve_redis(self.redis_conn_id)
+        redis, source = await bullmq_hook.aresolve_redis(self.redis_conn_id)
         self.log.info(
             "waiting for BullMQ job %s on queue %s (Redis %s, from %s), at most %ss",
-            self.job_id, self.queue_name, bullmq_client.describe_redis(redis), source, self.timeout_sec,
+            self.job_id, self.queue_name, bullmq_hook.describe_redis(redis), source, self.timeout_sec,
         )
-        queue = bullmq_client.open_queue(redis, self.queue_name, self.prefix)
+        queue = bullmq_hook.open_queue(redis, self.queue_name, self.prefix)
         started = time.monotonic()
         last_state = None
         try:
             while True:
-                job = await bullmq_client.snapshot(queue, self.job_id)
+                job = await bullmq_hook.snapshot(queue, self.job_id)
                 if job.state != last_state:
                     self.log.info("job %s is %s (attempts made: %s)", self.job_id, job.state, job.attempts_made)
                     last_state = job.state
@@ -107,10 +107,10 @@ class BullMQJobTrigger(BaseTrigger):
                     return
                 waited = time.monotonic() - started
                 if waited >= self.timeout_sec:
-                    workers = await bullmq_client.workers_count(queue)
+                    workers = await bullmq_hook.workers_count(queue)
                     removed = False
                     if self.remove_on_timeout:
-                        removed = await bullmq_client.remove_if_not_started(queue, self.job_id)
+                        removed = await bullmq_hook.remove_if_not_started(queue, self.job_id)
                     yield TriggerEvent(
                         {
                             "status": "timeout",

@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-REPOSITORY_CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+REPOSITORY_CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
 
 
 class ContractError(Exception):

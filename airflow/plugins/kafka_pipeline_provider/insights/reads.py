@@ -1,9 +1,9 @@
 """
-The reads of the insights (airflow/plugins/insights_compute.py), each a
+The reads of the insights (standings.py and hourly.py beside this file), each a
 (filter, projection) pair written once here, so the index test
 (reader/index-coverage.spec.ts) checks the very queries the DAG sends: it runs
 
-    python3 airflow/plugins/insights_reads.py
+    python3 airflow/plugins/kafka_pipeline_provider/insights/reads.py
 
 which prints every read of one sample hour as JSON (datetimes as
 {"$date": ISO}), and asserts that an index of lib/mongo-indexes.json serves each.

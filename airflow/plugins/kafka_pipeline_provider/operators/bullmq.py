@@ -9,7 +9,7 @@ records pass its maxFailedShare fails unrecoverable, and so does the task.
 
 Exactly one job per series of tries: the job id is derived from the dag, the
 task, the run id and the first try of the task's current series
-(bullmq_client.derive_job_id, first_try_of_series), so an automatic retry
+(jobs.py derive_job_id, first_try_of_series), so an automatic retry
 finds the job of its earlier try instead of adding a second one:
   - still waiting or running: wait for it again;
   - completed: return its result at once;
@@ -35,8 +35,9 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
-import bullmq_client
-from bullmq_trigger import BullMQJobTrigger
+from kafka_pipeline_provider import jobs
+from kafka_pipeline_provider.hooks import bullmq as bullmq_hook
+from kafka_pipeline_provider.triggers.bullmq import BullMQJobTrigger
 
 # Beyond the trigger's own timeout: how long Airflow waits before it declares the deferral lost.
 DEFERRAL_GRACE = timedelta(seconds=60)
@@ -72,9 +73,9 @@ class BullMQJobOperator(BaseOperator):
         *,
         job_name: str,
         job_data: Mapping[str, Any] | str | None = None,
-        queue_name: str = bullmq_client.DEFAULT_QUEUE_NAME,
+        queue_name: str = bullmq_hook.DEFAULT_QUEUE_NAME,
         redis_conn_id: str = "redis_default",
-        prefix: str = bullmq_client.DEFAULT_PREFIX,
+        prefix: str = bullmq_hook.DEFAULT_PREFIX,
         job_options: Mapping[str, Any] | None = None,
         wait_timeout_sec: int | float | str = 600,
         poll_interval: float = 2.0,
@@ -102,32 +103,32 @@ class BullMQJobOperator(BaseOperator):
         if not _truthy(self.enabled):
             raise AirflowSkipException(f"job '{self.job_name}' is not selected for this run")
         try:
-            run_id = bullmq_client.check_run_id(context["run_id"])
-        except bullmq_client.BullMQClientError as error:
+            run_id = jobs.check_run_id(context["run_id"])
+        except bullmq_hook.BullMQClientError as error:
             raise AirflowFailException(str(error)) from error
         ti = context.get("ti")
-        first_try = bullmq_client.first_try_of_series(
+        first_try = jobs.first_try_of_series(
             getattr(ti, "try_number", None), getattr(ti, "max_tries", None), self.retries
         )
-        job_id = bullmq_client.derive_job_id(
+        job_id = jobs.derive_job_id(
             self.dag_id, self.task_id, run_id, getattr(ti, "map_index", -1) if ti is not None else -1, first_try
         )
         if first_try > 1:
             self.log.info("this task was cleared (its tries start again at try %s): it runs a new job", first_try)
         data = self._job_data(run_id)
-        options = {**bullmq_client.default_job_options(), **self.job_options}
+        options = {**jobs.default_job_options(), **self.job_options}
         timeout_sec = float(self.wait_timeout_sec)
         if timeout_sec <= 0:
             raise AirflowFailException(f"wait_timeout_sec must be positive, got {self.wait_timeout_sec!r}")
 
-        redis, source = bullmq_client.resolve_redis(self.redis_conn_id)
+        redis, source = bullmq_hook.resolve_redis(self.redis_conn_id)
         self.log.info(
             "adding BullMQ job %s '%s' to queue %s (Redis %s, from %s) with data %s",
-            job_id, self.job_name, self.queue_name, bullmq_client.describe_redis(redis), source, data,
+            job_id, self.job_name, self.queue_name, bullmq_hook.describe_redis(redis), source, data,
         )
         try:
             outcome = asyncio.run(self._enqueue(redis, job_id, data, options))
-        except bullmq_client.BullMQClientError as error:
+        except bullmq_hook.BullMQClientError as error:
             if error.retriable:
                 raise AirflowException(str(error)) from error
             raise AirflowFailException(str(error)) from error
@@ -150,9 +151,9 @@ class BullMQJobOperator(BaseOperator):
         )
 
     async def _enqueue(self, redis: str | dict[str, Any], job_id: str, data: dict[str, Any], options: dict[str, Any]):
-        queue = bullmq_client.open_queue(redis, self.queue_name, self.prefix)
+        queue = bullmq_hook.open_queue(redis, self.queue_name, self.prefix)
         try:
-            return await bullmq_client.enqueue_once(queue, self.job_name, data, job_id, options)
+            return await bullmq_hook.enqueue_once(queue, self.job_name, data, job_id, options)
         finally:
             await queue.close()
 
@@ -162,8 +163,8 @@ class BullMQJobOperator(BaseOperator):
             raise AirflowFailException(f"job_data must render to a mapping, got {type(data).__name__}: {data!r}")
         data = {**{k: v for k, v in data.items() if v is not None}, "runId": run_id}
         try:
-            return bullmq_client.check_job_data(self.job_name, data)
-        except bullmq_client.BullMQClientError as error:
+            return jobs.check_job_data(self.job_name, data)
+        except bullmq_hook.BullMQClientError as error:
             raise AirflowFailException(str(error)) from error
 
     # ------------------------------------------------------------ worker side, after the trigger fired
@@ -226,7 +227,7 @@ def _timeout_message(queue_name: str, event: dict[str, Any]) -> str:
     workers = event.get("workers")
     state = job.get("state")
     message = f"BullMQ job {job.get('job_id')} on queue {queue_name} did not finish within {event.get('waited_sec')}s: it is {state}"
-    if state in bullmq_client.NOT_RUNNING_STATES:
+    if state in bullmq_hook.NOT_RUNNING_STATES:
         if workers == 0:
             message += (
                 f"; no BullMQ worker is connected to queue '{queue_name}': are the workers running? "

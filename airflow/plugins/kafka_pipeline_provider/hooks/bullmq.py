@@ -1,7 +1,8 @@
 """
-The small BullMQ client the operator and the trigger share: where Redis is,
-which job id a task uses, which job options it sends, how a job is added
-exactly once, and how its state is read.
+Redis and the BullMQ queue, for the operator and the trigger: where Redis is
+(the Airflow connection, read by the Redis provider's RedisHook), a queue to
+add and read jobs with, how a job is added exactly once, and how its state is
+read. Which job a task runs (its id, data and options) is in jobs.py.
 
 Python `bullmq` 3.4.4 runs the same Lua scripts as Node `bullmq` 6.7 (the
 version the workers use), so a job added here is a job like any other for the
@@ -20,14 +21,13 @@ Redis is found, in order:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pipeline_contracts
+from kafka_pipeline_provider import contracts
 
 if TYPE_CHECKING:
     from bullmq import Queue
@@ -36,12 +36,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
 # QUEUE_NAME's default, as the Node services have it (contracts/queue.json).
-DEFAULT_QUEUE_NAME = pipeline_contracts.default_queue_name()
+DEFAULT_QUEUE_NAME = contracts.default_queue_name()
 DEFAULT_PREFIX = "bull"
-
-# A custom BullMQ job id: no ':' (BullMQ's key separator), and "job:<jobId>"
-# must fit the events' source (contracts/event-envelope.schema.json).
-JOB_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 # Job states (BullMQ getState) in which no worker has taken the job yet, or it
 # waits between two attempts.
@@ -122,76 +118,6 @@ def describe_redis(target: str | dict[str, Any]) -> str:
 def redact_url(url: str) -> str:
     """A URL safe to log: the password, if any, replaced."""
     return re.sub(r"//([^:@/]*):[^@/]*@", r"//\1:[redacted]@", url)
-
-
-# ---------------------------------------------------------------- which job
-
-
-def check_run_id(run_id: str) -> str:
-    """The run id, when the events can carry it (contracts/run-id.schema.json, the worker's own rule)."""
-    problem = pipeline_contracts.run_id_problem(run_id)
-    if problem:
-        shown = run_id if len(run_id or "") <= 60 else f"{run_id[:60]}... ({len(run_id)} characters)"
-        raise BullMQClientError(
-            f"run id {shown!r} cannot be stamped on events: it must be 1-250 ASCII letters, digits, "
-            "spaces or : . + - @ _ (trigger the run with such a run id)",
-            retriable=False,
-        )
-    return run_id
-
-
-def check_job_data(job_name: str, data: dict[str, Any]) -> dict[str, Any]:
-    """
-    The data, when the worker will accept it (contracts/job-data/<job>.schema.json):
-    a job it refuses fails at once in the worker, so it is refused here, before
-    anything is enqueued. Job names the contracts do not know are not checked.
-    """
-    if job_name not in pipeline_contracts.job_names():
-        return data
-    problems = pipeline_contracts.job_data_problems(job_name, data)
-    if problems:
-        raise BullMQClientError(f"invalid {job_name} job data: " + "; ".join(problems), retriable=False)
-    return data
-
-
-def derive_job_id(dag_id: str, task_id: str, run_id: str, map_index: int = -1, first_try: int = 1) -> str:
-    """
-    The job id of one task in one DAG run: `<dag>-<task>[-<map index>][-t<first try>]-<sha1(run id)[:16]>`,
-    e.g. `kafka_pipeline-produce_somedata-3f2a9c0d1e2b4a5f`, only [A-Za-z0-9._-]
-    (BullMQ ids may not contain ':').
-
-    `first_try` is the first try number of the task's current series of tries
-    (see `first_try_of_series`): the same for a task and its automatic retries,
-    so a retry finds the job of its earlier try rather than adding a second one;
-    new when a user clears the task, so a clear produces again. The first series
-    (1) adds nothing to the id.
-    """
-    digest = hashlib.sha1(run_id.encode("utf-8")).hexdigest()[:16]
-    name = f"{dag_id}-{task_id}" + (f"-{map_index}" if map_index is not None and map_index >= 0 else "")
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)[:170]
-    series = f"-t{first_try}" if first_try > 1 else ""
-    return f"{name}{series}-{digest}"
-
-
-def first_try_of_series(try_number: int | None, max_tries: int | None, retries: int | None) -> int:
-    """
-    The try number that began the task instance's current series of tries,
-    from what Airflow records: a task starts with max_tries = retries; a clear
-    sets max_tries = try_number + retries (airflow/models/taskinstance.py
-    clear_task_instances) and the next try is try_number + 1. So the first try
-    of a series is always max_tries - retries + 1, which automatic retries keep
-    and a clear moves on (Airflow's own task runner computes the same for
-    reschedules). 1 when Airflow gives nothing to go on.
-    """
-    if try_number is None or max_tries is None or max_tries < 0:
-        return 1
-    first = max_tries - (retries or 0) + 1
-    return max(1, min(first, try_number))
-
-
-def default_job_options() -> dict[str, Any]:
-    """The workers' default job options (contracts/queue.json, from workers/queue.ts), a fresh copy."""
-    return pipeline_contracts.default_job_options()
 
 
 # ---------------------------------------------------------------- what a job is doing

@@ -1,5 +1,6 @@
 """
-verify_sink's rules (plugins/sink_check.py) against the stack's MongoDB
+verify_sink's rules (plugins/kafka_pipeline_provider/sink_rules.py, applied by
+sink_checker.py) and the Mongo hook (hooks/mongo.py) against the stack's MongoDB
 (FerretDB locally), one fresh database per test.
 """
 
@@ -14,9 +15,10 @@ from types import SimpleNamespace
 
 import pytest
 
-import sink_check
 from conftest import MONGO_TEST_URL, need, port_open
-from sink_check import SinkChecker, SinkCheckFailed
+from kafka_pipeline_provider import sink_checker
+from kafka_pipeline_provider.hooks.mongo import PipelineMongoHook
+from kafka_pipeline_provider.sink_checker import SinkChecker, SinkCheckFailed
 
 RUN = "manual__2026-11-24T10:00:00+00:00"
 OTHER = "scheduled__2026-11-24T09:55:00+00:00"
@@ -41,7 +43,7 @@ def db():
 
 
 def sink_committed(offsets: dict[int, int] | None = None):
-    """A stand-in for the sink group's committed offsets (kafka_offsets is tested against Kafka itself)."""
+    """A stand-in for the sink group's committed offsets (hooks/kafka.py is tested against Kafka itself)."""
     return lambda topic, partitions: {p: (offsets or {}).get(p, 1000) for p in partitions}
 
 
@@ -112,8 +114,8 @@ def test_events_still_arriving_are_waited_for(db):
 def test_only_the_envelopes_event_types_and_run_ids_it_can_carry_are_checked(db):
     with pytest.raises(ValueError, match="no such event type"):
         checker(db).verify({"somedata": sent(5), "matches": sent(1)})
-    with pytest.raises(sink_check.SinkCheckFailed, match="no event can carry"):
-        sink_check.SinkChecker(db, "manual__café", committed=lambda t, p: {}).verify({"somedata": sent(5)})
+    with pytest.raises(sink_checker.SinkCheckFailed, match="no event can carry"):
+        sink_checker.SinkChecker(db, "manual__café", committed=lambda t, p: {}).verify({"somedata": sent(5)})
 
 
 def test_nothing_to_verify_when_no_producer_ran(db):
@@ -231,16 +233,14 @@ def test_mongo_is_read_from_the_airflow_connections_fields(monkeypatch):
         json.dumps({"conn_type": "mongo", "host": "db", "port": 27018, "login": "app", "password": "s3cr:t",
                     "schema": "pipeline", "extra": {"authSource": "admin", "serverSelectionTimeoutMS": 1234}}),
     )
-    client, db_name, source = sink_check.open_mongo("mongo_hooked", "tests")
-    try:
-        options = client.options
-        assert db_name == "pipeline" and source == "Airflow connection 'mongo_hooked'"
+    with PipelineMongoHook("mongo_hooked", appname="tests") as hook:
+        options = hook.get_conn().options
+        assert hook.database == "pipeline" and hook.source == "Airflow connection 'mongo_hooked'"
         assert options.server_selection_timeout == 1.234  # the connection's extra wins
         assert options.pool_options.metadata["application"]["name"] == "tests"
         credentials = options.pool_options._credentials
         assert (credentials.username, credentials.password, credentials.source) == ("app", "s3cr:t", "admin")
-    finally:
-        client.close()
+    assert hook.client is None  # closed on leaving
 
 
 def test_mongo_falls_back_to_MONGO_URL_and_never_reads_a_password_file_itself(monkeypatch, tmp_path):
@@ -249,6 +249,5 @@ def test_mongo_falls_back_to_MONGO_URL_and_never_reads_a_password_file_itself(mo
     monkeypatch.setenv("MONGO_URL", "mongodb://db:27017/?authSource=pipeline")
     monkeypatch.setenv("MONGO_PASSWORD_FILE", str(tmp_path / "absent"))
     monkeypatch.setenv("MONGO_DB", "elsewhere")
-    client, db_name, source = sink_check.open_mongo("mongo_nope", "tests")
-    client.close()
-    assert db_name == "elsewhere" and "MONGO_URL" in source
+    with PipelineMongoHook("mongo_nope", appname="tests") as hook:
+        assert hook.get_database().name == "elsewhere" and "MONGO_URL" in hook.source
