@@ -14,6 +14,7 @@
 # left running that no pid file records.
 
 PROGRESS_EVERY=10           # seconds between "still coming" lines
+UP_T0=""                    # when `up` began
 declare -A PREP_PID=() PREP_T0=() STATE=() SINCE=() DEADLINE=() OK=()
 
 # stack_once NAME CMD...: run CMD holding the lock NAME (in $STACK_DIR/run),
@@ -117,29 +118,38 @@ check_health() {
 # unready_needs NAME: the needs of NAME that are not healthy yet.
 unready_needs() {
   local m out=""
+  # shellcheck disable=SC2153 # NEEDS is infra/stack.sh's registry
   for m in ${NEEDS[$1]}; do [[ -n "${OK[$m]:-}" ]] || out+="${out:+ }$m"; done
   echo "$out"
 }
 
-# coming NAME...: one line of what is not healthy yet, and why.
+# coming NAME...: one line of what is not healthy yet: preparing, starting,
+# or waiting for needs (named once each).
 coming() {
-  local name waits line=""
+  local name m preparing="" starting="" waiting="" needs=" "
   for name in "$@"; do
     case "${STATE[$name]}" in
-      healthy) continue ;;
-      preparing) line+=", $name (preparing)" ;;
-      starting) line+=", $name (starting)" ;;
+      preparing) preparing+=", $name" ;;
+      starting) starting+=", $name" ;;
       prepared)
-        waits="$(unready_needs "$name")"
-        line+=", $name (after ${waits// /, })"
+        waiting+=", $name"
+        for m in $(unready_needs "$name"); do [[ "$needs" == *" $m "* ]] || needs+="$m "; done
         ;;
     esac
   done
-  say "  ... still coming: ${line#, }"
+  needs="${needs# }"
+  needs="${needs% }"
+  local parts=()
+  [[ -z "$preparing" ]] || parts+=("preparing ${preparing#, }")
+  [[ -z "$starting" ]] || parts+=("starting ${starting#, }")
+  [[ -z "$waiting" ]] || parts+=("then ${waiting#, } (after ${needs// /, })")
+  local line
+  line="$(IFS=';'; echo "${parts[*]}")"
+  say "  ... still coming after $(elapsed "$UP_T0"): ${line//;/; }"
 }
 
 cmd_up() {
-  local names name t0 last left started=0
+  local names name last left started=0
   select_names "$@"
   drop_off "$( (( $# )) && echo named)"
   add_needs
@@ -148,7 +158,7 @@ cmd_up() {
   trap prep_stop_all EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-  t0="$(now)"
+  UP_T0="$(now)"
   for name in "${names[@]}"; do
     if running "$name"; then
       if healthy "$name"; then STATE[$name]=healthy; OK[$name]=1; continue; fi
@@ -179,7 +189,7 @@ cmd_up() {
     sleep 0.25
   done
   trap - EXIT INT TERM
-  (( started == 0 )) || say "up in $(elapsed "$t0")"
+  (( started == 0 )) || say "up in $(elapsed "$UP_T0")"
   table "${names[@]}"
   open_lines "${names[@]}"
 }
@@ -187,7 +197,7 @@ cmd_up() {
 # open_lines NAME...: what to open in a browser, with its login, from the
 # services' svc_open (lines "what|url|login").
 open_lines() {
-  local name line what url login header=""
+  local name what url login header=""
   for name in "$@"; do
     load "$name"
     declare -F svc_open >/dev/null || continue
