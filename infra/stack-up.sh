@@ -15,7 +15,7 @@
 
 PROGRESS_EVERY=10           # seconds between "still coming" lines
 UP_T0=""                    # when `up` began
-declare -A PREP_PID=() PREP_T0=() STATE=() SINCE=() DEADLINE=() OK=()
+declare -A PREP_PID=() PREP_T0=() STATE=() SINCE=() DEADLINE=() OK=() NEXT_CHECK=() EVERY=()
 
 # stack_once NAME CMD...: run CMD holding the lock NAME (in $STACK_DIR/run),
 # so services that share a preparation do it once: the first runs it, the
@@ -99,11 +99,23 @@ starting() {
   STATE[$1]=starting
   SINCE[$1]="$(now)"
   DEADLINE[$1]=$((SECONDS + TIMEOUT[$1]))
+  NEXT_CHECK[$1]=0
+  EVERY[$1]=250000
 }
 
+# Microseconds since the epoch, as an integer.
+now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
+
 # check_health NAME: healthy now, or fail if it died or ran out of time.
+# Each service is asked every 0.25 s at first, then less often (up to every
+# second): many services start at once, and on two cores the checks (a fork,
+# a curl) would take CPU from the starts they wait for.
 check_health() {
-  local name="$1"
+  local name="$1" t
+  t="$(now_us)"
+  (( t >= NEXT_CHECK[$name] )) || return 0
+  EVERY[$name]=$(( EVERY[$name] * 3 / 2 > 1000000 ? 1000000 : EVERY[$name] * 3 / 2 ))
+  NEXT_CHECK[$name]=$(( t + EVERY[$name] ))
   if healthy "$name"; then
     STATE[$name]=healthy
     OK[$name]=1
