@@ -20,7 +20,8 @@ install: node_modules/.package-lock.json ## Install Node dependencies (the lock'
 build: install ## Compile TypeScript to dist/
 	npm run build --silent
 
-up: install ## Start everything on this machine (Kafka, Redis, FerretDB, the services), then print the table
+# No `install` first: stack.sh runs it (the rule above) beside the other preparations.
+up: ## Start everything on this machine (Kafka, Redis, FerretDB, the services), then print the table and what to open
 	$(STACK) up
 
 down: ## Stop everything this project started; no process is left behind
@@ -58,7 +59,7 @@ test-chaos: install ## Load under random faults (CHAOS_SECONDS=300, CHAOS_SEED=.
 	KAFKA_PIPELINE_SCHEDULE=$${KAFKA_PIPELINE_SCHEDULE:-none} $(STACK) up && CHAOS_SECONDS=$${CHAOS_SECONDS:-300} npx jest --selectProjects chaos --runInBand
 
 # Started here, the stack runs the DAG only when asked: a scheduled run would compete for the cores.
-bench: install ## Benchmarks against the local stack (medians of 3): bench/results/<date>.{json,md} and README (BENCH_ARGS="--reps 5 ...")
+bench: install ## Benchmarks against the local stack (medians of 3): bench/results/<date>.{json,md} and bench/README.md (BENCH_ARGS="--reps 5 ...")
 	KAFKA_PIPELINE_SCHEDULE=$${KAFKA_PIPELINE_SCHEDULE:-none} $(STACK) up && node --import tsx bench/run.ts $(BENCH_ARGS)
 
 clean: ## Remove build output and test artifacts (keeps .stack/; `make down && rm -rf .stack` resets state)

@@ -26,7 +26,7 @@ console.log(new Set(season.map((m) => m.homeTeam.id)).size, done);')
 bash infra/stack.sh down >/dev/null
 rm -rf .stack/data .stack/airflow/*.db .stack/airflow/dags .stack/airflow/logs .stack/logs
 started=$SECONDS
-make up >/tmp/first-standings-up.log 2>&1 || { tail -30 /tmp/first-standings-up.log; exit 1; }
+FOOTBALL_SEASON_SCHEDULE="${FOOTBALL_SEASON_SCHEDULE:-@once}" make up >/tmp/first-standings-up.log 2>&1 || { tail -30 /tmp/first-standings-up.log; exit 1; }
 up_sec=$((SECONDS - started))
 echo "make up: ${up_sec}s"
 

@@ -2,9 +2,10 @@
  * `make bench`: every benchmark against the local stack, side by side in one
  * run, repeated (the repetitions interleave, so a disturbance spreads over
  * benchmarks instead of spoiling one), then medians and min–max written to
- * bench/results/<date>.json and <date>.md and into README.md between
+ * bench/results/<date>.json and <date>.md and into bench/README.md between
  * `<!-- bench:start -->` and `<!-- bench:end -->` (a run of some of them,
- * `--only`, writes <date>-<names>.json and .md, and leaves the README alone).
+ * `--only`, writes <date>-<names>.json and .md, and leaves that table alone).
+ * The repository's README keeps a five-line summary of the table, by hand.
  *
  *   node --import tsx bench/run.ts [--reps 3] [--only sink,connector,api,latency,scale-out,kafka]
  *     [--sink-records 200000] [--naive 10000] [--api-duration 10] [--connections 100]
@@ -344,12 +345,15 @@ function table(results: Record<string, { stats: Record<string, Stat> }>, heading
   return lines.join('\n');
 }
 
+/** Where the full table lives: bench/README.md, between its markers. */
+const TABLE_FILE = join('bench', 'README.md');
+
 function rewriteReadme(markdown: string): void {
-  const path = join(ROOT, 'README.md');
+  const path = join(ROOT, TABLE_FILE);
   const readme = readFileSync(path, 'utf8');
   const section = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
   if (!section.test(readme)) {
-    say('README.md has no <!-- bench:start --> / <!-- bench:end --> markers: not updated');
+    say(`${TABLE_FILE} has no <!-- bench:start --> / <!-- bench:end --> markers: not updated`);
     return;
   }
   writeFileSync(path, readme.replace(section, `<!-- bench:start -->\n${markdown}\n<!-- bench:end -->`));
@@ -406,7 +410,7 @@ async function main(): Promise<void> {
     reruns,
     results,
   };
-  // A run of some benchmarks (--only) gets a file of its own and leaves the README's full table alone.
+  // A run of some benchmarks (--only) gets a file of its own and leaves bench/README.md's full table alone.
   const everything = Object.keys(BENCHMARKS).every((name) => names.includes(name as Name));
   const date = started.toISOString().slice(0, 10) + (everything ? '' : `-${names.join('+')}`);
   const heading =

@@ -2,12 +2,15 @@
 # stack.sh: start and stop the project's real services on one machine, no Docker.
 #
 #   infra/stack.sh up [svc...]      start what is not already running+healthy
-#                                   (and the services they need), then print the table
+#                                   (and the services they need), then print the
+#                                   table and what to open with its login
 #   infra/stack.sh down [svc...]    SIGTERM each process group, SIGKILL after a grace time
 #   infra/stack.sh status           print the table (always exits 0)
 #   infra/stack.sh logs [-f] [svc]  tail -n 50 of each log, or follow one
 #   infra/stack.sh prepare [svc...] install/build only, start nothing (CI)
 #
+# Preparations run in parallel and each service starts as soon as its own
+# preparation is done and its needs are healthy (infra/stack-up.sh).
 # No svc names = every registered service. State lives under $STACK_DIR
 # (default <repo>/.stack): logs/<svc>.log, run/<svc>.pid, data/<svc>/.
 # run/<svc>.start records which process that pid is (its boot and start time):
@@ -21,7 +24,13 @@
 #   svc_start()     required; launch the process with `stack_spawn CMD ARGS...`
 #                   (setsid, stdout+stderr to $SVC_LOG, pid to $SVC_PIDFILE)
 #   svc_healthy()   required; exit 0 when ready; must be quick (polled every 0.2 s)
-#   svc_prepare()   optional; idempotent install/build, fast when already done
+#   svc_prepare()   optional; idempotent install/build, fast when already done.
+#                   Runs in a process of its own, in parallel with the others'
+#                   (output: logs/<svc>.prepare.log); a preparation several
+#                   services share runs under `stack_once LOCK CMD...`
+#   svc_open()      optional; prints "what|url|login" lines: what `up` tells
+#                   to open at the end (a login names where its password is,
+#                   never the password)
 #   svc_needs="a b" optional; services that must be healthy before this one
 #                   starts (unset: every earlier service; "": none). `up X`
 #                   also starts X's needs; `down` stops X before its needs
@@ -34,8 +43,9 @@
 # Each start moves the old log to <svc>.log.1, so svc_healthy may grep $SVC_LOG
 # for a "ready" line. While a service's functions run: SVC_NAME, SVC_LOG, SVC_PIDFILE, SVC_DATA
 # (created for it), STACK_DIR, REPO_DIR, INFRA_DIR, STORE_BACKEND, POSTGRES_PORT,
-# and the stack_* helpers below (stack_spawn, stack_port_open, stack_log_has,
-# stack_need_cmd, stack_die, stack_redis_env, stack_postgres_socket_dir).
+# and the stack_* helpers (stack_spawn, stack_port_open, stack_log_has,
+# stack_need_cmd, stack_die, stack_redis_env, stack_postgres_socket_dir,
+# stack_once, stack_path).
 set -euo pipefail
 
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -132,7 +142,7 @@ declare -A FILE=() ADDR=() NEEDS=() TIMEOUT=() OFF=()
 
 # load NAME: define that service's functions/vars in this shell.
 load() {
-  unset -f svc_prepare svc_start svc_healthy
+  unset -f svc_prepare svc_start svc_healthy svc_open
   unset svc_address svc_needs svc_timeout svc_off
   # shellcheck disable=SC2034 # for the service files
   SVC_NAME="$1"
@@ -222,35 +232,10 @@ port_taken_by_other() {
   [[ "$addr" == *:* ]] && stack_port_open "${addr%:*}" "${addr##*:}"
 }
 
-# ---------------------------------------------------------------- up
+# ---------------------------------------------------------------- up, prepare
 
-declare -A OK=()            # healthy during this run
-
-# wait_healthy NAME: poll until healthy; fail with its log if it dies or times out.
-wait_healthy() {
-  local name="$1" t0 deadline log="$LOG_DIR/$1.log"
-  [[ -n "${OK[$name]:-}" ]] && return 0
-  t0="$(now)"; deadline=$((SECONDS + TIMEOUT[$name]))
-  until healthy "$name"; do
-    if ! running "$name"; then
-      fail_with_log "$name" "exited during start-up"
-    elif (( SECONDS >= deadline )); then
-      fail_with_log "$name" "not healthy after ${TIMEOUT[$name]}s (still running, pid $(pid_of "$name"))"
-    fi
-    sleep 0.2
-  done
-  OK[$name]=1
-  say "  $(printf '%-18s' "$name") healthy after $(elapsed "$t0")"
-}
-
-fail_with_log() {
-  local log="$LOG_DIR/$1.log"
-  {
-    echo "stack: $1 $2; its log: $log"
-    [[ -f "$log" ]] && tail -n 20 "$log" | sed 's/^/  | /'
-  } >&2
-  exit 1
-}
+# shellcheck source=infra/stack-up.sh
+source "$INFRA_DIR/stack-up.sh"
 
 # add_needs: SEL plus (recursively) what its services need, in order.
 add_needs() {
@@ -272,24 +257,6 @@ add_needs() {
   done
 }
 
-start_one() {
-  local name="$1" m t0
-  for m in ${NEEDS[$name]}; do
-    running "$m" || stack_die "$name needs $m, which is not running"
-    wait_healthy "$m"
-  done
-  port_taken_by_other "$name" \
-    && stack_die "$name: ${ADDR[$name]} is already in use by a process not started by stack.sh"
-  t0="$(now)"
-  load "$name"
-  if declare -F svc_prepare >/dev/null; then svc_prepare; fi
-  mkdir -p "$LOG_DIR" "$RUN_DIR" "$SVC_DATA"
-  # One log per run: health checks may grep the log for a "started" line.
-  [[ -f "$SVC_LOG" ]] && mv -f "$SVC_LOG" "$SVC_LOG.1"
-  svc_start
-  say "  $(printf '%-18s' "$name") started, pid $(pid_of "$name") (prepare+launch $(elapsed "$t0"))"
-}
-
 # drop_off NAMED: without names, leave out the services that are off; a
 # service that is off and named (or needed by a named one) is an error.
 drop_off() {
@@ -300,28 +267,6 @@ drop_off() {
     fi
   done
   SEL=("${kept[@]}")
-}
-
-cmd_up() {
-  local names name t0 started=()
-  select_names "$@"
-  drop_off "$( (( $# )) && echo named)"
-  add_needs
-  drop_off named
-  names=("${SEL[@]}")
-  t0="$(now)"
-  for name in "${names[@]}"; do
-    if running "$name"; then
-      healthy "$name" && { OK[$name]=1; continue; }
-      say "  $(printf '%-18s' "$name") running, waiting for health"
-      started+=("$name"); continue
-    fi
-    start_one "$name"
-    started+=("$name")
-  done
-  for name in "${started[@]}"; do wait_healthy "$name"; done
-  (( ${#started[@]} == 0 )) || say "up in $(elapsed "$t0")"
-  table "${names[@]}"
 }
 
 # ---------------------------------------------------------------- down
@@ -388,7 +333,7 @@ cmd_down() {
   [[ -z "$DOWN_FAILED" ]]
 }
 
-# ---------------------------------------------------------------- status, logs, prepare
+# ---------------------------------------------------------------- status, logs
 
 table() {
   local name pid health
@@ -425,19 +370,6 @@ cmd_logs() {
   done
 }
 
-cmd_prepare() {
-  local name t0
-  select_names "$@"
-  drop_off "$( (( $# )) && echo named)"
-  for name in "${SEL[@]}"; do
-    load "$name"
-    declare -F svc_prepare >/dev/null || continue
-    t0="$(now)"
-    svc_prepare
-    say "  $(printf '%-18s' "$name") prepared ($(elapsed "$t0"))"
-  done
-}
-
 usage() {
   sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
@@ -453,6 +385,7 @@ main() {
     status) table "${NAMES[@]}" ;;
     logs) cmd_logs "$@" ;;
     prepare) cmd_prepare "$@" ;;
+    _prepare) cmd_prepare_one "$@" ;;
     *) usage ;;
   esac
 }

@@ -14,7 +14,10 @@ kafka_version() {
 }
 
 # Copy the jars from Maven Central once per pom.xml content (marker file).
-kafka_prepare() {
+# The three nodes prepare in parallel: one copies, the others wait for it.
+kafka_prepare() { stack_once kafka-jars kafka_copy_jars; }
+
+kafka_copy_jars() {
   local marker tmp
   marker="$KAFKA_LIBS/.pom-$(sha256sum "$INFRA_DIR/kafka/pom.xml" | cut -c1-16)"
   [[ -f "$marker" ]] && return 0

@@ -23,7 +23,9 @@ svc_prepare() {
   [[ -n "$stale" ]] || return 0
   stack_need_cmd go "FerretDB is built with Go"
   echo "  ferretdb: building $FERRETDB_BIN (first build downloads modules, ~1 min)"
-  (cd "$src" && go build -mod=readonly -trimpath -o "$FERRETDB_BIN" .)
+  # No symbol table or DWARF (-s -w): the link, one step that does not run in
+  # parallel, has less to write; panics still name their functions.
+  (cd "$src" && go build -mod=readonly -trimpath -ldflags='-s -w' -o "$FERRETDB_BIN" .)
 }
 
 svc_start() {
