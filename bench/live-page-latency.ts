@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   );
   const consumer = startService('consumer/main.ts', consumerEnv(config, consumerPort));
   const airflowPasswords = join(STACK_DIR, 'airflow', 'simple_auth_manager_passwords.json.generated');
-  const admin = startService('workers/admin-main.ts', {
+  const admin = startService('admin/server/main.ts', {
     ...consumerEnv(config, consumerPort),
     QUEUE_NAME: config.workers.queueName,
     ADMIN_PORT: String(adminPort),

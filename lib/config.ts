@@ -115,7 +115,7 @@ const EnvSchema = z.object({
   READER_PORT: port(5001),
   READER_DLQ_GROUP: z.string().min(1).default('reader-dlq-index'),
 
-  // The live page of the admin server (workers/admin/live/): what its one poller reads, and how often.
+  // The live page of the admin server (admin/server/live/): what its one poller reads, and how often.
   LIVE_POLL_MS: int(1_000, 200, 60_000),
   LIVE_READER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:5001'),
   LIVE_CONSUMER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:1111'),
@@ -168,9 +168,6 @@ export interface Config {
     filter: { competitions: string[]; areas: string[] };
   };
   workers: {
-    adminPort: number;
-    adminUser: string;
-    adminPassword?: string;
     queueName: string;
     concurrency: number;
     /** The worker process's own health/metrics port. */
@@ -184,19 +181,27 @@ export interface Config {
   };
   /** What every HTTP server applies (lib/http/listen.ts `listen`). */
   http: HttpServerSettings;
-  /** The admin server's live page (workers/admin/live/): the services its poller reads. */
-  live: {
-    pollMs: number;
-    readerUrl: string;
-    consumerUrl: string;
-    workerUrl: string;
-    airflowUrl: string;
-    /** The Airflow UI's address as a browser reaches it (links on the page); default: airflowUrl. */
-    airflowPublicUrl: string;
-    airflowUser: string;
-    /** SimpleAuthManager's passwords file; without it no DAG runs are read. */
-    airflowPasswordsFile?: string;
+  /** The admin server (admin/server/): the BullMQ dashboard and the live page. */
+  admin: {
+    port: number;
+    user: string;
+    password?: string;
+    /** The live page (admin/server/live/, admin/page/): the services its poller reads. */
+    live: LiveSettings;
   };
+}
+
+export interface LiveSettings {
+  pollMs: number;
+  readerUrl: string;
+  consumerUrl: string;
+  workerUrl: string;
+  airflowUrl: string;
+  /** The Airflow UI's address as a browser reaches it (links on the page); default: airflowUrl. */
+  airflowPublicUrl: string;
+  airflowUser: string;
+  /** SimpleAuthManager's passwords file; without it no DAG runs are read. */
+  airflowPasswordsFile?: string;
 }
 
 export interface HttpServerSettings {
@@ -289,9 +294,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       filter: { competitions: e.FILTER_FOOT_COMPETITIONS, areas: e.FILTER_FOOT_AREAS },
     },
     workers: {
-      adminPort: e.ADMIN_PORT,
-      adminUser: e.ADMIN_USER,
-      ...(adminPassword && { adminPassword }),
       queueName: e.QUEUE_NAME,
       concurrency: e.WORKER_CONCURRENCY,
       port: e.WORKER_PORT,
@@ -304,15 +306,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
     reader: { port: e.READER_PORT, dlqGroupId: e.READER_DLQ_GROUP },
-    live: {
-      pollMs: e.LIVE_POLL_MS,
-      readerUrl: trimSlash(e.LIVE_READER_URL),
-      consumerUrl: trimSlash(e.LIVE_CONSUMER_URL),
-      workerUrl: trimSlash(e.LIVE_WORKER_URL),
-      airflowUrl: trimSlash(e.LIVE_AIRFLOW_URL),
-      airflowPublicUrl: trimSlash(e.LIVE_AIRFLOW_PUBLIC_URL ?? e.LIVE_AIRFLOW_URL),
-      airflowUser: e.LIVE_AIRFLOW_USER,
-      ...(e.LIVE_AIRFLOW_PASSWORDS_FILE && { airflowPasswordsFile: e.LIVE_AIRFLOW_PASSWORDS_FILE }),
+    admin: {
+      port: e.ADMIN_PORT,
+      user: e.ADMIN_USER,
+      ...(adminPassword && { password: adminPassword }),
+      live: {
+        pollMs: e.LIVE_POLL_MS,
+        readerUrl: trimSlash(e.LIVE_READER_URL),
+        consumerUrl: trimSlash(e.LIVE_CONSUMER_URL),
+        workerUrl: trimSlash(e.LIVE_WORKER_URL),
+        airflowUrl: trimSlash(e.LIVE_AIRFLOW_URL),
+        airflowPublicUrl: trimSlash(e.LIVE_AIRFLOW_PUBLIC_URL ?? e.LIVE_AIRFLOW_URL),
+        airflowUser: e.LIVE_AIRFLOW_USER,
+        ...(e.LIVE_AIRFLOW_PASSWORDS_FILE && { airflowPasswordsFile: e.LIVE_AIRFLOW_PASSWORDS_FILE }),
+      },
     },
   };
 }

@@ -26,8 +26,8 @@ check() {
 jest() { local project=$1; shift; bash scripts/jest-project.sh "$project" "$results" "$@"; }
 
 step "typecheck" check typecheck npx tsc --noEmit
-# The live page's browser modules (live/) have a tsconfig of their own: the DOM, not Node.
-step "typecheck (live page)" check typecheck-live npx tsc --noEmit -p live
+# The live page's browser modules (admin/page/) have a tsconfig of their own: the DOM, not Node.
+step "typecheck (live page)" check typecheck-live npx tsc --noEmit -p admin/page
 step "lint" check lint bash -c 'npx eslint . && npx prettier --check . >/dev/null'
 step "unit" jest unit
 step "compose (parsed by compose-go, no engine needed)" jest compose

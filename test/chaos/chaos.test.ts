@@ -158,7 +158,7 @@ it(`${CHAOS_SECONDS} s at ~${RATE} events/s under random faults (seed ${SEED}): 
   const workersReady = await eventually(
     async () => {
       const statuses = await Promise.all(
-        [config.workers.port, config.workers.adminPort].map((port) =>
+        [config.workers.port, config.admin.port].map((port) =>
           fetch(`http://127.0.0.1:${port}/readyz`).then(
             (response) => response.status,
             () => 0,

@@ -112,7 +112,7 @@ it('a Redis restart during running jobs and a DAG run: jobs complete, events sto
   );
   const finishedAt = Date.now();
   // The stack's own Redis clients (workers, dashboard) are back too.
-  const services = { workers: sut.config.workers.port, admin: sut.config.workers.adminPort };
+  const services = { workers: sut.config.workers.port, admin: sut.config.admin.port };
   const servicesReady = await eventually(
     async () => {
       const answers = await Promise.all(

@@ -72,7 +72,7 @@ it('the workers and the admin server (its dashboard included) reach it with the 
   // What infra/services/80-workers.sh and 81-admin.sh export (stack_redis_env).
   const serviceEnv = { REDIS_URL: redisUrl, REDIS_PASSWORD_FILE: passwordFile(), QUEUE_NAME: freshName('pw-queue') };
   const adminPort = await freePort();
-  const admin = startService('workers/admin-main.ts', {
+  const admin = startService('admin/server/main.ts', {
     ...serviceEnv,
     ADMIN_PORT: String(adminPort),
     ADMIN_PASSWORD: 'dashboard-pass',

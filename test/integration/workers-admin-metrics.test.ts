@@ -4,7 +4,7 @@
  * however many jobs the queue holds. Counted on a private redis-server
  * (INFO commandstats sees only this test's traffic) holding 12,000 jobs.
  */
-import { startAdmin, type AdminServer } from '../../workers/admin/server';
+import { startAdmin, type AdminServer } from '../../admin/server/server';
 import { createQueue, type ProducerQueue } from '../../workers/queue';
 import { testConfig, testLogger } from '../support/env';
 import { privateRedis, type PrivateRedis } from '../support/redis-server';

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAdmin, type AdminServer } from '../../workers/admin/server';
+import { startAdmin, type AdminServer } from '../../admin/server/server';
 import { addJob } from '../../workers/queue';
 import { startWorker, type WorkerService } from '../../workers/worker';
 import { launchChromium } from '../support/browser';

@@ -8,8 +8,8 @@
 import type { Config } from '../../lib/config';
 import type { RunningApi } from '../../producers/service';
 import { startReader, type RunningReader } from '../../reader/service';
-import { startAdmin, type AdminServer } from '../../workers/admin/server';
-import type { LivePollerOptions } from '../../workers/admin/live/poller';
+import { startAdmin, type AdminServer } from '../../admin/server/server';
+import type { LivePollerOptions } from '../../admin/server/live/poller';
 import { consumerEnv, freePort } from './consumer';
 import { freshName, testLogger } from './env';
 import { startService, waitUntilAnswers, type ServiceProcess } from './processes';
@@ -70,10 +70,13 @@ export function useLivePipeline(live: LivePollerOptions = {}, overrides: Record<
     context.config = {
       ...sut.config,
       api: { ...sut.config.api, url: context.api.url },
-      live: {
-        ...sut.config.live,
-        readerUrl: context.reader.url,
-        consumerUrl: `http://127.0.0.1:${consumerPort}`,
+      admin: {
+        ...sut.config.admin,
+        live: {
+          ...sut.config.admin.live,
+          readerUrl: context.reader.url,
+          consumerUrl: `http://127.0.0.1:${consumerPort}`,
+        },
       },
     };
     context.startConsumer = async () => {

@@ -17,7 +17,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Config } from '../../../lib/config';
 import { describeError } from '../../../lib/errors';
 import type { Logger } from '../../../lib/logger';
-import type { ProducerQueue } from '../../queue';
+import type { ProducerQueue } from '../../../workers/queue';
 import type { FlowSection, HealthSection, SectionName, Sections, ServiceHealth } from './sections';
 import {
   AirflowRuns,
@@ -34,7 +34,7 @@ import {
 } from './sources';
 
 export interface LivePollerOptions {
-  /** Interval of the fast reads (Kafka offsets, the services' /readyz), in ms. Default: config.live.pollMs (LIVE_POLL_MS, 1_000). */
+  /** Interval of the fast reads (Kafka offsets, the services' /readyz), in ms. Default: config.admin.live.pollMs (LIVE_POLL_MS, 1_000). */
   pollMs?: number;
   /** The store's latest events and today's matches are read again at least this often, moved or not, in ms. Default: 10_000. */
   refreshMs?: number;
@@ -120,9 +120,10 @@ export class LivePoller {
     private readonly deps: LivePollerDeps,
     options: LivePollerOptions = {},
   ) {
-    this.options = { ...DEFAULTS, pollMs: deps.config.live.pollMs, ...options };
+    this.options = { ...DEFAULTS, pollMs: deps.config.admin.live.pollMs, ...options };
     validate(this.options);
-    const { live, api } = deps.config;
+    const { api } = deps.config;
+    const { live } = deps.config.admin;
     this.reads = new Counter({
       name: 'live_page_reads_total',
       help: "Reads the live page's poller made, by source (kafka, store, read_api, readyz, redis, airflow)",
@@ -389,7 +390,7 @@ export class LivePoller {
     const day = utcDay(new Date());
     try {
       this.reads.inc({ source: 'read_api' });
-      const matches = await readMatches(this.deps.config.live.readerUrl, day, this.options.requestTimeoutMs);
+      const matches = await readMatches(this.deps.config.admin.live.readerUrl, day, this.options.requestTimeoutMs);
       this.competitions = [...new Set(matches.map((match) => match.competition).filter((c): c is string => !!c))];
       this.publish('matches', { at: new Date().toISOString(), day: day.from, matches });
     } catch (error) {
@@ -402,7 +403,11 @@ export class LivePoller {
       const tables = [];
       for (const competition of this.competitions.slice(0, 6)) {
         this.reads.inc({ source: 'read_api' });
-        const table = await readStandings(this.deps.config.live.readerUrl, competition, this.options.requestTimeoutMs);
+        const table = await readStandings(
+          this.deps.config.admin.live.readerUrl,
+          competition,
+          this.options.requestTimeoutMs,
+        );
         if (table) tables.push(table);
       }
       this.publish('standings', { at: new Date().toISOString(), tables });
@@ -425,7 +430,7 @@ export class LivePoller {
   }
 
   private async readDagRuns(): Promise<void> {
-    const airflowUrl = this.deps.config.live.airflowPublicUrl;
+    const airflowUrl = this.deps.config.admin.live.airflowPublicUrl;
     if (!this.airflow) {
       this.publish('dagRuns', { at: new Date().toISOString(), airflowUrl, configured: false, runs: [] });
       return;

@@ -1,16 +1,16 @@
 /**
- * `npm run build`'s second step: bundle the live page (live/) into
- * dist/live/app.js and app.css, which the admin server of the container
- * serves (its image has no esbuild). `node --import tsx scripts/build-live-page.ts`
+ * `npm run build`'s second step: bundle the live page (admin/page/) into
+ * dist/admin/page/app.js and app.css, which the admin server of the container
+ * serves (its image has no esbuild). `node --import tsx admin/server/live/build-page.ts`
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleLivePage } from '../workers/admin/live/assets';
+import { bundleLivePage } from './assets';
 
-const root = join(__dirname, '..');
-const out = join(root, 'dist', 'live');
+const root = join(__dirname, '..', '..', '..');
+const out = join(root, 'dist', 'admin', 'page');
 
-bundleLivePage(join(root, 'live')).then(
+bundleLivePage(join(root, 'admin', 'page')).then(
   ({ js, css }) => {
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'app.js'), js);

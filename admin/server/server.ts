@@ -26,8 +26,8 @@ import type { Logger } from '../../lib/logger';
 import { createMongoClient } from '../../lib/mongo';
 import { closeServer, createMetricsRegistry } from '../../lib/observability';
 import { Shutdown } from '../../lib/shutdown';
-import { createQueue, type ProducerQueue } from '../queue';
-import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from '../redis';
+import { createQueue, type ProducerQueue } from '../../workers/queue';
+import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from '../../workers/redis';
 import { basicAuth } from './basic-auth';
 import { LivePoller, type LivePollerOptions } from './live/poller';
 import { liveRoutes } from './live/routes';
@@ -44,7 +44,7 @@ export interface AdminOptions {
   metricsCacheMs?: number;
   /** Longest wait for one shutdown step, in ms. Default: 5_000. */
   stopStepTimeoutMs?: number;
-  /** The live page's poller (workers/admin/live/poller.ts). Default: {} (its defaults, LIVE_POLL_MS). */
+  /** The live page's poller (live/poller.ts). Default: {} (its defaults, LIVE_POLL_MS). */
   live?: LivePollerOptions;
 }
 
@@ -56,7 +56,7 @@ export interface AdminServer {
   queue: ProducerQueue;
   /** The live page's one poller (its reads count in /metrics as live_page_reads_total). */
   live: LivePoller;
-  /** Its cleanup steps; `admin-main.ts` runs them on SIGTERM. */
+  /** Its cleanup steps; `main.ts` runs them on SIGTERM. */
   shutdown: Shutdown;
   /** Stop listening, close the queue and Redis. Calling it again returns the same promise. */
   stop(): Promise<boolean>;
@@ -88,13 +88,13 @@ const DASHBOARD_HELMET: HelmetOptions = {
 export async function startAdmin(config: Config, log: Logger, options: AdminOptions = {}): Promise<AdminServer> {
   const settings: Required<AdminOptions> = {
     ...DEFAULTS,
-    port: config.workers.adminPort,
+    port: config.admin.port,
     host: config.http.host,
     ...options,
   };
   validate(settings);
   // First, before connecting anything: no password, no server.
-  const auth = basicAuth({ user: config.workers.adminUser, password: config.workers.adminPassword });
+  const auth = basicAuth({ user: config.admin.user, password: config.admin.password });
 
   const queue = createQueue(config);
   const redis = createRedis(config, 'workers-admin', log);
@@ -134,7 +134,7 @@ export async function startAdmin(config: Config, log: Logger, options: AdminOpti
   app.use(requestContext(log));
   app.use(securityHeaders(DASHBOARD_HELMET));
   app.use(opsRoutes({ service: 'workers-admin', registry, readiness: { redis: () => redisAnswers(redis) } }));
-  app.use(liveRoutes({ poller: live, log, auth, readerUrl: config.live.readerUrl }));
+  app.use(liveRoutes({ poller: live, log, auth, readerUrl: config.admin.live.readerUrl }));
   app.use(settings.basePath, auth, board.getRouter());
   app.use(notFound());
   app.use(errorHandler(log));

@@ -1,7 +1,7 @@
 /**
  * The live page's script and stylesheet: the plain TypeScript modules of
- * `live/` bundled by esbuild. `npm run build` writes them into `dist/live/`
- * (scripts/build-live-page.ts), which the container serves; from the sources
+ * `admin/page/` bundled by esbuild. `npm run build` writes them into `dist/admin/page/`
+ * (build-page.ts), which the container serves; from the sources
  * (make up, tests) they are bundled in memory on the first request, once.
  */
 import { existsSync } from 'node:fs';
@@ -13,10 +13,10 @@ export interface PageAssets {
   css: string;
 }
 
-/** live/ from this file: workers/admin/live/ → live/, and the same from dist/workers/admin/live/ → dist/live/. */
-export const LIVE_DIR = join(__dirname, '..', '..', '..', 'live');
+/** The page's folder from this file: admin/server/live/ → admin/page/, and dist/admin/server/live/ → dist/admin/page/. */
+export const LIVE_DIR = join(__dirname, '..', '..', 'page');
 
-/** Bundle live/main.ts and live/style.css (esbuild, a dependency of tsx: nothing more to install). */
+/** Bundle admin/page/main.ts and admin/page/style.css (esbuild, a dependency of tsx: nothing more to install). */
 export async function bundleLivePage(dir = LIVE_DIR, minify = true): Promise<PageAssets> {
   const esbuild = await import('esbuild');
   // One bundle per process (livePageAssets caches it): end esbuild's child process after it, or it

@@ -1,11 +1,11 @@
 /**
  * Entry point of the admin server: the BullMQ dashboard at /admin/queues
- * (basic auth), /healthz, /readyz, /metrics. `node --import tsx workers/admin-main.ts`
+ * (basic auth), /healthz, /readyz, /metrics. `node --import tsx admin/server/main.ts`
  */
-import { loadConfigOrExit } from '../lib/config';
-import { ConfigError } from '../lib/errors';
-import { createLogger } from '../lib/logger';
-import { startAdmin } from './admin/server';
+import { loadConfigOrExit } from '../../lib/config';
+import { ConfigError } from '../../lib/errors';
+import { createLogger } from '../../lib/logger';
+import { startAdmin } from './server';
 
 const config = loadConfigOrExit();
 const log = createLogger({ service: 'workers-admin', level: config.logLevel });

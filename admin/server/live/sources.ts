@@ -16,7 +16,7 @@ import type { Admin } from 'kafkajs';
 import type { Db, Document } from 'mongodb';
 import type { Config } from '../../../lib/config';
 import { COLLECTIONS } from '../../../lib/mongo';
-import type { ProducerQueue } from '../../queue';
+import type { ProducerQueue } from '../../../workers/queue';
 import type {
   DagRunRow,
   DeadLetterRow,
