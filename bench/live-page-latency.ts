@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { startReader } from '../reader/service';
-import { launchChromium } from '../test/support/browser';
-import { consumerEnv, freePort } from '../test/support/consumer';
-import { freshName, testLogger } from '../test/support/env';
-import { freshTopics, startTestApi } from '../test/support/producers';
-import { startService, waitUntilAnswers } from '../test/support/processes';
-import { STACK_DIR } from '../test/support/stack';
+import { launchChromium } from '../harness/browser';
+import { consumerEnv, freePort } from '../harness/consumer';
+import { freshName, testLogger } from '../harness/env';
+import { freshTopics, startTestApi } from '../harness/producers';
+import { startService, waitUntilAnswers } from '../harness/processes';
+import { STACK_DIR } from '../harness/stack';
 import { metricFromText, quantile } from './support';
 
 const { values: args } = parseArgs({

@@ -28,7 +28,13 @@ import type { Config } from '../lib/config';
 import { PipelineError } from '../lib/errors';
 import { createKafka } from '../lib/kafka/client';
 import type { Logger } from '../lib/logger';
-import { DEAD_LETTER_REASONS, DLQ_HEADERS, headerText, originalHeaders, type DeadLetterReason } from './dead-letters';
+import {
+  DEAD_LETTER_REASONS,
+  DLQ_HEADERS,
+  headerText,
+  originalHeaders,
+  type DeadLetterReason,
+} from '../lib/kafka/dead-letter-headers';
 
 export interface ReplayOptions {
   /** Replay only dead letters with one of these reasons. Default: every reason. */

@@ -14,7 +14,7 @@ import { ROUTINE_CLI_OPTIONS } from './routines/routine';
 import { loadConfigOrExit } from '../lib/config';
 import { redactUrl } from '../lib/redact';
 import { parseJobData } from './jobs';
-import { addJob, createQueue, createQueueEvents, JOB_NAMES, type JobData, type JobProgress } from './queue';
+import { addJob, createQueue, createQueueEvents, JOB_NAMES, type JobData, type JobProgress } from '../lib/jobs/queue';
 
 const USAGE = `usage:
   npm run job -- somedata [--duration SEC] [--interval SEC] [--max-events N] [--run-id ID] [--attempts N] [--timeout SEC]

@@ -17,10 +17,10 @@ import { isTransient } from '../lib/transient';
 import { Source } from '../lib/schemas';
 import { mergeLastOffsets, type RecordPosition } from './routines/routine';
 import { parseJobData, type Carried, type JobHandlers } from './jobs';
-import { failedShare } from './jobs/failure-share';
+import { failedShare } from '../lib/jobs/failure-share';
 import type { WorkerMetrics } from './metrics';
 import { ProgressReporter } from './progress';
-import { isJobName, JOB_NAMES, type JobData, type JobName, type JobResult } from './queue';
+import { isJobName, JOB_NAMES, type JobData, type JobName, type JobResult } from '../lib/jobs/queue';
 
 export type ProducerJob = Job<JobData, JobResult, JobName>;
 

@@ -21,8 +21,15 @@ import type { JobHandlers } from './jobs';
 import { createProducerHandlers, type ProducerHandlers } from './jobs/handlers';
 import { createWorkerMetrics } from './metrics';
 import { createProcessor } from './processor';
-import { DEFAULT_JOB_OPTIONS, JOB_NAMES, redisConnection, type JobData, type JobName, type JobResult } from './queue';
-import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from './redis';
+import {
+  DEFAULT_JOB_OPTIONS,
+  JOB_NAMES,
+  redisConnection,
+  type JobData,
+  type JobName,
+  type JobResult,
+} from '../lib/jobs/queue';
+import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from '../lib/redis';
 
 export interface WorkerServiceOptions {
   /** Jobs this process runs at once. Default: WORKER_CONCURRENCY (4). */

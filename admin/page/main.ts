@@ -4,7 +4,7 @@
  * reconnects by itself and sends the last id it got (Last-Event-ID), so the
  * server sends only what changed meanwhile.
  */
-import type { SectionName, Sections } from '../server/live/sections';
+import type { SectionName, Sections } from '../../lib/live-sections';
 import { h } from './dom';
 import {
   renderDagRuns,

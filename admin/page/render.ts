@@ -1,5 +1,5 @@
 /**
- * One function per section of the feed (admin/server/live/sections.ts):
+ * One function per section of the feed (lib/live-sections.ts):
  * each replaces its part of the page with the section's current state.
  */
 import type {
@@ -12,7 +12,7 @@ import type {
   MatchesSection,
   StandingsSection,
   TopicFlow,
-} from '../server/live/sections';
+} from '../../lib/live-sections';
 import { lineChart } from './chart';
 import { clock, columnsTable, count, fill, h, rate, type Child } from './dom';
 

@@ -13,7 +13,7 @@
  */
 import type { JobState } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
-import type { ProducerQueue } from '../../workers/queue';
+import type { ProducerQueue } from '../../lib/jobs/queue';
 
 export const JOB_STATES: JobState[] = [
   'waiting',

@@ -23,15 +23,15 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AIRFLOW_URL, airflowHealthy, airflowPasswords } from '../support/airflow';
-import { freePort } from '../support/consumer';
-import { testConfig } from '../support/env';
-import { startFakeFootballData, type FakeFootballData } from '../support/fake-football-data';
-import { reportScenario } from '../support/faults';
-import { killServices, startService, waitUntilAnswers } from '../support/processes';
-import { freshTopics, producersEnv, type TopicsUnderTest } from '../support/producers';
-import { privateRedis, type PrivateRedis } from '../support/redis-server';
-import { REPO_DIR, STACK_DIR } from '../support/stack';
+import { AIRFLOW_URL, airflowHealthy, airflowPasswords } from '../../harness/airflow';
+import { freePort } from '../../harness/consumer';
+import { testConfig } from '../../harness/env';
+import { startFakeFootballData, type FakeFootballData } from '../../harness/fake-football-data';
+import { reportScenario } from '../../harness/faults';
+import { killServices, startService, waitUntilAnswers } from '../../harness/processes';
+import { freshTopics, producersEnv, type TopicsUnderTest } from '../../harness/producers';
+import { privateRedis, type PrivateRedis } from '../../harness/redis-server';
+import { REPO_DIR, STACK_DIR } from '../../harness/stack';
 
 jest.setTimeout(120_000);
 

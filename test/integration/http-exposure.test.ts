@@ -12,7 +12,7 @@ import { closeServer, createMetricsRegistry, serverPort, startOpsServer } from '
 import { startAdmin } from '../../admin/server/server';
 import { startWorker } from '../../workers/worker';
 import { startApi } from '../../producers/service';
-import { testConfig, testLogger } from '../support/env';
+import { testConfig, testLogger } from '../../harness/env';
 
 jest.setTimeout(60_000);
 

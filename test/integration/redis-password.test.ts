@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from '../support/consumer';
-import { eventually, freshName } from '../support/env';
-import { killServices, startService, waitUntilAnswers } from '../support/processes';
-import { REPO_DIR, STACK_DIR as SHARED_STACK_DIR } from '../support/stack';
+import { freePort } from '../../harness/consumer';
+import { eventually, freshName } from '../../harness/env';
+import { killServices, startService, waitUntilAnswers } from '../../harness/processes';
+import { REPO_DIR, STACK_DIR as SHARED_STACK_DIR } from '../../harness/stack';
 
 const run = promisify(execFile);
 let stackDir: string;

@@ -5,9 +5,9 @@
  * (INFO commandstats sees only this test's traffic) holding 12,000 jobs.
  */
 import { startAdmin, type AdminServer } from '../../admin/server/server';
-import { createQueue, type ProducerQueue } from '../../workers/queue';
-import { testConfig, testLogger } from '../support/env';
-import { privateRedis, type PrivateRedis } from '../support/redis-server';
+import { createQueue, type ProducerQueue } from '../../lib/jobs/queue';
+import { testConfig, testLogger } from '../../harness/env';
+import { privateRedis, type PrivateRedis } from '../../harness/redis-server';
 
 jest.setTimeout(120_000);
 

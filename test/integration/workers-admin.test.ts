@@ -6,10 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAdmin, type AdminServer } from '../../admin/server/server';
-import { addJob } from '../../workers/queue';
+import { addJob } from '../../lib/jobs/queue';
 import { startWorker, type WorkerService } from '../../workers/worker';
-import { launchChromium } from '../support/browser';
-import { eventually, testConfig, testLogger } from '../support/env';
+import { launchChromium } from '../../harness/browser';
+import { eventually, testConfig, testLogger } from '../../harness/env';
 
 const PASSWORD = 'correct-horse-battery-staple';
 const config = testConfig({ ADMIN_USER: 'ops', ADMIN_PASSWORD: PASSWORD });

@@ -17,7 +17,7 @@ import { retry } from '../../lib/retry';
 import { produceFootdata } from '../routines/footdata';
 import type { RoutineProgress, RoutineResult } from '../routines/routine';
 import { produceSomedata } from '../routines/somedata';
-import type { JobResult } from '../queue';
+import type { JobResult } from '../../lib/jobs/queue';
 import type { JobContext, JobHandlers } from './index';
 
 export interface ProducerHandlers {

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { validate } from '../../lib/validate';
-import { SomedataJobData } from '../jobs/somedata';
+import { SomedataJobData } from '../../lib/jobs/somedata';
 import { checkOrigin, Tally, type RoutineOptions, type RoutineResult } from './routine';
 
 export const VEHICLES = [

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../../../lib/config';
 import { createLogger } from '../../../lib/logger';
 import { LivePoller, type LivePollerDeps } from './poller';
-import type { SectionName, Sections } from './sections';
+import type { SectionName, Sections } from '../../../lib/live-sections';
 import { scoreLine, utcDay } from './sources';
 
 // Nothing here connects: the poller's loops never start (no subscriber), sections are published by hand.

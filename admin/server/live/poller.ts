@@ -17,8 +17,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Config } from '../../../lib/config';
 import { describeError } from '../../../lib/errors';
 import type { Logger } from '../../../lib/logger';
-import type { ProducerQueue } from '../../../workers/queue';
-import type { FlowSection, HealthSection, SectionName, Sections, ServiceHealth } from './sections';
+import type { ProducerQueue } from '../../../lib/jobs/queue';
+import type { FlowSection, HealthSection, SectionName, Sections, ServiceHealth } from '../../../lib/live-sections';
 import {
   AirflowRuns,
   checkHealth,

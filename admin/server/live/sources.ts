@@ -1,6 +1,6 @@
 /**
  * The readers behind the live page: each turns what a service already exposes
- * into one section (sections.ts). They hold no timers; the poller calls them.
+ * into one section (lib/live-sections.ts). They hold no timers; the poller calls them.
  *
  * - Kafka (one admin client): end offsets of the three topics and the sink
  *   group's committed offsets, so rates and lag are Kafka's own figures,
@@ -16,7 +16,7 @@ import type { Admin } from 'kafkajs';
 import type { Db, Document } from 'mongodb';
 import type { Config } from '../../../lib/config';
 import { COLLECTIONS } from '../../../lib/mongo';
-import type { ProducerQueue } from '../../../workers/queue';
+import type { ProducerQueue } from '../../../lib/jobs/queue';
 import type {
   DagRunRow,
   DeadLetterRow,
@@ -27,7 +27,7 @@ import type {
   StandingRow,
   StoredEventRow,
   TopicFlow,
-} from './sections';
+} from '../../../lib/live-sections';
 
 /** GET `url` as JSON within `timeoutMs`; the status with it. */
 export async function getJson(

@@ -5,7 +5,7 @@
  * malformed data, for every call or for the next few.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeServer, serverPort } from '../../lib/observability';
+import { closeServer, serverPort } from '../lib/observability';
 
 export type FakeMode = 'ok' | 'fail' | 'slow' | 'rate-limit' | 'malformed';
 

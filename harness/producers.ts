@@ -4,10 +4,10 @@
  * API published read back from Kafka.
  */
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
-import type { Config } from '../../lib/config';
-import { ensurePipelineTopics } from '../../lib/kafka/topics';
-import { PipelineEvent } from '../../lib/schemas';
-import { startApi, type ApiDeps, type RunningApi } from '../../producers/service';
+import type { Config } from '../lib/config';
+import { ensurePipelineTopics } from '../lib/kafka/topics';
+import { PipelineEvent } from '../lib/schemas';
+import { startApi, type ApiDeps, type RunningApi } from '../producers/service';
 import { endOffsetTotal } from './consumer';
 import { readTopic, testConfig, testKafka, testLogger } from './env';
 

@@ -5,11 +5,11 @@
  * of its own, so it can be stopped and started again without touching the
  * shared stack's consumer.
  */
-import type { Config } from '../../lib/config';
-import type { RunningApi } from '../../producers/service';
-import { startReader, type RunningReader } from '../../reader/service';
-import { startAdmin, type AdminServer } from '../../admin/server/server';
-import type { LivePollerOptions } from '../../admin/server/live/poller';
+import type { Config } from '../lib/config';
+import type { RunningApi } from '../producers/service';
+import { startReader, type RunningReader } from '../reader/service';
+import { startAdmin, type AdminServer } from '../admin/server/server';
+import type { LivePollerOptions } from '../admin/server/live/poller';
 import { consumerEnv, freePort } from './consumer';
 import { freshName, testLogger } from './env';
 import { startService, waitUntilAnswers, type ServiceProcess } from './processes';

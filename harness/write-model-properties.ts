@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import type { KafkaMessage } from 'kafkajs';
-import type { FootdataEvent, PipelineEvent, SomedataEvent } from '../../lib/schemas';
-import type { SinkRecord } from '../../consumer/write-models/types';
+import type { FootdataEvent, PipelineEvent, SomedataEvent } from '../lib/schemas';
+import type { SinkRecord } from '../consumer/write-models/types';
 import { aMatch, footdataEvent, somedataEvent } from './consumer';
 
 export function sinkRecord<E extends PipelineEvent>(event: E, offset: number): SinkRecord<E> {

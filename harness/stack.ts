@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-export const REPO_DIR = join(__dirname, '..', '..');
+export const REPO_DIR = join(__dirname, '..');
 export const STACK_DIR = process.env.STACK_DIR ?? join(REPO_DIR, '.stack');
 
 export async function stack(...args: string[]): Promise<string> {

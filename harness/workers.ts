@@ -4,9 +4,9 @@
  * job published read back from Kafka.
  */
 import type { JobsOptions, QueueEvents } from 'bullmq';
-import type { Config } from '../../lib/config';
-import type { PipelineEvent } from '../../lib/schemas';
-import type { RunningApi } from '../../producers/service';
+import type { Config } from '../lib/config';
+import type { PipelineEvent } from '../lib/schemas';
+import type { RunningApi } from '../producers/service';
 import {
   addJob,
   createQueue,
@@ -15,8 +15,8 @@ import {
   type JobName,
   type JobProgress,
   type ProducerQueue,
-} from '../../workers/queue';
-import { startWorker, type WorkerService, type WorkerServiceOptions } from '../../workers/worker';
+} from '../lib/jobs/queue';
+import { startWorker, type WorkerService, type WorkerServiceOptions } from '../workers/worker';
 import { freshName, testLogger } from './env';
 import { freshTopics, readEvents, startTestApi, type TopicsUnderTest } from './producers';
 

@@ -4,11 +4,11 @@
  * all taken down after. Read the fields inside the tests.
  */
 import type { Db, MongoClient } from 'mongodb';
-import { createMongoClient, ensureIndexes } from '../../lib/mongo';
-import { startConsumer, type ConsumerService } from '../../consumer/service';
-import { metricTotal } from '../../consumer/metrics';
-import type { ConsumerOptions } from '../../consumer/options';
-import type { Config } from '../../lib/config';
+import { createMongoClient, ensureIndexes } from '../lib/mongo';
+import { startConsumer, type ConsumerService } from '../consumer/service';
+import { metricTotal } from '../consumer/metrics';
+import type { ConsumerOptions } from '../consumer/options';
+import type { Config } from '../lib/config';
 import { testLogger } from './env';
 import { freshTopics, type TopicsUnderTest } from './producers';
 

@@ -4,7 +4,7 @@
  * makes the API publish one event stamped with this job as its source.
  */
 import { z } from 'zod';
-import { RunId } from '../../lib/schemas';
+import { RunId } from '../schemas';
 import { MaxFailedShare } from './failure-share';
 
 /** Longest traffic one job may generate: an hour. Longer runs are several jobs. */

@@ -1,6 +1,6 @@
 /**
  * What the live page shows, section by section: the shapes the poller
- * (poller.ts) builds and sends over Server-Sent Events, and the page (admin/page/)
+ * (admin/server/live/poller.ts) builds and sends over Server-Sent Events, and the page (admin/page/)
  * renders. Types only, so the browser bundle imports them without code.
  *
  * Every section carries `at` (when it was read, ISO-8601) and, when its source

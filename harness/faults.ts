@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from 'mongodb';
-import { COLLECTIONS } from '../../lib/mongo';
+import { COLLECTIONS } from '../lib/mongo';
 import { waitForCommitted } from './consumer';
 import type { Acknowledged } from './load';
 import { readEvents, type TopicsUnderTest } from './producers';

@@ -13,9 +13,9 @@ import {
   type FootdataEvent,
   type Match,
   type SomedataEvent,
-} from '../../lib/schemas';
-import type { Config } from '../../lib/config';
-import { headerText } from '../../consumer/dead-letters';
+} from '../lib/schemas';
+import type { Config } from '../lib/config';
+import { headerText } from '../lib/kafka/dead-letter-headers';
 import { eventually } from './env';
 
 let matchIds = 700_000 + Math.floor(Math.random() * 100_000);

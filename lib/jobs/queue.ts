@@ -5,7 +5,7 @@
  * admin server, the CLI, the benchmark and the tests.
  *
  * The queue name's default and the default job options are emitted into
- * contracts/queue.json (workers/contracts.ts, `npm run contracts`), so the
+ * contracts/queue.json (scripts/contracts.ts, `npm run contracts`), so the
  * Airflow operator (Python `bullmq`, which has no access to these defaults)
  * sends the very same ones with its jobs:
  *
@@ -16,17 +16,25 @@
  *   removeOnFail      { age: 14 days, count: 5000 }  failures stay longer, for post-mortems
  */
 import { Queue, QueueEvents, type ConnectionOptions, type DefaultJobOptions, type JobsOptions } from 'bullmq';
-import type { Config } from '../lib/config';
-import type { FootdataRoutineResult } from './routines/footdata';
-import { ROUTINE_NAMES, type RoutineProgress, type RoutineResult } from './routines/routine';
-import type { FootdataJobInput } from './jobs/footdata';
-import type { SomedataJobInput } from './jobs/somedata';
+import type { z } from 'zod';
+import type { Config } from '../config';
+import { FootdataJobData, type FootdataJobInput } from './footdata';
+import { JOB_NAMES, type PublishedMatch, type RoutineProgress, type RoutineResult } from './results';
+import { SomedataJobData, type SomedataJobInput } from './somedata';
 
-/** One job per producer routine, named after it. */
-export const JOB_NAMES = ROUTINE_NAMES;
+export { JOB_NAMES };
 export type JobName = (typeof JOB_NAMES)[number];
 
-/** What each job accepts (before defaults are applied); validated by the worker (jobs/*.ts). */
+/** The schema of each job's data (the worker validates with it; contracts/job-data/ carries it to Airflow). */
+export const JOB_DATA_SCHEMAS = { somedata: SomedataJobData, footdata: FootdataJobData } satisfies Record<
+  JobName,
+  z.ZodType
+>;
+
+/** A job's data as the worker runs it (defaults applied). */
+export type JobDataOf<N extends JobName> = z.output<(typeof JOB_DATA_SCHEMAS)[N]>;
+
+/** What each job accepts (before defaults are applied); validated by the worker (workers/jobs/index.ts). */
 export interface JobDataByName {
   somedata: SomedataJobInput;
   footdata: FootdataJobInput;
@@ -45,7 +53,7 @@ export type JobResult = RoutineResult & {
    */
   interrupted?: true;
   /** footdata: the matches published, `{ id, lastUpdated }`, so verify_sink can check each one. */
-  matches?: FootdataRoutineResult['matches'];
+  matches?: PublishedMatch[];
 };
 
 /** What a running job reports through `job.updateProgress`: the routine's progress, all attempts counted. */

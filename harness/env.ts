@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, type Admin, type KafkaMessage } from 'kafkajs';
-import { loadConfig, type Config } from '../../lib/config';
-import { createKafka } from '../../lib/kafka/client';
-import { createLogger, type Logger } from '../../lib/logger';
+import { loadConfig, type Config } from '../lib/config';
+import { createKafka } from '../lib/kafka/client';
+import { createLogger, type Logger } from '../lib/logger';
 import { STACK_DIR } from './stack';
 
 /** A short random suffix for names that must not collide across tests and runs. */

@@ -5,8 +5,8 @@
  * by itself when Redis is back.
  */
 import { Redis } from 'ioredis';
-import type { Config } from '../lib/config';
-import type { Logger } from '../lib/logger';
+import type { Config } from './config';
+import type { Logger } from './logger';
 
 export function createRedis(config: Config, connectionName: string, log: Logger): Redis {
   const redis = new Redis(config.redis.url, { connectionName, enableOfflineQueue: false, maxRetriesPerRequest: 1 });

@@ -3,7 +3,7 @@
  * published as one Kafka record per match.
  */
 import { z } from 'zod';
-import { RunId } from '../../lib/schemas';
+import { RunId } from '../schemas';
 import { MaxFailedShare } from './failure-share';
 
 export const FootdataJobData = z.strictObject({

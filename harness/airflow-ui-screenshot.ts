@@ -2,7 +2,7 @@
  * Signs into the Airflow UI as a person would, opens the kafka_pipeline DAG
  * (and one of its runs), saves screenshots and prints what the pages show as
  * one JSON line. Run by airflow/tests/test_rest_and_ui.py:
- *   node --import tsx test/support/airflow-ui-screenshot.ts BASE_URL USER PASSWORD RUN_ID OUT_DIR
+ *   node --import tsx harness/airflow-ui-screenshot.ts BASE_URL USER PASSWORD RUN_ID OUT_DIR
  */
 import { mkdirSync } from 'node:fs';
 import { launchChromium } from './browser';
