@@ -5,9 +5,10 @@
  * MongoDB 7/8 and FerretDB 1.24 alike (FerretDB on SQLite uses an index only
  * for a string `_id`: docs/ARCHITECTURE.md section 5b).
  */
-import { MongoError, type Db, type Document, type Filter } from 'mongodb';
+import type { Db, Document, Filter } from 'mongodb';
 import { UnavailableError } from '../lib/errors';
 import { COLLECTIONS } from '../lib/mongo';
+import { isTransient } from '../lib/transient';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { MatchesQuery, SomedataInsightsQuery } from './schemas';
 
@@ -19,13 +20,12 @@ export interface Page<T> {
 /** How many dead letters of one event are listed at most. */
 const MAX_DEAD_LETTERS = 10;
 
-/** The store is unreachable: 503 with Retry-After rather than a 500. */
+/** The store is unreachable or busy (lib/transient.ts says which failures are): 503 with Retry-After rather than a 500. */
 async function fromStore<T>(what: string, query: () => Promise<T>): Promise<T> {
   try {
     return await query();
   } catch (error) {
-    const name = (error as Error).name;
-    if (error instanceof MongoError && /Network|ServerSelection|NotConnected|Topology|PoolCleared/.test(name))
+    if (isTransient(error))
       throw new UnavailableError(`the store is unavailable (${what})`, { cause: error, retryAfterMs: 2_000 });
     throw error;
   }

@@ -10,7 +10,8 @@
  * status and code only, never by the axios error (whose config holds the headers).
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { describeError, isRetriable, UpstreamError } from '../../lib/errors';
+import { describeError, UpstreamError } from '../../lib/errors';
+import { isTransient } from '../../lib/transient';
 import type { Logger } from '../../lib/logger';
 import { retry } from '../../lib/retry';
 import { checkMatches, MatchList } from './match-check';
@@ -124,7 +125,7 @@ export class FootballDataClient implements MatchSource {
         retries: this.options.retries,
         initialDelayMs: this.options.initialDelayMs,
         maxDelayMs: this.options.maxRetryAfterMs,
-        shouldRetry: isRetriable,
+        shouldRetry: isTransient,
         ...(signal && { signal }),
         onRetry: ({ error, attempt, delayMs }) =>
           this.config.log?.warn(
