@@ -13,6 +13,8 @@
  */
 import type { JobState } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
+import { z } from 'zod';
+import { integerAtLeast, resolveOptions, withoutUndefined } from '../../lib/options';
 import type { ProducerQueue } from '../../lib/jobs/queue';
 
 export const JOB_STATES: JobState[] = [
@@ -29,6 +31,8 @@ export interface QueueMetricsOptions {
   /** How long one reading of the queue serves scrapes, in ms; 0 reads at every scrape (still shared while in flight). Default: 1_000. */
   cacheMs?: number;
 }
+
+const QueueMetricsOptionsSchema = z.object({ cacheMs: integerAtLeast(0) });
 
 interface Reading {
   counts: Record<string, number>;
@@ -61,9 +65,10 @@ export function registerQueueMetrics(
   queue: ProducerQueue,
   options: QueueMetricsOptions = {},
 ): void {
-  const cacheMs = options.cacheMs ?? 1_000;
-  if (!Number.isInteger(cacheMs) || cacheMs < 0)
-    throw new RangeError(`cacheMs must be a whole number of ms, 0 or more (got ${cacheMs})`);
+  const { cacheMs } = resolveOptions('queue metrics', QueueMetricsOptionsSchema, {
+    cacheMs: 1_000,
+    ...withoutUndefined(options),
+  });
   const reading = cached<Reading>(async () => {
     const [counts, workers] = await Promise.all([queue.getJobCounts(...JOB_STATES), queue.getWorkersCount()]);
     return { counts, workers };

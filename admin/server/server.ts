@@ -14,6 +14,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express from 'express';
 import type { HelmetOptions } from 'helmet';
+import { z } from 'zod';
 import type { Config } from '../../lib/config';
 import { errorHandler } from '../../lib/http/error-handler';
 import { listen } from '../../lib/http/listen';
@@ -25,6 +26,7 @@ import { createKafka } from '../../lib/kafka/client';
 import type { Logger } from '../../lib/logger';
 import { createMongoClient } from '../../lib/mongo';
 import { closeServer, createMetricsRegistry } from '../../lib/observability';
+import { integerAtLeast, resolveOptions, withoutUndefined } from '../../lib/options';
 import { Shutdown } from '../../lib/shutdown';
 import { createQueue, type ProducerQueue } from '../../lib/jobs/queue';
 import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from '../../lib/redis';
@@ -64,12 +66,12 @@ export interface AdminServer {
 
 const DEFAULTS = { basePath: '/admin/queues', metricsCacheMs: 1_000, stopStepTimeoutMs: 5_000, live: {} };
 
-function validate(options: Required<AdminOptions>): void {
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)
-    throw new RangeError(`admin port must be 0..65535 (got ${options.port}); set ADMIN_PORT`);
-  if (!/^\/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$/.test(options.basePath))
-    throw new RangeError(`basePath must start with / and not end with / (got ${JSON.stringify(options.basePath)})`);
-}
+const AdminOptionsSchema = z.object({
+  port: z.number().int().min(0).max(65_535, { error: 'must be a port, 0 to 65535' }),
+  basePath: z.string().regex(/^\/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$/, { error: 'must start with / and not end with /' }),
+  metricsCacheMs: integerAtLeast(0),
+  stopStepTimeoutMs: integerAtLeast(1),
+});
 
 /**
  * helmet's defaults suit an HTML app (scripts from this origin only, no
@@ -86,13 +88,17 @@ const DASHBOARD_HELMET: HelmetOptions = {
 };
 
 export async function startAdmin(config: Config, log: Logger, options: AdminOptions = {}): Promise<AdminServer> {
-  const settings: Required<AdminOptions> = {
-    ...DEFAULTS,
-    port: config.admin.port,
-    host: config.http.host,
-    ...options,
-  };
-  validate(settings);
+  const settings: Required<AdminOptions> = resolveOptions(
+    'admin server',
+    AdminOptionsSchema,
+    {
+      ...DEFAULTS,
+      port: config.admin.port,
+      host: config.http.host,
+      ...withoutUndefined(options),
+    },
+    { hints: { port: 'set ADMIN_PORT' } },
+  );
   // First, before connecting anything: no password, no server.
   const auth = basicAuth({ user: config.admin.user, password: config.admin.password });
 

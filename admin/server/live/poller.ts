@@ -14,9 +14,11 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { z } from 'zod';
 import type { Config } from '../../../lib/config';
 import { describeError } from '../../../lib/errors';
 import type { Logger } from '../../../lib/logger';
+import { integerAtLeast, resolveOptions, withoutUndefined } from '../../../lib/options';
 import type { ProducerQueue } from '../../../lib/jobs/queue';
 import type { FlowSection, HealthSection, SectionName, Sections, ServiceHealth } from '../../../lib/live-sections';
 import {
@@ -86,11 +88,12 @@ const DEFAULTS = {
   idleStopMs: 10_000,
 };
 
-function validate(options: Required<LivePollerOptions>): void {
-  for (const [name, value] of Object.entries(options))
-    if (!Number.isInteger(value) || value < 1)
-      throw new RangeError(`live poller option ${name} must be a whole number above 0 (got ${value})`);
-}
+const LivePollerOptionsSchema = z.object(
+  Object.fromEntries([...Object.keys(DEFAULTS), 'pollMs'].map((name) => [name, integerAtLeast(1)])) as Record<
+    keyof LivePollerOptions,
+    ReturnType<typeof integerAtLeast>
+  >,
+);
 
 export class LivePoller {
   /** Changes with each process: ids of an earlier boot mean "send everything". */
@@ -120,8 +123,12 @@ export class LivePoller {
     private readonly deps: LivePollerDeps,
     options: LivePollerOptions = {},
   ) {
-    this.options = { ...DEFAULTS, pollMs: deps.config.admin.live.pollMs, ...options };
-    validate(this.options);
+    this.options = resolveOptions(
+      'live poller',
+      LivePollerOptionsSchema,
+      { ...DEFAULTS, pollMs: deps.config.admin.live.pollMs, ...withoutUndefined(options) },
+      { hints: { pollMs: 'set LIVE_POLL_MS' } },
+    );
     const { api } = deps.config;
     const { live } = deps.config.admin;
     this.reads = new Counter({
