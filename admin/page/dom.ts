@@ -88,3 +88,14 @@ export function rate(value: number | null | undefined): string {
   if (value === null || value === undefined) return '–';
   return value < 10 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
 }
+
+/** A section's "not current" note when its source did not answer. */
+const errorNote = (section: { error?: string }) =>
+  section.error ? h('p', { class: 'error', role: 'alert' }, `Not current: ${section.error}`) : null;
+/** Stamp when a section was read into element `id`. */
+export const stamp = (id: string, section: { at: string }) => fill(id, `read ${clock(section.at)}`);
+/** Fill a section's element with `children` and its error note, and stamp when it was read (element `<id>-at`). */
+export const fillSection = (id: string, section: { at: string; error?: string }, ...children: Child[]) => {
+  fill(id, ...children, errorNote(section));
+  stamp(`${id}-at`, section);
+};

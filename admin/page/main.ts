@@ -10,12 +10,11 @@ import {
   renderDagRuns,
   renderDeadLetters,
   renderEvents,
-  renderFlow,
-  renderHealth,
   renderJobs,
   renderMatches,
   renderStandings,
-} from './render';
+} from './render-lists';
+import { renderFlow, renderHealth } from './render';
 
 const RENDER: { [K in SectionName]: (section: Sections[K]) => void } = {
   health: renderHealth,

@@ -2,7 +2,8 @@
  * The dead-letter contract: why a record was dead-lettered (`dlq-reason`) and
  * the headers that say where it came from. The sink writes them
  * (consumer/dead-letters.ts), the replay and the read API's DLQ copy
- * (reader/dead-letter-index.ts) read them.
+ * (reader/dead-letter-index.ts) read them; a replayed record carries the
+ * `replayed-*` headers (consumer/replay.ts).
  */
 import type { IHeaders } from 'kafkajs';
 
@@ -48,3 +49,8 @@ export function headerText(headers: IHeaders | undefined, name: string): string 
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
 }
+
+/** Header naming the DLQ record a replayed record came from (`<dlq topic>/<partition>/<offset>`). */
+export const REPLAYED_FROM_HEADER = 'replayed-from';
+/** Header naming the reason a replayed record was dead-lettered for before its replay. */
+export const REPLAYED_REASON_HEADER = 'replayed-reason';

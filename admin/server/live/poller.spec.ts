@@ -1,9 +1,11 @@
 import { Registry } from 'prom-client';
 import { loadConfig } from '../../../lib/config';
 import { createLogger } from '../../../lib/logger';
+import type { SectionFeed } from './feed';
 import { LivePoller, type LivePollerDeps } from './poller';
 import type { SectionName, Sections } from '../../../lib/live-sections';
-import { scoreLine, utcDay } from './sources';
+import { utcDay } from './http-sources';
+import { scoreLine } from './sources';
 
 // Nothing here connects: the poller's loops never start (no subscriber), sections are published by hand.
 const deps = (): LivePollerDeps =>
@@ -19,7 +21,7 @@ const deps = (): LivePollerDeps =>
   }) as unknown as LivePollerDeps;
 
 const publish = <K extends SectionName>(poller: LivePoller, name: K, data: Sections[K]) =>
-  (poller as unknown as { publish(name: K, data: Sections[K]): void }).publish(name, data);
+  (poller as unknown as { feed: SectionFeed }).feed.publish(name, data);
 
 const ids = (messages: string[]) => messages.map((message) => /^id: (\S+)\nevent: (\S+)/.exec(message)!.slice(1, 3));
 

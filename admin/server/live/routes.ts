@@ -10,7 +10,7 @@ import { sendError } from '../../../lib/http/error-response';
 import type { Logger } from '../../../lib/logger';
 import { livePageAssets } from './assets';
 import type { LivePoller } from './poller';
-import { getJson } from './sources';
+import { getJson } from './http-sources';
 
 export interface LiveRoutesOptions {
   poller: LivePoller;
