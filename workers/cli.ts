@@ -4,7 +4,7 @@
  *   npm run job -- somedata --duration 10 [--interval 1] [--max-events N] [--run-id X]
  *   npm run job -- footdata [--run-id X]
  *
- * Common options: --attempts N (default: DEFAULT_JOB_OPTIONS, workers/queue.ts), --timeout SEC (default: wait as long as it runs).
+ * Common options: --attempts N (default: DEFAULT_JOB_OPTIONS, lib/jobs/queue.ts), --timeout SEC (default: wait as long as it runs).
  * Exit 0 with the result as the last line (JSON); 1 when the job failed (its reason on stderr);
  * 2 on a usage error. Ctrl-C stops waiting; the job itself runs on.
  */

@@ -8,7 +8,7 @@
  * the job's attempts (BullMQ retries with its exponential backoff): an interrupted job is
  * never completed. A retry goes on from the counts the earlier attempts saved
  * in the job's progress. A job whose failures, all attempts counted, pass its
- * `maxFailedShare` (jobs/failure-share.ts, default 5%) fails, unrecoverable.
+ * `maxFailedShare` (lib/jobs/failure-share.ts, default 5%) fails, unrecoverable.
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { describeError, UnavailableError } from '../lib/errors';

@@ -1,7 +1,7 @@
 /**
  * The worker process: takes `somedata` and `footdata` jobs from the
  * producer-jobs queue and runs them through the producer routines, with
- * retries (DEFAULT_JOB_OPTIONS in queue.ts: BullMQ's jittered exponential backoff), stalled-job recovery,
+ * retries (DEFAULT_JOB_OPTIONS in lib/jobs/queue.ts: BullMQ's jittered exponential backoff), stalled-job recovery,
  * progress, and its own /healthz, /readyz and
  * /metrics (WORKER_PORT).
  *

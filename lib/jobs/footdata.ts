@@ -9,7 +9,7 @@ import { MaxFailedShare } from './failure-share';
 export const FootdataJobData = z.strictObject({
   /** The Airflow run this job belongs to; stamped on every record. */
   runId: RunId.optional(),
-  /** Share of the records that may fail before the job fails (jobs/failure-share.ts). Default: 0.05. */
+  /** Share of the records that may fail before the job fails (failure-share.ts). Default: 0.05. */
   maxFailedShare: MaxFailedShare,
 });
 

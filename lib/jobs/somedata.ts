@@ -21,7 +21,7 @@ export const SomedataJobData = z.strictObject({
   intervalSec: z.number().min(0).max(MAX_DURATION_SEC).default(10),
   /** Stop after this many events even if time remains. Default: no limit but the duration. */
   maxEvents: z.number().int().min(1).max(MAX_EVENTS).optional(),
-  /** Share of the records that may fail before the job fails (jobs/failure-share.ts). Default: 0.05. */
+  /** Share of the records that may fail before the job fails (failure-share.ts). Default: 0.05. */
   maxFailedShare: MaxFailedShare,
 });
 
