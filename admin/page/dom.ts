@@ -90,7 +90,7 @@ export function rate(value: number | null | undefined): string {
 }
 
 /** A section's "not current" note when its source did not answer. */
-const errorNote = (section: { error?: string }) =>
+export const errorNote = (section: { error?: string }) =>
   section.error ? h('p', { class: 'error', role: 'alert' }, `Not current: ${section.error}`) : null;
 /** Stamp when a section was read into element `id`. */
 export const stamp = (id: string, section: { at: string }) => fill(id, `read ${clock(section.at)}`);

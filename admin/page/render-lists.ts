@@ -12,7 +12,7 @@ import type {
   MatchesSection,
   StandingsSection,
 } from '../../lib/live-sections';
-import { clock, columnsTable, count, fill, fillSection, h } from './dom';
+import { clock, columnsTable, count, fill, fillSection, h, stamp } from './dom';
 
 const eventLink = (eventId: string) =>
   h(

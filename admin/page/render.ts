@@ -6,7 +6,7 @@
  */
 import type { FlowSection, HealthSection, TopicFlow } from '../../lib/live-sections';
 import { lineChart } from './chart';
-import { columnsTable, count, fill, h, rate, stamp } from './dom';
+import { columnsTable, count, errorNote, fill, h, rate, stamp } from './dom';
 
 export function renderHealth(section: HealthSection): void {
   const bad = section.services.filter((service) => service.state === 'down' || service.state === 'degraded');
