@@ -4,7 +4,7 @@
 #   node dist/producers/main.js        API, port 5000
 #   node dist/consumer/main.js         Kafka -> MongoDB sink, health on 1111
 #   node dist/workers/main.js          BullMQ worker, health on 3001
-#   node dist/workers/admin-main.js    BullMQ dashboard, port 3000
+#   node dist/admin/server/main.js     live page and BullMQ dashboard, port 3000
 #   node dist/scripts/ensure-topics.js creates the topics, then exits
 #
 # Node 20 (package.json engines: >=20.19), Debian bookworm slim, pinned.

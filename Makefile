@@ -33,20 +33,21 @@ status: ## Table of services: pid, address, health
 logs: ## Last lines of every log (make logs SVC=kafka-broker-1 to follow one)
 	$(STACK) logs $(if $(SVC),-f $(SVC),)
 
-lint: install ## ESLint and Prettier
-	npx eslint . && npx prettier --check .
+# Each check is defined once, in package.json's scripts; make, npm and scripts/test-all.sh call it.
+lint: install ## ESLint and Prettier (npm run lint)
+	npm run lint --silent
 
-typecheck: install ## tsc --noEmit over everything, tests included
-	npx tsc --noEmit
+typecheck: install ## tsc --noEmit over every folder, tests and the live page's browser modules included (npm run typecheck)
+	npm run typecheck --silent
 
-test: install ## Every test: lint, types, unit, integration against the real services (started when not up)
-	bash scripts/test-all.sh
+test: install ## Every test: lint, types, unit, integration against the real services (started when not up) (npm run test:all)
+	npm run test:all --silent
 
-test-unit: install ## Unit specs only (nothing needs to run)
-	npx jest --selectProjects unit
+test-unit: install ## Unit specs only: nothing needs to run, nothing is stopped (npm test)
+	npm test --silent
 
-test-integration: install ## Integration tests against the running stack
-	$(STACK) up && npx jest --selectProjects integration --runInBand
+test-integration: install ## Integration tests against the running stack (npm run test:integration)
+	$(STACK) up && npm run test:integration --silent
 
 # Services started here run the DAG only when a test triggers it (as under `make test`).
 test-faults: install ## Fault tests (kill a broker, the consumer, the store, Redis; hostile input; secrets): one line each in .stack/test-results/faults.txt

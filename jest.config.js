@@ -11,7 +11,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{lib,producers,consumer,workers,reader,scripts,bench}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{lib,producers,consumer,workers,admin,reader,scripts,bench}/**/*.spec.ts'],
     },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'compose', testMatch: ['<rootDir>/test/compose/**/*.test.ts'] },

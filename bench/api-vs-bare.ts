@@ -21,9 +21,9 @@
  */
 import autocannon from 'autocannon';
 import type { Admin } from 'kafkajs';
-import { endOffsetTotal, freePort } from '../test/support/consumer';
-import { freshTopics } from '../test/support/producers';
-import { waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
+import { endOffsetTotal, freePort } from '../harness/consumer';
+import { freshTopics } from '../harness/producers';
+import { waitUntilAnswers, type ServiceProcess } from '../harness/processes';
 import {
   cpuMeter,
   metricFromText,

@@ -1,4 +1,4 @@
-import { somedataEvent } from '../test/support/consumer';
+import { somedataEvent } from '../harness/consumer';
 import { withDuplicates } from './connector';
 
 describe("the idempotent connector run's backlog", () => {

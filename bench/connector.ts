@@ -25,9 +25,9 @@
 import type { Collection } from 'mongodb';
 import { COLLECTIONS, createMongoClient, ensureIndexes, resolveMongoUrl } from '../lib/mongo';
 import type { SomedataEvent } from '../lib/schemas';
-import { asMessages, produce } from '../test/support/consumer';
-import { freshName } from '../test/support/env';
-import { freshTopics } from '../test/support/producers';
+import { asMessages, produce } from '../harness/consumer';
+import { freshName } from '../harness/env';
+import { freshTopics } from '../harness/producers';
 import { CONNECTOR_MODES, type ConnectorMode } from './connect/settings';
 import { preparePlugin, startConnectWorker, taskFailure, type ConnectWorker } from './connect/worker';
 import { backlogEvents, type SinkFigures } from './sink';

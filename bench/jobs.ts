@@ -18,9 +18,9 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { startApi } from '../producers/service';
-import { freshTopics } from '../test/support/producers';
-import { withApiUrl } from '../test/support/workers';
-import { createQueue, createQueueEvents, type JobData, type JobName } from '../workers/queue';
+import { freshTopics } from '../harness/producers';
+import { withApiUrl } from '../harness/workers';
+import { createQueue, createQueueEvents, type JobData, type JobName } from '../lib/jobs/queue';
 import { startWorker } from '../workers/worker';
 
 const log = createLogger({ service: 'bench-jobs', level: 'warn' });

@@ -4,8 +4,8 @@
  * (3 partitions, replication 2), records the size of an API event, acks=all,
  * as fast as it can. The API path is compared with this. Run by bench/run.ts.
  */
-import { kafkaTool } from '../test/support/stack';
-import { freshTopics } from '../test/support/producers';
+import { kafkaTool } from '../harness/stack';
+import { freshTopics } from '../harness/producers';
 import { apiEventBytes } from './support';
 
 export interface KafkaCeilingOptions {

@@ -27,12 +27,12 @@
  */
 import type { Db } from 'mongodb';
 import { COLLECTIONS, createMongoClient } from '../lib/mongo';
-import { consumerEnv, endOffsetTotal, freePort } from '../test/support/consumer';
-import { eventually, freshName, readTopic } from '../test/support/env';
-import { tally } from '../test/support/faults';
-import { startLoad, type LoadFigures as Load } from '../test/support/load';
-import { freshTopics, type TopicsUnderTest } from '../test/support/producers';
-import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
+import { consumerEnv, endOffsetTotal, freePort } from '../harness/consumer';
+import { eventually, freshName, readTopic } from '../harness/env';
+import { tally } from '../harness/faults';
+import { startLoad, type LoadFigures as Load } from '../harness/load';
+import { freshTopics, type TopicsUnderTest } from '../harness/producers';
+import { startService, waitUntilAnswers, type ServiceProcess } from '../harness/processes';
 import { cpuMeter, fetchMetric, machineMeter, quantile, stackPid, startApiChild } from './support';
 
 export interface LatencyOptions {

@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { startReader } from '../reader/service';
-import { launchChromium } from '../test/support/browser';
-import { consumerEnv, freePort } from '../test/support/consumer';
-import { freshName, testLogger } from '../test/support/env';
-import { freshTopics, startTestApi } from '../test/support/producers';
-import { startService, waitUntilAnswers } from '../test/support/processes';
-import { STACK_DIR } from '../test/support/stack';
+import { launchChromium } from '../harness/browser';
+import { consumerEnv, freePort } from '../harness/consumer';
+import { freshName, testLogger } from '../harness/env';
+import { freshTopics, startTestApi } from '../harness/producers';
+import { startService, waitUntilAnswers } from '../harness/processes';
+import { STACK_DIR } from '../harness/stack';
 import { metricFromText, quantile } from './support';
 
 const { values: args } = parseArgs({
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   );
   const consumer = startService('consumer/main.ts', consumerEnv(config, consumerPort));
   const airflowPasswords = join(STACK_DIR, 'airflow', 'simple_auth_manager_passwords.json.generated');
-  const admin = startService('workers/admin-main.ts', {
+  const admin = startService('admin/server/main.ts', {
     ...consumerEnv(config, consumerPort),
     QUEUE_NAME: config.workers.queueName,
     ADMIN_PORT: String(adminPort),

@@ -14,10 +14,10 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { freePort } from '../test/support/consumer';
-import { freshTopics } from '../test/support/producers';
-import { waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
-import { STACK_DIR } from '../test/support/stack';
+import { freePort } from '../harness/consumer';
+import { freshTopics } from '../harness/producers';
+import { waitUntilAnswers, type ServiceProcess } from '../harness/processes';
+import { STACK_DIR } from '../harness/stack';
 import { startApiChild, startBareChild } from './support';
 
 const { values: args } = parseArgs({

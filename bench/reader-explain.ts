@@ -1,6 +1,6 @@
 /**
  * What the store does with each read route's query (reader/read-queries.ts,
- * every combination of its parameters: scripts/indexed-reads.ts): on
+ * every combination of its parameters: reader/indexed-reads.ts): on
  * FerretDB, `explain` tells whether the filter, the sort and the limit were
  * pushed down into SQL (`filterPushdown`, `sortPushdown`, `limitPushdown`)
  * and shows the backend's plan (PostgreSQL's EXPLAIN names the index it uses;
@@ -15,7 +15,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { loadConfig } from '../lib/config';
 import { COLLECTIONS, createMongoClient, ensureIndexes } from '../lib/mongo';
-import { readRouteQueries } from '../scripts/indexed-reads';
+import { readRouteQueries } from '../reader/indexed-reads';
 
 /** The index names and scan kinds a backend's plan mentions (PostgreSQL: "Index Scan" on "..._idx"). */
 function planSummary(plan: unknown): string[] {

@@ -4,7 +4,7 @@
  *   node --import tsx bench/reader-routes.ts [--seconds 10] [--connections 1,10]
  *
  * Seeds a fresh database on the stack's store (MONGO_URL) with a season
- * (bench/reader-seed.ts: 2,000 matches, 100,000 somedata events, 1,000 dead
+ * (reader/sample-season.ts: 2,000 matches, 100,000 somedata events, 1,000 dead
  * letters, 30 days of hourly insights), starts the read API in-process on a
  * free loopback port, loads each route with autocannon for `--seconds` at
  * `--connections`, prints one JSON line per route, and drops the database.
@@ -16,7 +16,7 @@ import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createMongoClient } from '../lib/mongo';
 import { startReader } from '../reader/service';
-import { seedSeason } from './reader-seed';
+import { seedSeason } from '../reader/sample-season';
 
 /** `--name a,b,...`: whole numbers from 1 to 600. */
 function args(name: string, fallback: number[]): number[] {

@@ -8,9 +8,9 @@
  * (bench/store-backends.ts). Run by bench/run.ts (`make bench`).
  */
 import { COLLECTIONS, createMongoClient } from '../lib/mongo';
-import { consumerEnv, freePort } from '../test/support/consumer';
-import { freshName } from '../test/support/env';
-import { startService, waitUntilAnswers, type ServiceProcess } from '../test/support/processes';
+import { consumerEnv, freePort } from '../harness/consumer';
+import { freshName } from '../harness/env';
+import { startService, waitUntilAnswers, type ServiceProcess } from '../harness/processes';
 import { backlogEvents, preloadBacklog } from './sink';
 import type { StoreUnderTest } from './store-backends';
 import { cpuMeter, fetchMetric, machineMeter, perSec, ratio, stackPid } from './support';

@@ -16,9 +16,9 @@ import { startConsumer } from '../consumer/service';
 import { somedataDocument } from '../consumer/write-models/somedata';
 import { COLLECTIONS, createMongoClient, ensureIndexes } from '../lib/mongo';
 import { PipelineEvent, type SomedataEvent } from '../lib/schemas';
-import { asMessages, produce, somedataEvent } from '../test/support/consumer';
-import { freshName, testLogger } from '../test/support/env';
-import { freshTopics, type TopicsUnderTest } from '../test/support/producers';
+import { asMessages, produce, somedataEvent } from '../harness/consumer';
+import { freshName, testLogger } from '../harness/env';
+import { freshTopics, type TopicsUnderTest } from '../harness/producers';
 import type { StoreUnderTest } from './store-backends';
 import { cpuMeter, perSec, ratio, stackPid } from './support';
 

@@ -15,9 +15,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../test/support/consumer';
-import { testConfig } from '../test/support/env';
-import { REPO_DIR, STACK_DIR } from '../test/support/stack';
+import { freePort } from '../harness/consumer';
+import { testConfig } from '../harness/env';
+import { REPO_DIR, STACK_DIR } from '../harness/stack';
 import { stackPid } from './support';
 
 const run = promisify(execFile);

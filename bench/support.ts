@@ -8,9 +8,9 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../lib/config';
 import { createEvent, somedataItems, toKafkaMessage } from '../lib/schemas';
-import { startService, type ServiceProcess } from '../test/support/processes';
-import { producersEnv } from '../test/support/producers';
-import { STACK_DIR } from '../test/support/stack';
+import { startService, type ServiceProcess } from '../harness/processes';
+import { producersEnv } from '../harness/producers';
+import { STACK_DIR } from '../harness/stack';
 
 export interface Machine {
   nproc: number;

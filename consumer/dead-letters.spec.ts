@@ -1,10 +1,10 @@
 import type { KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
 import { ValidationError } from '../lib/errors';
+import { DLQ_HEADERS } from '../lib/kafka/dead-letter-headers';
 import {
   chunkBySize,
   DeadLetterPublisher,
   DeadLetterUnavailableError,
-  DLQ_HEADERS,
   toDeadLetterMessage,
   type DeadLetter,
 } from './dead-letters';

@@ -3,39 +3,10 @@
  * came (key, value, headers), plus headers that say why and where it came
  * from. `npm run dlq:replay` reads these headers to send it back after a fix.
  */
-import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { KafkaMessage, Message, Producer } from 'kafkajs';
 import { describeError, PipelineError } from '../lib/errors';
+import { DLQ_HEADERS, originalHeaders, type DeadLetterReason } from '../lib/kafka/dead-letter-headers';
 
-/** Why a record was dead-lettered; the value of the `dlq-reason` header (consumer/README.md says what each means). */
-export const DEAD_LETTER_REASONS = [
-  'decode',
-  'schema',
-  'too-large',
-  'tombstone',
-  'write-rejected',
-  'too-deep',
-  'too-many-fields',
-  'future-timestamp',
-  'unexpected',
-] as const;
-export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
-
-/** Headers added to a dead letter; every name starts with `dlq-`, the original headers are kept beside them. */
-export const DLQ_HEADERS = {
-  reason: 'dlq-reason',
-  errorClass: 'dlq-error-class',
-  errorMessage: 'dlq-error-message',
-  topic: 'dlq-origin-topic',
-  partition: 'dlq-origin-partition',
-  offset: 'dlq-origin-offset',
-  timestamp: 'dlq-origin-timestamp',
-  group: 'dlq-consumer-group',
-  failedAt: 'dlq-failed-at',
-  /** Set when the value alone was too large for the DLQ topic and had to be left out (its size in bytes). */
-  valueOmitted: 'dlq-value-omitted-bytes',
-} as const;
-
-const DLQ_PREFIX = 'dlq-';
 const MAX_ERROR_MESSAGE = 2_000;
 
 /** One record that goes to the DLQ, and why. */
@@ -45,18 +16,6 @@ export interface DeadLetter {
   topic: string;
   partition: number;
   message: KafkaMessage;
-}
-
-/** The original headers without the `dlq-` ones of an earlier trip through the DLQ. */
-export function originalHeaders(headers: IHeaders | undefined): IHeaders {
-  return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !name.startsWith(DLQ_PREFIX)));
-}
-
-/** One header of a record as text (the first value when repeated); undefined when absent. */
-export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
 }
 
 /** The DLQ record of a dead letter: key, value and headers kept, reason and origin added. */

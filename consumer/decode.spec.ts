@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { toKafkaMessage } from '../lib/schemas';
-import { aMatch, footdataEvent, somedataEvent } from '../test/support/consumer';
+import { aMatch, footdataEvent, somedataEvent } from '../harness/consumer';
 import { decodeRecord, type DecodeLimits } from './decode';
 
 const limits: DecodeLimits = { maxRecordBytes: 512 * 1024, futureToleranceMs: 3_600_000 };

@@ -14,7 +14,7 @@ import {
   TOO_MANY_FIELDS_MESSAGE,
   type EventType,
 } from '../lib/schemas';
-import type { DeadLetterReason } from './dead-letters';
+import type { DeadLetterReason } from '../lib/kafka/dead-letter-headers';
 import { futureLastUpdated } from './write-models/footdata';
 
 /** What a record must stay within to be decoded. */

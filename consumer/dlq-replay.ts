@@ -11,7 +11,7 @@
 import { numberOption, parseCommandLine, runCli, UsageError } from '../lib/cli';
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { DEAD_LETTER_REASONS, type DeadLetterReason } from './dead-letters';
+import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../lib/kafka/dead-letter-headers';
 import { replayDeadLetters } from './replay';
 
 const USAGE = `usage: npm run dlq:replay -- [--reason <code>[,<code>...]] [--dry-run] [--again] [--limit <n>] [--timeout-ms <ms>]

@@ -1,4 +1,4 @@
-import { aMatch, footdataEvent, somedataEvent } from '../test/support/consumer';
+import { aMatch, footdataEvent, somedataEvent } from '../harness/consumer';
 import { createFilter } from './filter';
 
 const french = footdataEvent(aMatch());

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { toKafkaMessage } from '../lib/schemas';
-import { somedataEvent } from '../test/support/consumer';
+import { somedataEvent } from '../harness/consumer';
 import type { EventFilter } from './filter';
 import { prepareBatch } from './prepare';
 import { sinkRoutes } from './routes';

@@ -15,7 +15,8 @@
  */
 import type { Batch, EachBatchPayload } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { describeError, isRetriable, PipelineError } from '../lib/errors';
+import { describeError, PipelineError } from '../lib/errors';
+import { isTransient } from '../lib/transient';
 import type { Logger } from '../lib/logger';
 import { retry } from '../lib/retry';
 import type { DeadLetter } from './dead-letters';
@@ -139,7 +140,7 @@ async function whileOwned<T>(
       initialDelayMs: deps.options.retryInitialDelayMs,
       maxDelayMs: deps.options.retryMaxDelayMs,
       signal: controller.signal,
-      shouldRetry: isRetriable,
+      shouldRetry: isTransient,
       onRetry: ({ error, attempt, delayMs }) => {
         deps.metrics.retries.inc({ stage });
         deps.health?.failing(stage, error);

@@ -28,7 +28,7 @@ import {
 } from 'mongodb';
 import { describeError, PipelineError } from '../lib/errors';
 import { CHANGE_COUNTED, COLLECTIONS, countChange } from '../lib/mongo';
-import { TRANSIENT_SERVER_CODES } from '../lib/transient';
+import { isTransient, TRANSIENT_SERVER_CODES } from '../lib/transient';
 import type { SinkDocument, SinkRecord, WriteModel, WritePlan } from './write-models/types';
 
 export interface SinkResult {
@@ -116,7 +116,7 @@ function refusedForWhatItCarries(error: unknown): boolean {
   if (error instanceof MongoInvalidArgumentError || BSON.BSONError.isBSONError(error)) return true;
   if (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'RangeError') return true;
   if (!(error instanceof MongoServerError)) return false;
-  if (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('TransientTransactionError')) return false;
+  if (isTransient(error)) return false;
   return typeof error.code === 'number' && REFUSAL_CODES.has(error.code);
 }
 

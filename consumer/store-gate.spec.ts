@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { testLogger } from '../test/support/env';
+import { testLogger } from '../harness/env';
 import { StoreUnavailableError } from './sink';
 import { PROBE_INTERVAL_MS, StoreGate } from './store-gate';
 

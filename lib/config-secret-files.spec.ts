@@ -64,7 +64,7 @@ describe('REDIS_PASSWORD_FILE', () => {
 describe('ADMIN_PASSWORD_FILE', () => {
   it("is the dashboard's password", () => {
     const file = secretFile('admin', 'dashboard secret\n');
-    expect(loadConfig({ ADMIN_PASSWORD_FILE: file }).workers.adminPassword).toBe('dashboard secret');
+    expect(loadConfig({ ADMIN_PASSWORD_FILE: file }).admin.password).toBe('dashboard secret');
   });
 
   it('conflicts with ADMIN_PASSWORD: one source only', () => {

@@ -9,7 +9,7 @@ describe('loadConfig', () => {
     expect(config.mongo).toEqual({ url: 'mongodb://127.0.0.1:27017', db: 'pipeline', operationTimeoutMs: 10_000 });
     expect(config.api.port).toBe(5000);
     expect(config.consumer.port).toBe(1111);
-    expect(config.workers.adminPort).toBe(3000);
+    expect(config.admin.port).toBe(3000);
     expect(config.football.token).toBeUndefined();
   });
 

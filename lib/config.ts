@@ -9,127 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { EnvSchema, LOG_LEVELS } from './config-env';
 import { redactUrl } from './redact';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
-const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
-const list = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    );
-const hostPort = /^[A-Za-z0-9.\-_]+:\d{1,5}$/;
-const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, . _ -)');
-const optionalSecret = z
-  .string()
-  .optional()
-  .transform((value) => (value ? value : undefined));
-
-/** The environment, variable by variable. Defaults are the single-machine values of docs/ARCHITECTURE.md §8. */
-const EnvSchema = z.object({
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-
-  KAFKA_BROKERS: list('127.0.0.1:9092,127.0.0.1:9093').refine(
-    (brokers) => brokers.length > 0 && brokers.every((broker) => hostPort.test(broker)),
-    'must be a comma-separated list of host:port, e.g. 127.0.0.1:9092,127.0.0.1:9093',
-  ),
-  KAFKA_CLIENT_ID: z.string().min(1).default('kafka-pipeline'),
-  TOPIC_SOMEDATA: topicName.default('somedata'),
-  TOPIC_FOOTDATA: topicName.default('footdata'),
-  TOPIC_DLQ: topicName.default('pipeline.dlq'),
-  TOPIC_PARTITIONS: int(3, 1, 1000),
-  TOPIC_REPLICATION_FACTOR: int(2, 1, 10),
-
-  MONGO_URL: z
-    .string()
-    .regex(/^mongodb(\+srv)?:\/\//, 'must be a MongoDB connection string (mongodb://host:port)')
-    .default('mongodb://127.0.0.1:27017'),
-  MONGO_DB: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name (letters, digits, _ -)')
-    .default('pipeline'),
-  MONGO_PASSWORD_FILE: z.string().min(1).optional(),
-  // Longer than the slowest bulk write (a few seconds on FerretDB), shorter than CONSUMER_SESSION_TIMEOUT_MS's
-  // default so that a consumer stopping with the store paused still finishes its shutdown steps.
-  MONGO_OPERATION_TIMEOUT_MS: int(10_000, 1_000, 120_000),
-
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a Redis URL (redis://host:port)')
-    .default('redis://127.0.0.1:6379'),
-  // A file holding Redis's password (requirepass): put into REDIS_URL at start-up.
-  REDIS_PASSWORD_FILE: z.string().min(1).optional(),
-
-  API_PORT: port(5000),
-  API_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:5000'),
-  PUBLISH_LINGER_MS: int(5, 0, 1000),
-  PUBLISH_MAX_BATCH: int(500, 1, 100_000),
-  PUBLISH_MAX_BATCH_BYTES: int(1_000_000, 1_024, 100 * 1024 * 1024),
-  PUBLISH_MAX_PENDING: int(10_000, 1, 1_000_000),
-  PUBLISH_TIMEOUT_MS: int(5_000, 100, 120_000),
-  // How long an Idempotency-Key of /somedata is remembered (producers/idempotency.ts): 1 min to 7 days.
-  IDEMPOTENCY_TTL_SEC: int(86_400, 60, 604_800),
-
-  FOOT_TOKEN: optionalSecret,
-  FOOTBALL_API_URL: z.url({ message: 'must be an http(s) URL' }).default('https://api.football-data.org/v4'),
-  FOOTBALL_CACHE_TTL_SEC: int(60, 1, 86_400),
-  FOOTBALL_CALLS_PER_MINUTE: int(10, 1, 1000),
-  FOOTBALL_TIMEOUT_MS: int(5_000, 100, 60_000),
-
-  CONSUMER_PORT: port(1111),
-  CONSUMER_GROUP: z.string().min(1).default('mongo-sink'),
-  CONSUMER_MAX_RECORD_BYTES: int(512 * 1024, 1024, 64 * 1024 * 1024),
-  // The brokers accept 6 s to 30 min; below 10 s the 3 s heartbeat and the 5 s
-  // longest retry wait of a failing batch would cost the group membership.
-  CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 10_000, 300_000),
-  CONSUMER_CONCURRENCY: int(3, 1, 64),
-  // A footdata lastUpdated further than this after its producedAt is dead-lettered (0 to 7 days).
-  CONSUMER_FUTURE_TOLERANCE_MS: int(3_600_000, 0, 604_800_000),
-  FILTER_FOOT_COMPETITIONS: list(''),
-  FILTER_FOOT_AREAS: list(''),
-
-  ADMIN_PORT: port(3000),
-  ADMIN_USER: z.string().min(1).default('admin'),
-  ADMIN_PASSWORD: optionalSecret,
-  ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
-  QUEUE_NAME: z.string().min(1).default('producer-jobs'),
-  WORKER_CONCURRENCY: int(4, 1, 256),
-  WORKER_PORT: port(3001),
-
-  // Every Node service's HTTP server (lib/http/listen.ts). The host is loopback
-  // like Kafka, Redis and FerretDB under `make up`; containers set 0.0.0.0.
-  HTTP_HOST: z
-    .union([z.ipv4(), z.ipv6(), z.hostname()], { error: 'must be an IP address or a host name' })
-    .default('127.0.0.1'),
-  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 1_000, 120_000),
-  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 1_000, 600_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 1_000, 600_000),
-  HTTP_MAX_CONNECTIONS: int(1_000, 1, 100_000),
-  READER_PORT: port(5001),
-  READER_DLQ_GROUP: z.string().min(1).default('reader-dlq-index'),
-  // In-memory views of what the read routes list (reader/views.ts): on, off, or auto (on for FerretDB).
-  READER_VIEWS: z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' }).default('auto'),
-  READER_VIEW_REFRESH_MS: int(2_000, 200, 60_000),
-
-  // The live page of the admin server (workers/admin/live/): what its one poller reads, and how often.
-  LIVE_POLL_MS: int(1_000, 200, 60_000),
-  LIVE_READER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:5001'),
-  LIVE_CONSUMER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:1111'),
-  LIVE_WORKER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:3001'),
-  LIVE_AIRFLOW_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
-  // Where links on the page point (what a browser reaches), when it differs from LIVE_AIRFLOW_URL (containers).
-  LIVE_AIRFLOW_PUBLIC_URL: z.url({ message: 'must be an http(s) URL' }).optional(),
-  LIVE_AIRFLOW_USER: z.string().min(1).default('admin'),
-  // Airflow's SimpleAuthManager passwords file (JSON {user: password}); unset, the page shows no DAG runs.
-  LIVE_AIRFLOW_PASSWORDS_FILE: z.string().min(1).optional(),
-});
 
 export type Env = z.input<typeof EnvSchema>;
 
@@ -171,9 +52,6 @@ export interface Config {
     filter: { competitions: string[]; areas: string[] };
   };
   workers: {
-    adminPort: number;
-    adminUser: string;
-    adminPassword?: string;
     queueName: string;
     concurrency: number;
     /** The worker process's own health/metrics port. */
@@ -191,19 +69,27 @@ export interface Config {
   };
   /** What every HTTP server applies (lib/http/listen.ts `listen`). */
   http: HttpServerSettings;
-  /** The admin server's live page (workers/admin/live/): the services its poller reads. */
-  live: {
-    pollMs: number;
-    readerUrl: string;
-    consumerUrl: string;
-    workerUrl: string;
-    airflowUrl: string;
-    /** The Airflow UI's address as a browser reaches it (links on the page); default: airflowUrl. */
-    airflowPublicUrl: string;
-    airflowUser: string;
-    /** SimpleAuthManager's passwords file; without it no DAG runs are read. */
-    airflowPasswordsFile?: string;
+  /** The admin server (admin/server/): the BullMQ dashboard and the live page. */
+  admin: {
+    port: number;
+    user: string;
+    password?: string;
+    /** The live page (admin/server/live/, admin/page/): the services its poller reads. */
+    live: LiveSettings;
   };
+}
+
+export interface LiveSettings {
+  pollMs: number;
+  readerUrl: string;
+  consumerUrl: string;
+  workerUrl: string;
+  airflowUrl: string;
+  /** The Airflow UI's address as a browser reaches it (links on the page); default: airflowUrl. */
+  airflowPublicUrl: string;
+  airflowUser: string;
+  /** SimpleAuthManager's passwords file; without it no DAG runs are read. */
+  airflowPasswordsFile?: string;
 }
 
 export interface HttpServerSettings {
@@ -296,9 +182,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       filter: { competitions: e.FILTER_FOOT_COMPETITIONS, areas: e.FILTER_FOOT_AREAS },
     },
     workers: {
-      adminPort: e.ADMIN_PORT,
-      adminUser: e.ADMIN_USER,
-      ...(adminPassword && { adminPassword }),
       queueName: e.QUEUE_NAME,
       concurrency: e.WORKER_CONCURRENCY,
       port: e.WORKER_PORT,
@@ -316,15 +199,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       views: e.READER_VIEWS,
       viewRefreshMs: e.READER_VIEW_REFRESH_MS,
     },
-    live: {
-      pollMs: e.LIVE_POLL_MS,
-      readerUrl: trimSlash(e.LIVE_READER_URL),
-      consumerUrl: trimSlash(e.LIVE_CONSUMER_URL),
-      workerUrl: trimSlash(e.LIVE_WORKER_URL),
-      airflowUrl: trimSlash(e.LIVE_AIRFLOW_URL),
-      airflowPublicUrl: trimSlash(e.LIVE_AIRFLOW_PUBLIC_URL ?? e.LIVE_AIRFLOW_URL),
-      airflowUser: e.LIVE_AIRFLOW_USER,
-      ...(e.LIVE_AIRFLOW_PASSWORDS_FILE && { airflowPasswordsFile: e.LIVE_AIRFLOW_PASSWORDS_FILE }),
+    admin: {
+      port: e.ADMIN_PORT,
+      user: e.ADMIN_USER,
+      ...(adminPassword && { password: adminPassword }),
+      live: {
+        pollMs: e.LIVE_POLL_MS,
+        readerUrl: trimSlash(e.LIVE_READER_URL),
+        consumerUrl: trimSlash(e.LIVE_CONSUMER_URL),
+        workerUrl: trimSlash(e.LIVE_WORKER_URL),
+        airflowUrl: trimSlash(e.LIVE_AIRFLOW_URL),
+        airflowPublicUrl: trimSlash(e.LIVE_AIRFLOW_PUBLIC_URL ?? e.LIVE_AIRFLOW_URL),
+        airflowUser: e.LIVE_AIRFLOW_USER,
+        ...(e.LIVE_AIRFLOW_PASSWORDS_FILE && { airflowPasswordsFile: e.LIVE_AIRFLOW_PASSWORDS_FILE }),
+      },
     },
   };
 }

@@ -27,7 +27,7 @@ describe('createLogger', () => {
       { token: 'T0K3N', req: { headers: { authorization: 'Basic c2VjcmV0', 'x-auth-token': 'T0K3N' } } },
       'call',
     );
-    log.info({ config: { football: { token: 'T0K3N' }, workers: { adminPassword: 'P4SS' } } }, 'config');
+    log.info({ config: { football: { token: 'T0K3N' }, admin: { password: 'P4SS' } } }, 'config');
     log.info({ upstream: { headers: { authorization: 'Bearer x', 'x-auth-token': 'T0K3N' } } }, 'upstream');
     const text = lines.join('');
     expect(text).not.toMatch(/T0K3N|P4SS|c2VjcmV0|Bearer x/);

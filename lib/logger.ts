@@ -28,7 +28,7 @@ const REDACTED_PATHS = [
   'req.headers["x-auth-token"]',
   'req.headers.cookie',
   'config.football.token',
-  'config.workers.adminPassword',
+  'config.admin.password',
 ];
 
 export interface LoggerOptions {

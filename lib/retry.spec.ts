@@ -1,4 +1,4 @@
-import { PipelineError, RetriesExhaustedError } from './errors';
+import { ConfigError, PipelineError, RetriesExhaustedError } from './errors';
 import { backoffDelay, retry } from './retry';
 
 const fast = { initialDelayMs: 1, maxDelayMs: 2 };
@@ -124,5 +124,19 @@ describe('what the retrier retries by default', () => {
     });
     expect(await attemptsFor(selection)).toBe(4);
     expect(await attemptsFor(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))).toBe(4);
+  });
+});
+
+describe("the retrier's options", () => {
+  it('are checked once, before the first attempt: a ConfigError names the setting', async () => {
+    let attempts = 0;
+    const attempt = async () => {
+      attempts += 1;
+    };
+    await expect(retry(attempt, { initialDelayMs: -1 })).rejects.toThrow(ConfigError);
+    await expect(retry(attempt, { retries: 1.5 })).rejects.toThrow(/retries must be an integer >= 0 or Infinity/);
+    await expect(retry(attempt, { factor: 0.5 })).rejects.toThrow(/factor must be a number >= 1 \(got 0.5\)/);
+    expect(attempts).toBe(0);
+    await expect(retry(async () => 'done', { retries: Infinity, initialDelayMs: undefined })).resolves.toBe('done');
   });
 });

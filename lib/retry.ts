@@ -5,7 +5,9 @@
  * (`retryAfterMs`, e.g. HTTP Retry-After). Modelled on KafkaJS `src/retry/index.js`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { RetriesExhaustedError } from './errors';
+import { integerAtLeast, resolveOptions, withoutUndefined } from './options';
 import { isTransient } from './transient';
 
 export interface RetryOptions {
@@ -39,14 +41,30 @@ export type BailFn = (error: unknown) => never;
 
 const DEFAULTS = { retries: 5, initialDelayMs: 300, maxDelayMs: 30_000, factor: 2 };
 
+const RetryOptionsSchema = z.object({
+  retries: z.union([integerAtLeast(0), z.literal(Infinity)], { error: 'must be an integer >= 0 or Infinity' }),
+  initialDelayMs: integerAtLeast(0),
+  maxDelayMs: integerAtLeast(0),
+  factor: z.number({ error: 'must be a number >= 1' }).min(1, { error: 'must be a number >= 1' }),
+});
+
+type ResolvedRetryOptions = RetryOptions & typeof DEFAULTS;
+
+/** The options over the defaults, checked once (lib/options.ts): a ConfigError names a bad setting. */
+function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
+  return resolveOptions('retry', RetryOptionsSchema, { ...DEFAULTS, ...withoutUndefined(options) });
+}
+
 /** Delay before retry number `attempt` (1-based): equal jitter (between half the exponential cap and all of it). */
 export function backoffDelay(
   attempt: number,
   options: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'random'> = {},
 ): number {
-  const initial = options.initialDelayMs ?? DEFAULTS.initialDelayMs;
-  const max = options.maxDelayMs ?? DEFAULTS.maxDelayMs;
-  const factor = options.factor ?? DEFAULTS.factor;
+  return delayOf(attempt, resolveRetryOptions(options));
+}
+
+function delayOf(attempt: number, options: ResolvedRetryOptions): number {
+  const { initialDelayMs: initial, maxDelayMs: max, factor } = options;
   const random = options.random ?? Math.random;
   const cap = Math.min(max, initial * factor ** (attempt - 1));
   // Half fixed, half random: never a zero delay, and clients that failed together spread out.
@@ -57,17 +75,18 @@ export function backoffDelay(
  * The wait an error asks for itself (`retryAfterMs`, e.g. from an HTTP
  * Retry-After header), capped at maxDelayMs; 0 when it asks for none.
  */
-function requestedDelay(error: unknown, options: Pick<RetryOptions, 'maxDelayMs'>): number {
+function requestedDelay(error: unknown, options: ResolvedRetryOptions): number {
   const asked = typeof error === 'object' && error !== null ? (error as { retryAfterMs?: unknown }).retryAfterMs : 0;
   if (typeof asked !== 'number' || !Number.isFinite(asked) || asked <= 0) return 0;
-  return Math.min(asked, options.maxDelayMs ?? DEFAULTS.maxDelayMs);
+  return Math.min(asked, options.maxDelayMs);
 }
 
 export async function retry<T>(
   attemptFn: (bail: BailFn, attempt: number) => Promise<T>,
-  options: RetryOptions = {},
+  given: RetryOptions = {},
 ): Promise<T> {
-  const retries = options.retries ?? DEFAULTS.retries;
+  const options = resolveRetryOptions(given);
+  const { retries } = options;
   const shouldRetry = options.shouldRetry ?? isTransient;
   const bail: BailFn = (error) => {
     throw new Bail(error);
@@ -81,7 +100,7 @@ export async function retry<T>(
       const lastAttempt = attempt > retries;
       if (!shouldRetry(caught) || options.signal?.aborted) throw caught;
       if (lastAttempt) throw new RetriesExhaustedError(attempt, caught);
-      const delayMs = Math.max(backoffDelay(attempt, options), requestedDelay(caught, options));
+      const delayMs = Math.max(delayOf(attempt, options), requestedDelay(caught, options));
       options.onRetry?.({ error: caught, attempt, delayMs });
       try {
         await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : undefined);

@@ -1,7 +1,9 @@
 /**
  * Which failures are worth another try: the one rule the retrier
- * (lib/retry.ts), the workers' job outcomes (workers/processor.ts) and the
- * sink's reading of a bulk write's errors (consumer/sink.ts) share. An error
+ * (lib/retry.ts), the sink's batch loop (consumer/runner.ts), the sink's
+ * reading of a bulk write's errors (consumer/sink.ts), the football-data.org
+ * client (producers/football/client.ts), the workers' job outcomes
+ * (workers/processor.ts) and the read API's 503 (reader/queries.ts) share. An error
  * says so itself (`retriable`, lib/errors.ts, kafkajs errors), or it is one of
  * the network and driver errors listed here; anything else is not retried.
  */
@@ -60,6 +62,8 @@ const TRANSIENT_ERROR_NAMES = new Set([
   'MongoServerSelectionError',
   'MongoWaitQueueTimeoutError',
   'MongoPoolClearedError',
+  'MongoNotConnectedError', // the client is still connecting
+  'MongoTopologyClosedError', // the client closed under the operation (a shutdown, a reconnect)
   'MaxRetriesPerRequestError', // ioredis: Redis did not come back within the request's retries
   'TimeoutError',
   'AbortError',

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
-import { ValidationError } from '../lib/errors';
-import { fingerprintOf, parseIdempotencyKey } from './idempotency';
+import { loadConfig } from '../lib/config';
+import { ConfigError, ValidationError } from '../lib/errors';
+import { createLogger } from '../lib/logger';
+import { createIdempotency, fingerprintOf, parseIdempotencyKey } from './idempotency';
 
 describe('parseIdempotencyKey', () => {
   it('takes a bare key or the draft’s quoted string, and nothing when the header is absent', () => {
@@ -57,5 +59,14 @@ describe('fingerprintOf', () => {
       ['GET', '/somedata/car', 'car', 2, { source: 'api', runId: 'run-1' }],
     ])
       expect(fingerprintOf(other)).not.toBe(fingerprintOf(base));
+  });
+});
+
+describe("createIdempotency's options", () => {
+  it('are merged over the config and checked before a client exists: a ConfigError names the setting', () => {
+    const create = () =>
+      createIdempotency(loadConfig({}), createLogger({ service: 'test', level: 'silent' }), { timeoutMs: 0 });
+    expect(create).toThrow(ConfigError);
+    expect(create).toThrow(/timeoutMs must be an integer >= 1 \(got 0\)/);
   });
 });

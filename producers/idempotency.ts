@@ -22,10 +22,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { Config } from '../lib/config';
 import { UnavailableError, ValidationError } from '../lib/errors';
 import type { PublishResult } from '../lib/kafka/publisher';
 import type { Logger } from '../lib/logger';
+import { integerAtLeast, resolveOptions, withoutUndefined } from '../lib/options';
 
 /** What a key remembers. */
 export interface KeyRecord {
@@ -56,6 +58,12 @@ export interface IdempotencyOptions {
   /** Longest wait for Redis (connecting, or one command), in ms. Default: 2_000. */
   timeoutMs: number;
 }
+
+const IdempotencyOptionsSchema = z.object({
+  ttlSec: integerAtLeast(1),
+  leaseMs: integerAtLeast(1),
+  timeoutMs: integerAtLeast(1),
+});
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
@@ -215,12 +223,17 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * ioredis reconnects by itself. An outage is logged once, its end once.
  */
 export function createIdempotency(config: Config, log: Logger, options: Partial<IdempotencyOptions> = {}): Idempotency {
-  const settings: IdempotencyOptions = {
-    ttlSec: config.api.idempotencyTtlSec,
-    leaseMs: config.api.publish.timeoutMs + 5_000,
-    timeoutMs: 2_000,
-    ...options,
-  };
+  const settings = resolveOptions(
+    'idempotency',
+    IdempotencyOptionsSchema,
+    {
+      ttlSec: config.api.idempotencyTtlSec,
+      leaseMs: config.api.publish.timeoutMs + 5_000,
+      timeoutMs: 2_000,
+      ...withoutUndefined(options),
+    },
+    { hints: { ttlSec: 'set IDEMPOTENCY_TTL_SEC' } },
+  );
   const redis = new Redis(config.redis.url, {
     connectionName: 'producers-idempotency',
     lazyConnect: true,

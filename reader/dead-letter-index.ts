@@ -13,7 +13,7 @@
  */
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { MongoBulkWriteError, type Db } from 'mongodb';
-import { DLQ_HEADERS, headerText } from '../consumer/dead-letters';
+import { DLQ_HEADERS, headerText } from '../lib/kafka/dead-letter-headers';
 import { describeError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { COLLECTIONS, countChange } from '../lib/mongo';

@@ -1,13 +1,13 @@
 /**
  * Every query the read routes and the insights DAG send is served by an index
  * of lib/mongo-indexes.json on MongoDB (equality–sort–range, no in-memory
- * sort: scripts/index-coverage.ts). The queries come from the code that sends
- * them (scripts/indexed-reads.ts): the read routes' builders over every
+ * sort: reader/index-coverage.ts). The queries come from the code that sends
+ * them (reader/indexed-reads.ts): the read routes' builders over every
  * combination of their parameters, and the insights DAG's own reads.
  */
 import { INDEXES } from '../lib/mongo';
-import { planProblems, servingIndex, stagesOf, type IndexSpec } from '../scripts/index-coverage';
-import { insightsQueries, readRouteQueries } from '../scripts/indexed-reads';
+import { planProblems, servingIndex, stagesOf, type IndexSpec } from './index-coverage';
+import { insightsQueries, readRouteQueries } from './indexed-reads';
 import type { CollectionName } from './read-queries';
 
 const indexesOf = (collection: CollectionName): IndexSpec[] => INDEXES[collection] ?? [];
@@ -56,7 +56,7 @@ describe('the check bites', () => {
   });
 });
 
-describe("an explain plan's check (scripts/indexes-explain.ts on MongoDB)", () => {
+describe("an explain plan's check (reader/indexes-explain-cli.ts on MongoDB)", () => {
   const plan = (stage: string, inputStage?: object) => ({ stage, ...(inputStage && { inputStage }) });
 
   it('passes an index scan that examines what it returns', () => {

@@ -5,9 +5,10 @@
  * it (reader/views.ts, for a store that cannot use those indexes). Only
  * find/sort/limit: MongoDB 7/8 and FerretDB 1.24 alike.
  */
-import { MongoError, type Db, type Document } from 'mongodb';
+import type { Db, Document } from 'mongodb';
 import { UnavailableError } from '../lib/errors';
 import { COLLECTIONS } from '../lib/mongo';
+import { isTransient } from '../lib/transient';
 import {
   eventQueries,
   matchesCursor,
@@ -30,13 +31,12 @@ export interface ReadSource {
   find(query: ReadQuery): Promise<Document[]>;
 }
 
-/** The store is unreachable: 503 with Retry-After rather than a 500. */
+/** The store is unreachable or busy (lib/transient.ts says which failures are): 503 with Retry-After rather than a 500. */
 async function fromStore<T>(what: string, query: () => Promise<T>): Promise<T> {
   try {
     return await query();
   } catch (error) {
-    const name = (error as Error).name;
-    if (error instanceof MongoError && /Network|ServerSelection|NotConnected|Topology|PoolCleared/.test(name))
+    if (isTransient(error))
       throw new UnavailableError(`the store is unavailable (${what})`, { cause: error, retryAfterMs: 2_000 });
     throw error;
   }

@@ -3,7 +3,7 @@
  * limit (and projection) a route sends, so they are written once and read by
  * everything that must agree on them — reader/queries.ts runs them on the
  * store, reader/views.ts answers them from memory, and the index proofs
- * (reader/index-coverage.spec.ts, scripts/indexes-explain.ts) check that an
+ * (reader/index-coverage.spec.ts, reader/indexes-explain-cli.ts) check that an
  * index of lib/mongo-indexes.json serves each one on MongoDB.
  */
 import type { Document, Filter } from 'mongodb';

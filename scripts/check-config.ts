@@ -11,6 +11,6 @@ const config = loadConfigOrExit();
 const shown = {
   ...config,
   football: { ...config.football, token: config.football.token ? '[set]' : '[not set: simulator]' },
-  workers: { ...config.workers, adminPassword: config.workers.adminPassword ? '[set]' : '[not set]' },
+  admin: { ...config.admin, password: config.admin.password ? '[set]' : '[not set]' },
 };
 console.log(redactUrl(JSON.stringify(shown, null, 2)));

@@ -7,7 +7,7 @@
  *   run-id.schema.json            lib/schemas/envelope.ts RunId: what a run id may hold
  *   job-data/<job>.schema.json    workers/jobs/<job>.ts: each job's fields, bounds and defaults
  *   queue.json                    the queue's default name (lib/config.ts QUEUE_NAME), the job
- *                                 names and the default job options (workers/queue.ts)
+ *                                 names and the default job options (lib/jobs/queue.ts)
  *   event-envelope.schema.json    lib/schemas/envelope.ts PipelineEvent: the record every topic carries
  *   event-headers.json            its Kafka headers (lib/schemas/envelope.ts HEADERS, toKafkaMessage)
  *   mongo-indexes.json            the indexes of every collection (lib/mongo-indexes.json, which
@@ -26,8 +26,7 @@ import { z } from 'zod';
 import { loadConfig } from '../lib/config';
 import INDEX_LIST from '../lib/mongo-indexes.json';
 import { createEvent, ENVELOPE_VERSION, HEADERS, PipelineEvent, RunId, toKafkaMessage } from '../lib/schemas';
-import { JOB_DATA_SCHEMAS } from '../workers/jobs';
-import { DEFAULT_JOB_OPTIONS, JOB_NAMES } from '../workers/queue';
+import { DEFAULT_JOB_OPTIONS, JOB_DATA_SCHEMAS, JOB_NAMES } from '../lib/jobs/queue';
 
 /** The committed folder. */
 export const CONTRACTS_DIR = resolve(__dirname, '..', 'contracts');

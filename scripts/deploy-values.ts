@@ -72,7 +72,7 @@ function pipelineValues(config: Config): Record<string, unknown> {
       reader: config.reader.port,
       consumer: config.consumer.port,
       workers: config.workers.port,
-      admin: config.workers.adminPort,
+      admin: config.admin.port,
     },
     shutdownBoundMs: Object.fromEntries(SERVICES.map((name) => [name, shutdownStepMs[name](config)])),
     env: { known: [...ENV_VARIABLES].sort(), pending: PENDING_ENV },

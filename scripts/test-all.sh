@@ -25,10 +25,10 @@ check() {
 }
 jest() { local project=$1; shift; bash scripts/jest-project.sh "$project" "$results" "$@"; }
 
-step "typecheck" check typecheck npx tsc --noEmit
-# The live page's browser modules (live/) have a tsconfig of their own: the DOM, not Node.
-step "typecheck (live page)" check typecheck-live npx tsc --noEmit -p live
-step "lint" check lint bash -c 'npx eslint . && npx prettier --check . >/dev/null'
+# The checks are package.json's scripts, as `make typecheck` and `make lint` run them (the
+# typecheck covers the live page's browser modules too, admin/page/ with a tsconfig of its own).
+step "typecheck" check typecheck npm run typecheck --silent
+step "lint" check lint npm run lint --silent
 step "unit" jest unit
 step "compose (parsed by compose-go, no engine needed)" jest compose
 # deploy/: helm lint + template of each values variant, kubeconform, policy, and a

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { COLLECTIONS } from '../lib/mongo';
-import { airflowClient, taskStates, triggerDagRun, waitForDagRun, type AirflowClient } from '../test/support/airflow';
+import { airflowClient, taskStates, triggerDagRun, waitForDagRun, type AirflowClient } from '../harness/airflow';
 import { airflowPassword, SmokeFailure, type SmokeContext } from './steps';
 
 const DAG = 'kafka_pipeline';
@@ -24,7 +24,7 @@ async function returnValue(client: AirflowClient, runId: string, taskId: string)
 }
 
 export async function dagRunStored(ctx: SmokeContext): Promise<string> {
-  const { live } = ctx.config;
+  const { live } = ctx.config.admin;
   const client = await airflowClient(
     live.airflowUser,
     airflowPassword(live.airflowPasswordsFile, live.airflowUser),

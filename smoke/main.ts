@@ -66,7 +66,8 @@ function describe(error: unknown): string {
 }
 
 function printTarget({ config, adminUrl }: SmokeTarget): void {
-  const { api, live, mongo, kafka, redis } = config;
+  const { api, admin, mongo, kafka, redis } = config;
+  const { live } = admin;
   console.log(
     `smoke: API ${api.url}, read API ${live.readerUrl}, admin ${adminUrl}, Airflow ${live.airflowUrl}, ` +
       `MongoDB ${redactUrl(mongo.url)} (database ${mongo.db}), Kafka ${kafka.brokers.join(',')}, Redis ${redactUrl(redis.url)}`,

@@ -44,5 +44,5 @@ export function withStackSecrets(env: Record<string, string | undefined>): Recor
 
 export function smokeTarget(env: Record<string, string | undefined> = process.env): SmokeTarget {
   const config = loadConfig(withStackSecrets(env));
-  return { config, adminUrl: `http://127.0.0.1:${config.workers.adminPort}` };
+  return { config, adminUrl: `http://127.0.0.1:${config.admin.port}` };
 }

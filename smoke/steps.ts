@@ -12,8 +12,8 @@ import { createKafka } from '../lib/kafka/client';
 import { createLogger } from '../lib/logger';
 import { COLLECTIONS } from '../lib/mongo';
 import { redactUrl } from '../lib/redact';
-import { addJob, createQueue, createQueueEvents } from '../workers/queue';
-import { eventually } from '../test/support/env';
+import { addJob, createQueue, createQueueEvents } from '../lib/jobs/queue';
+import { eventually } from '../harness/env';
 import type { SmokeTarget } from './settings';
 
 /** What the steps share: the target, the store, and what an earlier step found. */
@@ -99,7 +99,7 @@ export async function somedataStoredOnce(ctx: SmokeContext): Promise<string> {
 export async function readApiSaysStored(ctx: SmokeContext): Promise<string> {
   expect(ctx.somedata, 'no event to look up: the somedata step failed');
   const { eventId, partition, offset } = ctx.somedata;
-  const url = `${ctx.config.live.readerUrl}/events/${eventId}`;
+  const url = `${ctx.config.admin.live.readerUrl}/events/${eventId}`;
   const answer = await get(url);
   const body = json(answer.text) as { status?: string; stored?: { collection?: string; kafka?: unknown } };
   expect(answer.status === 200, `GET ${url} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
@@ -114,7 +114,7 @@ export async function readApiSaysStored(ctx: SmokeContext): Promise<string> {
 
 /** The live page and the BullMQ dashboard: 401 without credentials or with a wrong password, 200 with them. */
 export async function dashboardsNeedCredentials(ctx: SmokeContext): Promise<string> {
-  const { adminUser, adminPassword } = ctx.config.workers;
+  const { user: adminUser, password: adminPassword } = ctx.config.admin;
   expect(
     adminPassword,
     'no admin password: set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE (the stack writes .stack/admin-password)',
@@ -167,7 +167,7 @@ export async function poisonDeadLettered(ctx: SmokeContext): Promise<string> {
   } finally {
     await producer.disconnect();
   }
-  const url = `${config.live.readerUrl}/events/${eventId}`;
+  const url = `${config.admin.live.readerUrl}/events/${eventId}`;
   type Letter = {
     reason?: string;
     errorMessage?: string;

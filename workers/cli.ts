@@ -5,7 +5,7 @@
  *   npm run job -- footdata [--run-id X]
  *   npm run job -- footdata-season [--competitions PL,BL1] [--season 2026] [--run-id X]
  *
- * Common options: --attempts N (default: DEFAULT_JOB_OPTIONS, workers/queue.ts), --timeout SEC (default: wait as long as it runs).
+ * Common options: --attempts N (default: DEFAULT_JOB_OPTIONS, lib/jobs/queue.ts), --timeout SEC (default: wait as long as it runs).
  * Exit 0 with the result as the last line (JSON); 1 when the job failed (its reason on stderr);
  * 2 on a usage error. Ctrl-C stops waiting; the job itself runs on.
  */
@@ -15,7 +15,7 @@ import { ROUTINE_CLI_OPTIONS, seasonCliData } from './routines/routine';
 import { loadConfigOrExit } from '../lib/config';
 import { redactUrl } from '../lib/redact';
 import { parseJobData } from './jobs';
-import { addJob, createQueue, createQueueEvents, JOB_NAMES, type JobData, type JobProgress } from './queue';
+import { addJob, createQueue, createQueueEvents, JOB_NAMES, type JobData, type JobProgress } from '../lib/jobs/queue';
 
 const USAGE = `usage:
   npm run job -- somedata [--duration SEC] [--interval SEC] [--max-events N] [--run-id ID] [--attempts N] [--timeout SEC]

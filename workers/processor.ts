@@ -8,7 +8,7 @@
  * the job's attempts (BullMQ retries with its exponential backoff): an interrupted job is
  * never completed. A retry goes on from the counts the earlier attempts saved
  * in the job's progress. A job whose failures, all attempts counted, pass its
- * `maxFailedShare` (jobs/failure-share.ts, default 5%) fails, unrecoverable.
+ * `maxFailedShare` (lib/jobs/failure-share.ts, default 5%) fails, unrecoverable.
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { describeError, UnavailableError } from '../lib/errors';
@@ -17,10 +17,10 @@ import { isTransient } from '../lib/transient';
 import { Source } from '../lib/schemas';
 import { mergeLastOffsets, type RecordPosition } from './routines/routine';
 import { parseJobData, type Carried, type JobHandlers } from './jobs';
-import { failedShare } from './jobs/failure-share';
+import { failedShare } from '../lib/jobs/failure-share';
 import type { WorkerMetrics } from './metrics';
 import { ProgressReporter } from './progress';
-import { isJobName, JOB_NAMES, type JobData, type JobName, type JobResult } from './queue';
+import { isJobName, JOB_NAMES, type JobData, type JobName, type JobResult } from '../lib/jobs/queue';
 
 export type ProducerJob = Job<JobData, JobResult, JobName>;
 

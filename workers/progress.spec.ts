@@ -1,6 +1,6 @@
 import { createLogger } from '../lib/logger';
 import { ProgressReporter } from './progress';
-import type { JobProgress } from './queue';
+import type { JobProgress } from '../lib/jobs/queue';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

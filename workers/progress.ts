@@ -5,7 +5,7 @@
  * Redis outage only delays them (ioredis queues commands until it reconnects).
  */
 import type { Logger } from '../lib/logger';
-import type { JobProgress } from './queue';
+import type { JobProgress } from '../lib/jobs/queue';
 
 export interface ProgressReporterOptions {
   /** Least time between two writes to Redis, in ms. Default: 500. */

@@ -1,7 +1,7 @@
 /**
  * The worker process: takes `somedata` and `footdata` jobs from the
  * producer-jobs queue and runs them through the producer routines, with
- * retries (DEFAULT_JOB_OPTIONS in queue.ts: BullMQ's jittered exponential backoff), stalled-job recovery,
+ * retries (DEFAULT_JOB_OPTIONS in lib/jobs/queue.ts: BullMQ's jittered exponential backoff), stalled-job recovery,
  * progress, and its own /healthz, /readyz and
  * /metrics (WORKER_PORT).
  *
@@ -21,8 +21,15 @@ import type { JobHandlers } from './jobs';
 import { createProducerHandlers, type ProducerHandlers } from './jobs/handlers';
 import { createWorkerMetrics } from './metrics';
 import { createProcessor } from './processor';
-import { DEFAULT_JOB_OPTIONS, JOB_NAMES, redisConnection, type JobData, type JobName, type JobResult } from './queue';
-import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from './redis';
+import {
+  DEFAULT_JOB_OPTIONS,
+  JOB_NAMES,
+  redisConnection,
+  type JobData,
+  type JobName,
+  type JobResult,
+} from '../lib/jobs/queue';
+import { closeRedis, createRedis, logEachOutageOnce, redisAnswers } from '../lib/redis';
 import { WORKER_ABORT_GRACE_MS, WORKER_DRAIN_TIMEOUT_MS } from '../lib/shutdown-bounds';
 
 export interface WorkerServiceOptions {

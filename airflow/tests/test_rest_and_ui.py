@@ -56,7 +56,7 @@ def test_the_ui_shows_the_dag_and_its_successful_run(rest_run):
         need(False, "needs node, node_modules/playwright-core and Debian's chromium (apt-get install -y chromium)")
     done = subprocess.run(
         [
-            "node", "--import", "tsx", str(REPO_DIR / "test/support/airflow-ui-screenshot.ts"),
+            "node", "--import", "tsx", str(REPO_DIR / "harness/airflow-ui-screenshot.ts"),
             stack.AIRFLOW_BASE, "admin", stack.admin_password(), run["dag_run_id"], str(ARTIFACTS),
         ],
         capture_output=True, text=True, timeout=180, cwd=REPO_DIR,

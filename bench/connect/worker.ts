@@ -26,7 +26,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_DIR, STACK_DIR } from '../../test/support/stack';
+import { REPO_DIR, STACK_DIR } from '../../harness/stack';
 import { toProperties, workerSettings, type ConnectorSettingsOptions, connectorSettings } from './settings';
 
 const POM = join(REPO_DIR, 'bench', 'connect', 'pom.xml');

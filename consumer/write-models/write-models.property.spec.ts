@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import type { AnyBulkWriteOperation } from 'mongodb';
-import { footdataScenario, somedataScenario } from '../../test/support/write-model-properties';
+import { footdataScenario, somedataScenario } from '../../harness/write-model-properties';
 import { footdataModel } from './footdata';
 import { somedataModel } from './somedata';
 import type { SinkDocument, WriteModel } from './types';

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { FootdataEvent, PipelineEvent, SomedataEvent } from '../../lib/schemas';
-import { aMatch, footdataEvent, somedataEvent } from '../../test/support/consumer';
+import { aMatch, footdataEvent, somedataEvent } from '../../harness/consumer';
 import { footdataModel } from './footdata';
 import { somedataModel } from './somedata';
 import type { SinkRecord } from './types';

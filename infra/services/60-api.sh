@@ -11,9 +11,9 @@ svc_needs="kafka-broker-1 kafka-broker-2 redis"
 svc_timeout=60
 svc_prepare() { node_prepare; }
 
-# A request's objects live across its Kafka round trip (~10 ms): with V8's
-# default 16 MB young generation they survive scavenges and get copied and
-# promoted; 64 MB lets them die young (bench/api-vs-bare.ts, docs/ARCHITECTURE.md).
+# A request's objects live across its Kafka round trip: with V8's default
+# 16 MB young generation they survive scavenges and get copied and promoted;
+# 64 MB lets them die young (bench/api-vs-bare.ts measures it, docs/ARCHITECTURE.md).
 svc_start() {
   (cd "$REPO_DIR" && stack_redis_env && stack_spawn node --max-semi-space-size=64 --import tsx producers/main.ts)
 }

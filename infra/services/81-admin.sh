@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # svc_* are read by infra/stack.sh
-# The admin server (workers/admin-main.ts): the live page at / and the BullMQ
+# The admin server (admin/server/main.ts): the live page at / and the BullMQ
 # dashboard at /admin/queues behind basic auth, plus /healthz, /readyz, /metrics.
 # Without ADMIN_PASSWORD it generates one into $STACK_DIR/admin-password
 # (mode 600, kept across restarts) and passes it to the process.
@@ -26,7 +26,7 @@ svc_start() {
     # The live page lists Airflow's DAG runs with the password Airflow generates (infra/services/90-airflow.sh).
     export LIVE_AIRFLOW_PASSWORDS_FILE="${LIVE_AIRFLOW_PASSWORDS_FILE:-$STACK_DIR/airflow/simple_auth_manager_passwords.json.generated}"
     stack_redis_env
-    stack_spawn node --import tsx workers/admin-main.ts
+    stack_spawn node --import tsx admin/server/main.ts
   )
 }
 

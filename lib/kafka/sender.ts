@@ -1,8 +1,7 @@
 /**
  * The publisher's side that talks to Kafka, and the only one: every kafkajs
  * call of the publisher is in this file. One idempotent producer (acks=all, one
- * request in flight), the topics' byte budgets read from their
- * `max.message.bytes`, and two guards against kafkajs 2.2.4 acknowledging
+ * request in flight), the topics' byte budgets (topic-budgets.ts), and two guards against kafkajs 2.2.4 acknowledging
  * records it never wrote, both found by the fault tests:
  *
  * - a `sendBatch` that resolves without the partitions whose leader moved
@@ -18,32 +17,12 @@ import { describeError } from '../errors';
 import type { Logger } from '../logger';
 import { retry } from '../retry';
 import type { Answer, BatchedRecord } from './batcher';
+import type { OutgoingMessage, PublishResult } from './outgoing';
 import { PublishFailedError, RecordTooLargeError, retriablePublishError } from './publish-errors';
-import { RECORD_BATCH_OVERHEAD, recordBatchBudget } from './record-size';
-import { readMaxMessageBytes } from './topics';
+import { RECORD_BATCH_OVERHEAD } from './record-size';
+import { isMessageTooLarge, TopicBudgets, type TopicBudgetsOptions } from './topic-budgets';
 
-/** What `publish()` takes: the key is required (every record is keyed: docs/ARCHITECTURE.md section 4). */
-export interface OutgoingRecord {
-  key: string;
-  value: string | Buffer;
-  headers?: Record<string, string>;
-}
-
-/** Where an acknowledged record landed. */
-export interface PublishResult {
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
-/** The record as kafkajs sends it. */
-export type OutgoingMessage = Message;
-
-export interface SenderOptions {
-  /** Record-batch bytes of one topic per send, for topics whose limit is not (yet) read. */
-  maxBatchBytes: number;
-  /** Topics whose `max.message.bytes` is read at connect. */
-  topics: string[];
+export interface SenderOptions extends TopicBudgetsOptions {
   /** Longest wait between two kafkajs attempts, and between two connects of a new producer, in ms. */
   retryMaxWaitMs: number;
   /** The Retry-After hint of the errors of a failed send, in ms. */
@@ -55,19 +34,12 @@ export interface SenderOptions {
 
 type Acknowledgements = RecordMetadata[];
 
-/** A fresh message object per record: kafkajs hands it back to the partitioner by identity. */
-export function toOutgoingMessage(record: OutgoingRecord): OutgoingMessage {
-  return { key: record.key, value: record.value, ...(record.headers && { headers: record.headers }) };
-}
-
 export class KafkaSender {
   private producer: Producer;
   /** The partition kafkajs chose for each message object, read back to compute offsets. */
   private readonly partitionOf = new WeakMap<Message, number>();
-  /** Record-batch bytes allowed per topic, when lower than maxBatchBytes (read from the topic, or learnt). */
-  private readonly budgets = new Map<string, number>();
-  /** Whether the `topics`' max.message.bytes still needs reading (at the next connect). */
-  private limitsUnread = true;
+  /** Record-batch bytes allowed per topic: read from the topics, or learnt from a refusal. */
+  private readonly budgets: TopicBudgets;
   private connected = false;
   private connecting?: Promise<void>;
   /** Set while a failed producer is being replaced. */
@@ -80,6 +52,7 @@ export class KafkaSender {
     private readonly kafka: Kafka,
     private readonly options: SenderOptions,
   ) {
+    this.budgets = new TopicBudgets(kafka, options);
     this.producer = this.newProducer();
   }
 
@@ -100,7 +73,7 @@ export class KafkaSender {
 
   /** The record-batch bytes allowed for `topic` in one send. */
   budgetOf(topic: string): number {
-    return this.budgets.get(topic) ?? this.options.maxBatchBytes;
+    return this.budgets.of(topic);
   }
 
   /** Connect the producer (and fetch its producer id). Safe to call again after a failure. */
@@ -109,12 +82,14 @@ export class KafkaSender {
       // A topic just created may not be known to every broker yet: the publisher still connects,
       // within PUBLISH_MAX_BATCH_BYTES (below Kafka's default limit), and reads the limits again
       // when a broker refuses a batch as too large.
-      await this.readTopicLimits().catch((error: unknown) =>
-        this.options.log.warn(
-          { topics: this.options.topics, budget: this.options.maxBatchBytes, reason: describeError(error) },
-          "cannot read the topics' max.message.bytes yet; batches stay within PUBLISH_MAX_BATCH_BYTES",
-        ),
-      );
+      await this.budgets
+        .readLimits()
+        .catch((error: unknown) =>
+          this.options.log.warn(
+            { topics: this.options.topics, budget: this.options.maxBatchBytes, reason: describeError(error) },
+            "cannot read the topics' max.message.bytes yet; batches stay within PUBLISH_MAX_BATCH_BYTES",
+          ),
+        );
       await this.producer.connect();
     })().catch((error: unknown) => {
       this.connecting = undefined;
@@ -200,25 +175,6 @@ export class KafkaSender {
     return producer;
   }
 
-  /** Read the `topics`' max.message.bytes (once, and again after the broker refused a batch as too large). */
-  private async readTopicLimits(): Promise<void> {
-    if (!this.limitsUnread || this.options.topics.length === 0) return;
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-      const limits = await readMaxMessageBytes(admin, this.options.topics);
-      for (const [topic, maxMessageBytes] of limits) {
-        // Budgets only go down: one learnt from a refused batch stays until the process restarts.
-        const budget = Math.min(this.budgetOf(topic), recordBatchBudget(maxMessageBytes));
-        this.budgets.set(topic, budget);
-        this.options.log.info({ topic, maxMessageBytes, budget }, 'record batches of the topic bounded');
-      }
-      this.limitsUnread = false;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  }
-
   /** One sendBatch; undefined (every record of `batch` answered with the failure) when it fails. */
   private async sendBatchOnce(
     batch: readonly BatchedRecord<OutgoingMessage>[],
@@ -239,7 +195,7 @@ export class KafkaSender {
     } catch (error) {
       this.markStalled({ err: error, batchSize: batch.length }, 'send failed');
       const tooLarge = isMessageTooLarge(error);
-      if (tooLarge) this.shrinkBudgets(batch);
+      if (tooLarge) this.budgets.shrink(batch);
       this.replacing ??= this.replaceProducer();
       for (const record of batch) {
         // Alone and still too large for the broker: another try cannot help.
@@ -260,28 +216,6 @@ export class KafkaSender {
     if (this.stalled) this.options.log.info({ batchSize: batch.length }, 'Kafka acknowledges again');
     this.stalled = false;
     return acknowledgements;
-  }
-
-  /**
-   * The broker refused a record batch as too large although each topic's
-   * records were within budget: the topic's max.message.bytes was lowered since
-   * start-up, or the size estimate is off. Halve the budget of each topic of the
-   * batch and read the limits again with the new producer, so the records,
-   * tried again by their callers (a retriable 503), go in smaller batches.
-   */
-  private shrinkBudgets(batch: readonly BatchedRecord<OutgoingMessage>[]): void {
-    const bytesOfTopic = new Map<string, number>();
-    for (const record of batch)
-      bytesOfTopic.set(record.topic, (bytesOfTopic.get(record.topic) ?? RECORD_BATCH_OVERHEAD) + record.bytes);
-    for (const [topic, bytes] of bytesOfTopic) {
-      const budget = Math.max(RECORD_BATCH_OVERHEAD + 1, Math.min(this.budgetOf(topic), Math.floor(bytes / 2)));
-      this.budgets.set(topic, budget);
-      this.options.log.error(
-        { topic, batchBytes: bytes, budget },
-        'the broker refused a record batch as too large: budget lowered',
-      );
-    }
-    this.limitsUnread = true;
   }
 
   /**
@@ -357,21 +291,4 @@ export class KafkaSender {
       this.options.onProducerReplaced();
     }
   }
-}
-
-/** Whether a kafkajs error (or one it wraps) is the broker's MESSAGE_TOO_LARGE. */
-function isMessageTooLarge(error: unknown, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > 5) return false;
-  const { type, cause, originalError, errors } = error as {
-    type?: unknown;
-    cause?: unknown;
-    originalError?: unknown;
-    errors?: unknown;
-  };
-  if (type === 'MESSAGE_TOO_LARGE') return true;
-  return (
-    isMessageTooLarge(cause, depth + 1) ||
-    isMessageTooLarge(originalError, depth + 1) ||
-    (Array.isArray(errors) && errors.some((inner) => isMessageTooLarge(inner, depth + 1)))
-  );
 }

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { UpstreamError, ValidationError } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
-import { fakeSeason, startFakeFootballData, type FakeFootballData } from '../../test/support/fake-football-data';
+import { fakeSeason, startFakeFootballData, type FakeFootballData } from '../../harness/fake-football-data';
 import { Registry } from 'prom-client';
 import { BudgetSpentError, FootballDataClient, parseRetryAfter } from './client';
 import { createFootballMetrics } from './metrics';

@@ -11,7 +11,8 @@
  * status and code only, never by the axios error (whose config holds the headers).
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { describeError, isRetriable, UpstreamError, ValidationError } from '../../lib/errors';
+import { describeError, UpstreamError, ValidationError } from '../../lib/errors';
+import { isTransient } from '../../lib/transient';
 import type { Logger } from '../../lib/logger';
 import { parseRetryAfter } from '../../lib/http/retry-after';
 import { retry } from '../../lib/retry';
@@ -181,7 +182,7 @@ export class FootballDataClient implements MatchSource {
         retries: this.options.retries,
         initialDelayMs: this.options.initialDelayMs,
         maxDelayMs: this.options.maxRetryAfterMs,
-        shouldRetry: isRetriable,
+        shouldRetry: isTransient,
         ...(signal && { signal }),
         onRetry: ({ error, attempt, delayMs }) =>
           this.config.log?.warn(

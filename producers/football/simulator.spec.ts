@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { DEFAULT_SEASON_COMPETITIONS } from '../../lib/jobs/footdata-season';
 import { Match } from '../../lib/schemas';
 import { SIMULATED_CODES, simulateMatches, simulateSeason } from './simulator';
 
@@ -50,6 +51,10 @@ describe('the simulated feed', () => {
 });
 
 describe('the simulated season', () => {
+  it('is played for every competition a footdata-season job backfills by default (lib/jobs/footdata-season.ts)', () => {
+    expect([...DEFAULT_SEASON_COMPETITIONS].sort()).toEqual([...SIMULATED_CODES].sort());
+  });
+
   const DAY = 86_400_000;
   // Any instant from 2020 to 2035, any competition the simulator plays, its current season or a given one.
   const instant = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 0, 1) });

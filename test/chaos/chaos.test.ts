@@ -19,16 +19,16 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
-import type { JobData, JobName, JobResult } from '../../workers/queue';
-import { consumerEnv, freePort, waitForCommitted } from '../support/consumer';
-import { eventually } from '../support/env';
-import { seconds, sleep } from '../support/faults';
-import { formatStatuses, startLoad } from '../support/load';
-import { killServices, startService, waitUntilAnswers, type ServiceProcess } from '../support/processes';
-import { producersEnv } from '../support/producers';
-import { useSink } from '../support/sink';
-import { STACK_DIR } from '../support/stack';
-import { startOwnQueue, withApiUrl, type OwnQueue } from '../support/workers';
+import type { JobData, JobName, JobResult } from '../../lib/jobs/queue';
+import { consumerEnv, freePort, waitForCommitted } from '../../harness/consumer';
+import { eventually } from '../../harness/env';
+import { seconds, sleep } from '../../harness/faults';
+import { formatStatuses, startLoad } from '../../harness/load';
+import { killServices, startService, waitUntilAnswers, type ServiceProcess } from '../../harness/processes';
+import { producersEnv } from '../../harness/producers';
+import { useSink } from '../../harness/sink';
+import { STACK_DIR } from '../../harness/stack';
+import { startOwnQueue, withApiUrl, type OwnQueue } from '../../harness/workers';
 import { describeInjected, healEverything, injectFault, type ChaosTargets, type InjectedFault } from './faults';
 import { countChaos, type JobOutcome } from './ledger';
 import { describeFault, FAULT_KINDS, planFaults } from './schedule';
@@ -158,7 +158,7 @@ it(`${CHAOS_SECONDS} s at ~${RATE} events/s under random faults (seed ${SEED}): 
   const workersReady = await eventually(
     async () => {
       const statuses = await Promise.all(
-        [config.workers.port, config.workers.adminPort].map((port) =>
+        [config.workers.port, config.admin.port].map((port) =>
           fetch(`http://127.0.0.1:${port}/readyz`).then(
             (response) => response.status,
             () => 0,

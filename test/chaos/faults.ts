@@ -10,9 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually } from '../support/env';
-import { seconds, sleep } from '../support/faults';
-import { stack, STACK_DIR } from '../support/stack';
+import { eventually } from '../../harness/env';
+import { seconds, sleep } from '../../harness/faults';
+import { stack, STACK_DIR } from '../../harness/stack';
 import type { PlannedFault } from './schedule';
 
 export interface ChaosTargets {

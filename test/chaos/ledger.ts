@@ -6,7 +6,7 @@
  */
 import type { Db } from 'mongodb';
 import { COLLECTIONS } from '../../lib/mongo';
-import type { Acknowledged } from '../support/load';
+import type { Acknowledged } from '../../harness/load';
 
 export interface JobOutcome {
   id: string;

@@ -542,7 +542,7 @@ describe('the Node services', () => {
     api: (config) => config.api.port,
     consumer: (config) => config.consumer.port,
     workers: (config) => config.workers.port,
-    admin: (config) => config.workers.adminPort,
+    admin: (config) => config.admin.port,
   };
 
   it('get an environment lib/config.ts accepts, pointing at compose services, not localhost', () => {
@@ -615,8 +615,8 @@ describe('the Node services', () => {
       expect({ name, top, inContext: allowed.includes(top) }).toEqual({ name, top, inContext: true });
       expect({ name, top, built: built.include.includes(top!) }).toEqual({ name, top, built: true });
     }
-    // What `npm run build` compiles (tsconfig.build.json) and bundles (the live page, live/) is in the context too.
-    for (const top of [...built.include, 'live'])
+    // What `npm run build` compiles (tsconfig.build.json) and bundles (the live page, admin/page/) is in the context too.
+    for (const top of [...built.include, 'admin'])
       expect({ top, inContext: allowed.includes(top) }).toEqual({ top, inContext: true });
   });
 
@@ -700,9 +700,9 @@ describe('the images', () => {
     expect(read('.ci/run')).toMatch(/^make install$/m);
     expect(read('Makefile')).toMatch(/^\tnpm install --no-audit --no-fund$/m);
     expect(args(build!, 'RUN')).toEqual(['npm ci --no-audit --no-fund', 'npm run build']);
-    // The second step bundles the live page (live/) into dist/live/: the runtime image has no esbuild.
+    // The second step bundles the live page (admin/page/) into dist/admin/page/: the runtime image has no esbuild.
     expect(JSON.parse(read('package.json')).scripts.build).toBe(
-      'tsc -p tsconfig.build.json && node --import tsx scripts/build-live-page.ts',
+      'tsc -p tsconfig.build.json && node --import tsx admin/server/live/build-page.ts',
     );
 
     expect(args(runtime!, 'RUN')).toEqual([expect.stringMatching(/^npm ci --omit=dev\b/)]);

@@ -13,14 +13,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../support/consumer';
-import { eventually } from '../support/env';
-import { outcome, reportScenario, seconds, sleep } from '../support/faults';
-import { formatStatuses, startLoad } from '../support/load';
-import { killServices, startService, waitUntilAnswers } from '../support/processes';
-import { producersEnv } from '../support/producers';
-import { crashesOf, useSink } from '../support/sink';
-import { stack, STACK_DIR } from '../support/stack';
+import { freePort } from '../../harness/consumer';
+import { eventually } from '../../harness/env';
+import { outcome, reportScenario, seconds, sleep } from '../../harness/faults';
+import { formatStatuses, startLoad } from '../../harness/load';
+import { killServices, startService, waitUntilAnswers } from '../../harness/processes';
+import { producersEnv } from '../../harness/producers';
+import { crashesOf, useSink } from '../../harness/sink';
+import { stack, STACK_DIR } from '../../harness/stack';
 
 jest.setTimeout(180_000);
 

@@ -16,13 +16,13 @@
  * restart until the last consumer holds the partitions.
  */
 import { randomInt } from 'node:crypto';
-import { consumerEnv, freePort } from '../support/consumer';
-import { outcome, reportScenario, seconds, sleep } from '../support/faults';
-import { formatStatuses, startLoad } from '../support/load';
-import { killServices, startService, waitUntilAnswers, type ServiceProcess } from '../support/processes';
-import { startTestApi } from '../support/producers';
+import { consumerEnv, freePort } from '../../harness/consumer';
+import { outcome, reportScenario, seconds, sleep } from '../../harness/faults';
+import { formatStatuses, startLoad } from '../../harness/load';
+import { killServices, startService, waitUntilAnswers, type ServiceProcess } from '../../harness/processes';
+import { startTestApi } from '../../harness/producers';
 import type { RunningApi } from '../../producers/service';
-import { useSink } from '../support/sink';
+import { useSink } from '../../harness/sink';
 
 jest.setTimeout(240_000);
 

@@ -13,17 +13,17 @@
  * Matches come in four groups; group g gets its updates in rounds 1..g, so
  * every round carries the final state of a quarter of the matches and a
  * state lost in any round shows in the end. The store is a private FerretDB
- * (test/support/ferretdb.ts); the consumer runs in-process with the
+ * (harness/ferretdb.ts); the consumer runs in-process with the
  * service's default options.
  */
 import type { CommandStartedEvent, MongoClient } from 'mongodb';
 import { COLLECTIONS, createMongoClient } from '../../lib/mongo';
 import { toKafkaMessage } from '../../lib/schemas';
-import { aMatch, footdataEvent, produce, waitForCommitted } from '../support/consumer';
-import { eventually } from '../support/env';
-import { useSinkOnPrivateStore } from '../support/ferretdb';
-import { crashesOf } from '../support/sink';
-import { reportScenario, seconds, sleep } from '../support/faults';
+import { aMatch, footdataEvent, produce, waitForCommitted } from '../../harness/consumer';
+import { eventually } from '../../harness/env';
+import { useSinkOnPrivateStore } from '../../harness/ferretdb';
+import { crashesOf } from '../../harness/sink';
+import { reportScenario, seconds, sleep } from '../../harness/faults';
 
 jest.setTimeout(240_000);
 

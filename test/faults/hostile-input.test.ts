@@ -26,7 +26,7 @@ import { Agent, request } from 'node:http';
 import fc from 'fast-check';
 import type { KafkaMessage, Message } from 'kafkajs';
 import { COLLECTIONS } from '../../lib/mongo';
-import { DEAD_LETTER_REASONS } from '../../consumer/dead-letters';
+import { DEAD_LETTER_REASONS } from '../../lib/kafka/dead-letter-headers';
 import type { ConsumerService } from '../../consumer/service';
 import type { RunningApi } from '../../producers/service';
 import { ConfigResourceTypes } from 'kafkajs';
@@ -38,13 +38,13 @@ import {
   header,
   produce,
   waitForCommitted,
-} from '../support/consumer';
-import { readTopic } from '../support/env';
-import { outcome, reportScenario, seconds } from '../support/faults';
-import type { Acknowledged } from '../support/load';
-import { killServices, startService, waitUntilAnswers } from '../support/processes';
-import { readEvents, startTestApi } from '../support/producers';
-import { crashesOf, useSink } from '../support/sink';
+} from '../../harness/consumer';
+import { readTopic } from '../../harness/env';
+import { outcome, reportScenario, seconds } from '../../harness/faults';
+import type { Acknowledged } from '../../harness/load';
+import { killServices, startService, waitUntilAnswers } from '../../harness/processes';
+import { readEvents, startTestApi } from '../../harness/producers';
+import { crashesOf, useSink } from '../../harness/sink';
 import {
   API_ROUTES,
   hostileCorpus,

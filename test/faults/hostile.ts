@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import type { Message } from 'kafkajs';
 import { PipelineEvent } from '../../lib/schemas';
-import { aMatch, footdataEvent, somedataEvent } from '../support/consumer';
+import { aMatch, footdataEvent, somedataEvent } from '../../harness/consumer';
 
 /** Every route of the API (docs/ARCHITECTURE.md §5a). */
 export const API_ROUTES = ['/', '/somedata', '/footdata', '/healthz', '/readyz', '/metrics', '/openapi.json'];

@@ -5,7 +5,7 @@
  * recovers by itself, and every event it acknowledged reaches MongoDB once.
  *
  * The brokers are not stopped: the API's Kafka client reaches them through a
- * network of its own (test/support/kafka-network.ts: one TCP proxy per broker,
+ * network of its own (harness/kafka-network.ts: one TCP proxy per broker,
  * and a socketFactory that sends every connection — bootstrap and the
  * advertised broker addresses alike — through them), and the test cuts it.
  * For the client this is a real outage of the whole cluster: every open
@@ -21,12 +21,12 @@ import { runInNewContext } from 'node:vm';
 import type { Config } from '../../lib/config';
 import { createKafka } from '../../lib/kafka/client';
 import type { RunningApi } from '../../producers/service';
-import { freshName, testLogger } from '../support/env';
-import { outcome, reportScenario, seconds, sleep } from '../support/faults';
-import { startKafkaNetwork, type KafkaNetwork } from '../support/kafka-network';
-import { formatStatuses, startLoad } from '../support/load';
-import { startTestApi } from '../support/producers';
-import { useSink } from '../support/sink';
+import { freshName, testLogger } from '../../harness/env';
+import { outcome, reportScenario, seconds, sleep } from '../../harness/faults';
+import { startKafkaNetwork, type KafkaNetwork } from '../../harness/kafka-network';
+import { formatStatuses, startLoad } from '../../harness/load';
+import { startTestApi } from '../../harness/producers';
+import { useSink } from '../../harness/sink';
 
 jest.setTimeout(120_000);
 

@@ -13,7 +13,7 @@
 import { COLLECTIONS } from '../../lib/mongo';
 import type { RunningApi } from '../../producers/service';
 import type { Job } from 'bullmq';
-import type { JobData, JobResult, JobName } from '../../workers/queue';
+import type { JobData, JobResult, JobName } from '../../lib/jobs/queue';
 import {
   airflowClient,
   airflowHealthy,
@@ -21,13 +21,13 @@ import {
   triggerDagRun,
   waitForDagRun,
   type AirflowClient,
-} from '../support/airflow';
-import { eventually, freshName } from '../support/env';
-import { reportScenario, seconds, sleep } from '../support/faults';
-import { startTestApi } from '../support/producers';
-import { useSink } from '../support/sink';
-import { stack } from '../support/stack';
-import { startOwnQueue, withApiUrl, type OwnQueue } from '../support/workers';
+} from '../../harness/airflow';
+import { eventually, freshName } from '../../harness/env';
+import { reportScenario, seconds, sleep } from '../../harness/faults';
+import { startTestApi } from '../../harness/producers';
+import { useSink } from '../../harness/sink';
+import { stack } from '../../harness/stack';
+import { startOwnQueue, withApiUrl, type OwnQueue } from '../../harness/workers';
 
 jest.setTimeout(300_000);
 
@@ -112,7 +112,7 @@ it('a Redis restart during running jobs and a DAG run: jobs complete, events sto
   );
   const finishedAt = Date.now();
   // The stack's own Redis clients (workers, dashboard) are back too.
-  const services = { workers: sut.config.workers.port, admin: sut.config.workers.adminPort };
+  const services = { workers: sut.config.workers.port, admin: sut.config.admin.port };
   const servicesReady = await eventually(
     async () => {
       const answers = await Promise.all(

@@ -23,15 +23,15 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AIRFLOW_URL, airflowHealthy, airflowPasswords } from '../support/airflow';
-import { freePort } from '../support/consumer';
-import { testConfig } from '../support/env';
-import { startFakeFootballData, type FakeFootballData } from '../support/fake-football-data';
-import { reportScenario } from '../support/faults';
-import { killServices, startService, waitUntilAnswers } from '../support/processes';
-import { freshTopics, producersEnv, type TopicsUnderTest } from '../support/producers';
-import { privateRedis, type PrivateRedis } from '../support/redis-server';
-import { REPO_DIR, STACK_DIR } from '../support/stack';
+import { AIRFLOW_URL, airflowHealthy, airflowPasswords } from '../../harness/airflow';
+import { freePort } from '../../harness/consumer';
+import { testConfig } from '../../harness/env';
+import { startFakeFootballData, type FakeFootballData } from '../../harness/fake-football-data';
+import { reportScenario } from '../../harness/faults';
+import { killServices, startService, waitUntilAnswers } from '../../harness/processes';
+import { freshTopics, producersEnv, type TopicsUnderTest } from '../../harness/producers';
+import { privateRedis, type PrivateRedis } from '../../harness/redis-server';
+import { REPO_DIR, STACK_DIR } from '../../harness/stack';
 
 jest.setTimeout(120_000);
 
@@ -72,12 +72,12 @@ function runFor(entry: string, args: string[], env: Record<string, string>, ms: 
 
 describe('authentication', () => {
   it('the dashboard refuses unauthenticated and wrong credentials', async () => {
-    const base = `http://127.0.0.1:${config.workers.adminPort}`;
+    const base = `http://127.0.0.1:${config.admin.port}`;
     const stackPassword = readFileSync(join(STACK_DIR, 'admin-password'), 'utf8').trim();
     const refused: Record<string, number> = {};
     for (const [label, authorization] of [
       ['none', undefined],
-      ['wrong password', basic(config.workers.adminUser, 'not-the-password')],
+      ['wrong password', basic(config.admin.user, 'not-the-password')],
       ['wrong user', basic('root', stackPassword)],
       ['not basic', `Bearer ${stackPassword}`],
     ] as const)
@@ -88,7 +88,7 @@ describe('authentication', () => {
     expect(Object.entries(refused).filter(([, status]) => status !== 401)).toEqual([]);
     // The right credentials do open it (so the 401s above are about authentication, not a broken server).
     const ok = await fetch(`${base}/admin/queues/api/queues`, {
-      headers: { authorization: basic(config.workers.adminUser, stackPassword) },
+      headers: { authorization: basic(config.admin.user, stackPassword) },
     });
     expect(ok.status).toBe(200);
   });
@@ -161,7 +161,7 @@ it('no secret appears in any log line of a full run', async () => {
 
   // The admin with a password: right, wrong and malformed credentials.
   const adminPort = await freePort();
-  const admin = startService('workers/admin-main.ts', {
+  const admin = startService('admin/server/main.ts', {
     ADMIN_PORT: String(adminPort),
     ADMIN_USER: 'ops',
     ADMIN_PASSWORD: adminPassword,
@@ -211,7 +211,7 @@ it('no secret appears in any log line of a full run', async () => {
   if (existsSync(stackAdmin)) {
     const password = readFileSync(stackAdmin, 'utf8').trim();
     secrets['.stack/admin-password'] = password;
-    secrets['stack admin Basic credentials'] = basic(config.workers.adminUser, password).slice(6);
+    secrets['stack admin Basic credentials'] = basic(config.admin.user, password).slice(6);
   }
   if (existsSync(join(STACK_DIR, 'airflow', 'simple_auth_manager_passwords.json.generated')))
     for (const [user, password] of Object.entries(airflowPasswords()))

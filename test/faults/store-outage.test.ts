@@ -6,18 +6,18 @@
  * is stored once.
  *
  * The store is a private FerretDB killed with SIGKILL and started again on the
- * same data (test/support/ferretdb.ts says why not the shared one); the
+ * same data (harness/ferretdb.ts says why not the shared one); the
  * consumer runs in-process with the service's default options.
  */
 import { COLLECTIONS } from '../../lib/mongo';
 import type { RunningApi } from '../../producers/service';
-import { committedOffsets, storedAfterTheirCommit } from '../support/consumer';
-import { eventually } from '../support/env';
-import { useSinkOnPrivateStore } from '../support/ferretdb';
-import { crashesOf } from '../support/sink';
-import { outcome, reportScenario, seconds, sleep } from '../support/faults';
-import { formatStatuses, startLoad } from '../support/load';
-import { startTestApi } from '../support/producers';
+import { committedOffsets, storedAfterTheirCommit } from '../../harness/consumer';
+import { eventually } from '../../harness/env';
+import { useSinkOnPrivateStore } from '../../harness/ferretdb';
+import { crashesOf } from '../../harness/sink';
+import { outcome, reportScenario, seconds, sleep } from '../../harness/faults';
+import { formatStatuses, startLoad } from '../../harness/load';
+import { startTestApi } from '../../harness/producers';
 
 jest.setTimeout(180_000);
 

@@ -23,14 +23,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningApi } from '../../producers/service';
-import { consumerEnv, freePort } from '../support/consumer';
-import { eventually } from '../support/env';
-import { outcome, reportScenario, seconds, sleep } from '../support/faults';
-import { formatStatuses, startLoad } from '../support/load';
-import { killServices, startService, waitUntilAnswers, type ServiceProcess } from '../support/processes';
-import { startTestApi } from '../support/producers';
-import { useSink } from '../support/sink';
-import { STACK_DIR } from '../support/stack';
+import { consumerEnv, freePort } from '../../harness/consumer';
+import { eventually } from '../../harness/env';
+import { outcome, reportScenario, seconds, sleep } from '../../harness/faults';
+import { formatStatuses, startLoad } from '../../harness/load';
+import { killServices, startService, waitUntilAnswers, type ServiceProcess } from '../../harness/processes';
+import { startTestApi } from '../../harness/producers';
+import { useSink } from '../../harness/sink';
+import { STACK_DIR } from '../../harness/stack';
 
 jest.setTimeout(240_000);
 

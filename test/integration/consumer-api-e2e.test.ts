@@ -4,9 +4,9 @@
  */
 import { COLLECTIONS } from '../../lib/mongo';
 import type { RunningApi } from '../../producers/service';
-import { waitForCommitted, waitForCount } from '../support/consumer';
-import { startTestApi } from '../support/producers';
-import { useSink } from '../support/sink';
+import { waitForCommitted, waitForCount } from '../../harness/consumer';
+import { startTestApi } from '../../harness/producers';
+import { useSink } from '../../harness/sink';
 
 jest.setTimeout(120_000);
 

@@ -10,9 +10,10 @@ import { promisify } from 'node:util';
 import { COLLECTIONS } from '../../lib/mongo';
 import { toKafkaMessage } from '../../lib/schemas';
 import type { Admin, Kafka } from 'kafkajs';
-import { DEAD_LETTER_REASONS } from '../../consumer/dead-letters';
+import { DEAD_LETTER_REASONS, REPLAYED_FROM_HEADER } from '../../lib/kafka/dead-letter-headers';
 import type { Config } from '../../lib/config';
-import { REPLAYED_FROM_HEADER, replayDeadLetters, replayGroupId } from '../../consumer/replay';
+import { replayDeadLetters } from '../../consumer/replay';
+import { replayGroupId } from '../../consumer/replay-options';
 import {
   asMessages,
   consumerEnv,
@@ -23,10 +24,10 @@ import {
   somedataEvent,
   waitForCommitted,
   waitForCount,
-} from '../support/consumer';
-import { eventually, readTopic, testLogger } from '../support/env';
-import { runTool } from '../support/processes';
-import { useSink } from '../support/sink';
+} from '../../harness/consumer';
+import { eventually, readTopic, testLogger } from '../../harness/env';
+import { runTool } from '../../harness/processes';
+import { useSink } from '../../harness/sink';
 
 jest.setTimeout(120_000);
 

@@ -3,10 +3,10 @@
  * every record again (a new group from the beginning) changes nothing.
  */
 import { COLLECTIONS } from '../../lib/mongo';
-import { asMessages, produce, somedataEvent, waitForCommitted, waitForCount } from '../support/consumer';
-import { freshName } from '../support/env';
+import { asMessages, produce, somedataEvent, waitForCommitted, waitForCount } from '../../harness/consumer';
+import { freshName } from '../../harness/env';
 import type { ConsumerService } from '../../consumer/service';
-import { counter, useSink } from '../support/sink';
+import { counter, useSink } from '../../harness/sink';
 
 const sut = useSink();
 let first: ConsumerService;

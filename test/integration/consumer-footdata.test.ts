@@ -4,8 +4,8 @@
  */
 import { COLLECTIONS } from '../../lib/mongo';
 import type { Match } from '../../lib/schemas';
-import { aMatch, asMessages, footdataEvent, produce, waitForCommitted } from '../support/consumer';
-import { useSink, type SinkUnderTest } from '../support/sink';
+import { aMatch, asMessages, footdataEvent, produce, waitForCommitted } from '../../harness/consumer';
+import { useSink, type SinkUnderTest } from '../../harness/sink';
 
 const sut = useSink();
 const filtered = useSink({ FILTER_FOOT_AREAS: 'FRA' });

@@ -12,9 +12,9 @@ import {
   somedataEvent,
   waitForCommitted,
   waitForCount,
-} from '../support/consumer';
-import { eventually } from '../support/env';
-import { counter, useSink } from '../support/sink';
+} from '../../harness/consumer';
+import { eventually } from '../../harness/env';
+import { counter, useSink } from '../../harness/sink';
 
 jest.setTimeout(120_000);
 

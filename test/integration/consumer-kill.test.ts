@@ -11,10 +11,10 @@ import {
   somedataEvent,
   waitForCommitted,
   waitForCount,
-} from '../support/consumer';
-import { eventually } from '../support/env';
-import { killServices, startService } from '../support/processes';
-import { useSink } from '../support/sink';
+} from '../../harness/consumer';
+import { eventually } from '../../harness/env';
+import { killServices, startService } from '../../harness/processes';
+import { useSink } from '../../harness/sink';
 
 jest.setTimeout(180_000);
 

@@ -12,10 +12,10 @@ import type { ConsumerService } from '../../consumer/service';
 import { writePlan } from '../../consumer/sink';
 import { footdataModel } from '../../consumer/write-models/footdata';
 import type { SinkDocument, SinkRecord } from '../../consumer/write-models/types';
-import { aMatch, footdataEvent, header, produce, waitForCommitted } from '../support/consumer';
-import { readTopic } from '../support/env';
-import { useSink } from '../support/sink';
-import { sinkRecord } from '../support/write-model-properties';
+import { aMatch, footdataEvent, header, produce, waitForCommitted } from '../../harness/consumer';
+import { readTopic } from '../../harness/env';
+import { useSink } from '../../harness/sink';
+import { sinkRecord } from '../../harness/write-model-properties';
 
 const sut = useSink();
 let sink: ConsumerService;

@@ -16,9 +16,9 @@ import {
   somedataEvent,
   waitForCommitted,
   waitForCount,
-} from '../support/consumer';
-import { readTopic } from '../support/env';
-import { useSink } from '../support/sink';
+} from '../../harness/consumer';
+import { readTopic } from '../../harness/env';
+import { useSink } from '../../harness/sink';
 
 const sut = useSink();
 let sink: ConsumerService;

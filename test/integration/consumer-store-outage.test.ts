@@ -3,7 +3,7 @@
  * it has not written, stays alive (not ready), and once the store is back
  * everything lands, once.
  *
- * The store is a private FerretDB (test/support/ferretdb.ts says why not a
+ * The store is a private FerretDB (harness/ferretdb.ts says why not a
  * proxy in front of the shared one).
  */
 import { COLLECTIONS } from '../../lib/mongo';
@@ -15,10 +15,10 @@ import {
   storedAfterTheirCommit,
   waitForCommitted,
   waitForCount,
-} from '../support/consumer';
-import { eventually } from '../support/env';
-import { useSinkOnPrivateStore } from '../support/ferretdb';
-import { crashesOf } from '../support/sink';
+} from '../../harness/consumer';
+import { eventually } from '../../harness/env';
+import { useSinkOnPrivateStore } from '../../harness/ferretdb';
+import { crashesOf } from '../../harness/sink';
 
 jest.setTimeout(240_000);
 

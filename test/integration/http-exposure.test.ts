@@ -9,10 +9,10 @@ import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Config } from '../../lib/config';
 import { closeServer, createMetricsRegistry, serverPort, startOpsServer } from '../../lib/observability';
-import { startAdmin } from '../../workers/admin/server';
+import { startAdmin } from '../../admin/server/server';
 import { startWorker } from '../../workers/worker';
 import { startApi } from '../../producers/service';
-import { testConfig, testLogger } from '../support/env';
+import { testConfig, testLogger } from '../../harness/env';
 
 jest.setTimeout(60_000);
 

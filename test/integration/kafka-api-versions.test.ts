@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import type { Config } from '../../lib/config';
 import { ensureTopics, pipelineTopics } from '../../lib/kafka/topics';
-import { freshName, testConfig, testKafka } from '../support/env';
+import { freshName, testConfig, testKafka } from '../../harness/env';
 
 const EXPECTED_FILE = join(__dirname, 'kafka-api-versions.json');
 const API_VERSIONS_KEY = 18;

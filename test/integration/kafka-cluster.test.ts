@@ -4,8 +4,8 @@
  */
 import { ConfigResourceTypes } from 'kafkajs';
 import { ensureTopics, pipelineTopics } from '../../lib/kafka/topics';
-import { freshName, readTopic, testConfig, useBrokers } from '../support/env';
-import { kafkaTool } from '../support/stack';
+import { freshName, readTopic, testConfig, useBrokers } from '../../harness/env';
+import { kafkaTool } from '../../harness/stack';
 
 const config = testConfig();
 const topics = config.kafka.topics;

@@ -14,12 +14,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { somedataItems, createEvent, toKafkaMessage } from '../../lib/schemas';
-import { addJob } from '../../workers/queue';
-import { launchChromium } from '../support/browser';
-import { aMatch, footdataEvent, produce } from '../support/consumer';
-import { eventually, freshName } from '../support/env';
-import { basicAuthHeader, LIVE_PASSWORD, LIVE_USER, useLivePipeline } from '../support/live-page';
-import { STACK_DIR } from '../support/stack';
+import { addJob } from '../../lib/jobs/queue';
+import { launchChromium } from '../../harness/browser';
+import { aMatch, footdataEvent, produce } from '../../harness/consumer';
+import { eventually, freshName } from '../../harness/env';
+import { basicAuthHeader, LIVE_PASSWORD, LIVE_USER, useLivePipeline } from '../../harness/live-page';
+import { STACK_DIR } from '../../harness/stack';
 
 jest.setTimeout(180_000);
 

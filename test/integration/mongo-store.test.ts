@@ -4,7 +4,7 @@
  */
 import type { Db, MongoClient, MongoServerError } from 'mongodb';
 import { COLLECTIONS, createMongoClient, ensureIndexes } from '../../lib/mongo';
-import { testConfig } from '../support/env';
+import { testConfig } from '../../harness/env';
 
 const config = testConfig();
 let client: MongoClient;

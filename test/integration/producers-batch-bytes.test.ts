@@ -8,8 +8,8 @@
 import { Agent, request } from 'node:http';
 import { ConfigResourceTypes } from 'kafkajs';
 import type { RunningApi } from '../../producers/service';
-import { eventually } from '../support/env';
-import { freshTopics, readEvents, startTestApi, type TopicsUnderTest } from '../support/producers';
+import { eventually } from '../../harness/env';
+import { freshTopics, readEvents, startTestApi, type TopicsUnderTest } from '../../harness/producers';
 
 const MAXIMAL = `/somedata/${'x'.repeat(64)}?number=100`;
 

@@ -3,8 +3,8 @@
  * only line on stdout (the log goes to stderr), what it reports is what reached
  * Kafka, and a usage mistake exits 2 with the reason and the usage.
  */
-import { runTool } from '../support/processes';
-import { readEvents, useTestApi } from '../support/producers';
+import { runTool } from '../../harness/processes';
+import { readEvents, useTestApi } from '../../harness/producers';
 
 const sut = useTestApi();
 

@@ -8,9 +8,9 @@ import type { Config } from '../../lib/config';
 import { Publisher } from '../../lib/kafka/publisher';
 import { produceFootdata } from '../../workers/routines/footdata';
 import type { RunningApi } from '../../producers/service';
-import { testLogger } from '../support/env';
-import { fakeMatches, startFakeFootballData, type FakeFootballData } from '../support/fake-football-data';
-import { freshTopics, readEvents, startTestApi, type TopicsUnderTest } from '../support/producers';
+import { testLogger } from '../../harness/env';
+import { fakeMatches, startFakeFootballData, type FakeFootballData } from '../../harness/fake-football-data';
+import { freshTopics, readEvents, startTestApi, type TopicsUnderTest } from '../../harness/producers';
 
 let topics: TopicsUnderTest;
 let fake: FakeFootballData;

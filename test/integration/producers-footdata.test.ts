@@ -9,8 +9,8 @@ import type { ErrorBody } from '../../lib/http/error-response';
 import { Match } from '../../lib/schemas';
 import type { FootdataResponse } from '../../producers/api-schemas';
 import type { RunningApi } from '../../producers/service';
-import { startFakeFootballData, type FakeFootballData } from '../support/fake-football-data';
-import { freshTopics, startTestApi, type TopicsUnderTest } from '../support/producers';
+import { startFakeFootballData, type FakeFootballData } from '../../harness/fake-football-data';
+import { freshTopics, startTestApi, type TopicsUnderTest } from '../../harness/producers';
 
 let topics: TopicsUnderTest;
 let fake: FakeFootballData;

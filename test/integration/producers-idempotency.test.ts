@@ -17,10 +17,10 @@ import { createApp } from '../../producers/app';
 import { createFootdataFeed } from '../../producers/football/create-feed';
 import { createIdempotency, type Idempotency } from '../../producers/idempotency';
 import type { RunningApi } from '../../producers/service';
-import { freePort, waitForCommitted, waitForCount } from '../support/consumer';
-import { freshName, testKafka, testLogger } from '../support/env';
-import { readEvents, startTestApi } from '../support/producers';
-import { useSink } from '../support/sink';
+import { freePort, waitForCommitted, waitForCount } from '../../harness/consumer';
+import { freshName, testKafka, testLogger } from '../../harness/env';
+import { readEvents, startTestApi } from '../../harness/producers';
+import { useSink } from '../../harness/sink';
 
 jest.setTimeout(120_000);
 

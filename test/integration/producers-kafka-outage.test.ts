@@ -4,16 +4,16 @@
  * up, and it recovers by itself when Kafka is back — every 200 still a record.
  *
  * The shared brokers keep running: this API reaches them through a network of
- * its own (test/support/kafka-network.ts: one TCP proxy per broker and a
+ * its own (harness/kafka-network.ts: one TCP proxy per broker and a
  * socketFactory that routes every connection, advertised addresses included,
  * through them), which the test cuts and restores.
  */
 import type { Config } from '../../lib/config';
 import { createKafka } from '../../lib/kafka/client';
 import type { RunningApi } from '../../producers/service';
-import { eventually, freshName, testLogger } from '../support/env';
-import { startKafkaNetwork, type KafkaNetwork, type Outage } from '../support/kafka-network';
-import { freshTopics, readEvents, startTestApi, type TopicsUnderTest } from '../support/producers';
+import { eventually, freshName, testLogger } from '../../harness/env';
+import { startKafkaNetwork, type KafkaNetwork, type Outage } from '../../harness/kafka-network';
+import { freshTopics, readEvents, startTestApi, type TopicsUnderTest } from '../../harness/producers';
 
 const TIMEOUT_MS = 1_500;
 let topics: TopicsUnderTest;

@@ -7,10 +7,10 @@ import type { RoutineProgress } from '../../workers/routines/routine';
 import { produceFootdata } from '../../workers/routines/footdata';
 import { produceSomedata } from '../../workers/routines/somedata';
 import type { RunningApi } from '../../producers/service';
-import { freePort, header } from '../support/consumer';
-import { testLogger } from '../support/env';
-import { startFakeFootballData, type FakeFootballData } from '../support/fake-football-data';
-import { freshTopics, readEvents, startTestApi, type TopicsUnderTest } from '../support/producers';
+import { freePort, header } from '../../harness/consumer';
+import { testLogger } from '../../harness/env';
+import { startFakeFootballData, type FakeFootballData } from '../../harness/fake-football-data';
+import { freshTopics, readEvents, startTestApi, type TopicsUnderTest } from '../../harness/producers';
 
 let topics: TopicsUnderTest;
 let fake: FakeFootballData;

@@ -4,9 +4,9 @@
  * still waiting in the publisher, and only then exits — every 200 it sent is a
  * record in Kafka, and there is no record nobody got a 200 for.
  */
-import { freePort } from '../support/consumer';
-import { killServices, startService, waitUntilAnswers } from '../support/processes';
-import { freshTopics, producersEnv, readEvents, type TopicsUnderTest } from '../support/producers';
+import { freePort } from '../../harness/consumer';
+import { killServices, startService, waitUntilAnswers } from '../../harness/processes';
+import { freshTopics, producersEnv, readEvents, type TopicsUnderTest } from '../../harness/producers';
 
 let topics: TopicsUnderTest;
 

@@ -2,8 +2,8 @@
  * `/somedata` against the real Kafka cluster: every 200 means exactly one
  * record, with the right key, envelope and payload, in the somedata topic.
  */
-import { header } from '../support/consumer';
-import { readEvents, useTestApi } from '../support/producers';
+import { header } from '../../harness/consumer';
+import { readEvents, useTestApi } from '../../harness/producers';
 
 interface OpenApiDoc {
   openapi: string;

@@ -3,8 +3,8 @@
  * nothing reaches Kafka: the topic stays empty.
  */
 import type { ErrorBody } from '../../lib/http/error-response';
-import { endOffsetTotal } from '../support/consumer';
-import { useTestApi } from '../support/producers';
+import { endOffsetTotal } from '../../harness/consumer';
+import { useTestApi } from '../../harness/producers';
 
 const under = useTestApi();
 

@@ -20,7 +20,7 @@ import {
 } from '../../reader/queries';
 import { MatchesQuery, SomedataInsightsQuery } from '../../reader/schemas';
 import { ReadViews } from '../../reader/views';
-import { testConfig, testLogger } from '../support/env';
+import { testConfig, testLogger } from '../../harness/env';
 
 jest.setTimeout(300_000);
 

@@ -11,9 +11,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { COLLECTIONS } from '../../lib/mongo';
 import type { RunningApi } from '../../producers/service';
 import { startReader, type RunningReader } from '../../reader/service';
-import { eventually, freshName, testLogger } from '../support/env';
-import { startTestApi } from '../support/producers';
-import { useSink } from '../support/sink';
+import { eventually, freshName, testLogger } from '../../harness/env';
+import { startTestApi } from '../../harness/producers';
+import { useSink } from '../../harness/sink';
 
 jest.setTimeout(120_000);
 

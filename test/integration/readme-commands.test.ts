@@ -10,9 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { airflowClient, waitForDagRun } from '../support/airflow';
-import { readmeCommands, runCommands, verdict, type CommandResult } from '../support/readme-commands';
-import { REPO_DIR } from '../support/stack';
+import { airflowClient, waitForDagRun } from '../../harness/airflow';
+import { readmeCommands, runCommands, verdict, type CommandResult } from '../../harness/readme-commands';
+import { REPO_DIR } from '../../harness/stack';
 
 jest.setTimeout(300_000);
 

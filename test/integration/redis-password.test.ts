@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from '../support/consumer';
-import { eventually, freshName } from '../support/env';
-import { killServices, startService, waitUntilAnswers } from '../support/processes';
-import { REPO_DIR, STACK_DIR as SHARED_STACK_DIR } from '../support/stack';
+import { freePort } from '../../harness/consumer';
+import { eventually, freshName } from '../../harness/env';
+import { killServices, startService, waitUntilAnswers } from '../../harness/processes';
+import { REPO_DIR, STACK_DIR as SHARED_STACK_DIR } from '../../harness/stack';
 
 const run = promisify(execFile);
 let stackDir: string;
@@ -72,7 +72,7 @@ it('the workers and the admin server (its dashboard included) reach it with the 
   // What infra/services/80-workers.sh and 81-admin.sh export (stack_redis_env).
   const serviceEnv = { REDIS_URL: redisUrl, REDIS_PASSWORD_FILE: passwordFile(), QUEUE_NAME: freshName('pw-queue') };
   const adminPort = await freePort();
-  const admin = startService('workers/admin-main.ts', {
+  const admin = startService('admin/server/main.ts', {
     ...serviceEnv,
     ADMIN_PORT: String(adminPort),
     ADMIN_PASSWORD: 'dashboard-pass',

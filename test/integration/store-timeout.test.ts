@@ -13,8 +13,8 @@ import type { SinkDocument, SinkRecord } from '../../consumer/write-models/types
 import { StoreUnavailableError, writePlan } from '../../consumer/sink';
 import { createMongoClient } from '../../lib/mongo';
 import type { PipelineEvent } from '../../lib/schemas';
-import { aMatch, footdataEvent, somedataEvent } from '../support/consumer';
-import { privateFerretDb, type PrivateStore } from '../support/ferretdb';
+import { aMatch, footdataEvent, somedataEvent } from '../../harness/consumer';
+import { privateFerretDb, type PrivateStore } from '../../harness/ferretdb';
 
 jest.setTimeout(60_000);
 

@@ -6,10 +6,10 @@
  */
 import type { Config } from '../../lib/config';
 import type { WorkerService } from '../../workers/worker';
-import { eventually } from '../support/env';
-import { startFakeFootballData, type FakeFootballData } from '../support/fake-football-data';
-import { startTestApi, type TopicsUnderTest } from '../support/producers';
-import { runTool, type ToolRun } from '../support/processes';
+import { eventually } from '../../harness/env';
+import { startFakeFootballData, type FakeFootballData } from '../../harness/fake-football-data';
+import { startTestApi, type TopicsUnderTest } from '../../harness/producers';
+import { runTool, type ToolRun } from '../../harness/processes';
 import {
   eventsOfJob,
   startOwnQueue,
@@ -18,7 +18,7 @@ import {
   withApiUrl,
   type QueueUnderTest,
   type WorkerStack,
-} from '../support/workers';
+} from '../../harness/workers';
 
 let fake: FakeFootballData;
 let stack: WorkerStack;

@@ -15,9 +15,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from '../support/consumer';
-import { eventually } from '../support/env';
-import { eventsOfJob, startWorkerStack, type WorkerStack } from '../support/workers';
+import { freePort } from '../../harness/consumer';
+import { eventually } from '../../harness/env';
+import { eventsOfJob, startWorkerStack, type WorkerStack } from '../../harness/workers';
 
 let dataDir: string;
 let port: number;

@@ -15,8 +15,8 @@ import { writePlan } from '../../consumer/sink';
 import { footdataModel } from '../../consumer/write-models/footdata';
 import { somedataModel } from '../../consumer/write-models/somedata';
 import type { SinkDocument } from '../../consumer/write-models/types';
-import { testConfig } from '../support/env';
-import { footdataScenario, somedataScenario } from '../support/write-model-properties';
+import { testConfig } from '../../harness/env';
+import { footdataScenario, somedataScenario } from '../../harness/write-model-properties';
 
 jest.setTimeout(120_000);
 

@@ -4,8 +4,8 @@
  * when it returns. Stops a shared broker, so it runs in the "stack" project.
  */
 import { ensureTopics, pipelineTopics } from '../../lib/kafka/topics';
-import { eventually, readTopic, testConfig, useBrokers } from '../support/env';
-import { stack } from '../support/stack';
+import { eventually, readTopic, testConfig, useBrokers } from '../../harness/env';
+import { stack } from '../../harness/stack';
 
 const config = testConfig();
 const topic = config.kafka.topics.somedata;

@@ -3,7 +3,7 @@
  * The stack is started again afterwards so a developer's session carries on.
  */
 import { execFileSync } from 'node:child_process';
-import { stack, STACK_DIR } from '../support/stack';
+import { stack, STACK_DIR } from '../../harness/stack';
 
 /**
  * Live processes that belong to the stack: launched from its state folder or

@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_DIR } from '../support/stack';
+import { REPO_DIR } from '../../harness/stack';
 
 const run = promisify(execFile);
 let stackDir: string;

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { COLLECTIONS } from '../../lib/mongo';
-import { asMessages, freePort, produce, somedataEvent, waitForCommitted, waitForCount } from '../support/consumer';
-import { counter, useSink } from '../support/sink';
-import { REPO_DIR, STACK_DIR } from '../support/stack';
+import { asMessages, freePort, produce, somedataEvent, waitForCommitted, waitForCount } from '../../harness/consumer';
+import { counter, useSink } from '../../harness/sink';
+import { REPO_DIR, STACK_DIR } from '../../harness/stack';
 
 const run = promisify(execFile);
 let stackDir: string;

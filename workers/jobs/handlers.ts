@@ -19,7 +19,7 @@ import { produceFootdata } from '../routines/footdata';
 import { produceFootdataSeason } from '../routines/footdata-season';
 import type { RoutineProgress, RoutineResult } from '../routines/routine';
 import { produceSomedata } from '../routines/somedata';
-import type { JobResult } from '../queue';
+import type { JobResult } from '../../lib/jobs/queue';
 import type { JobContext, JobHandlers } from './index';
 
 export interface ProducerHandlers {

@@ -3,23 +3,11 @@
  * shape of a handler (jobs/handlers.ts binds them to the producer routines).
  */
 import { UnrecoverableError } from 'bullmq';
-import type { z } from 'zod';
 import { ValidationError } from '../../lib/errors';
 import { validate } from '../../lib/validate';
 import type { Logger } from '../../lib/logger';
-import type { RecordPosition } from '../routines/routine';
-import type { JobName, JobProgress, JobResult } from '../queue';
-import { FootdataJobData } from './footdata';
-import { FootdataSeasonJobData } from './footdata-season';
-import { SomedataJobData } from './somedata';
-
-export const JOB_DATA_SCHEMAS = {
-  somedata: SomedataJobData,
-  footdata: FootdataJobData,
-  'footdata-season': FootdataSeasonJobData,
-} satisfies Record<JobName, z.ZodType>;
-
-export type JobDataOf<N extends JobName> = z.output<(typeof JOB_DATA_SCHEMAS)[N]>;
+import { JOB_DATA_SCHEMAS, type JobDataOf, type JobName, type JobProgress, type JobResult } from '../../lib/jobs/queue';
+import type { RecordPosition } from '../../lib/jobs/results';
 
 /** Counts of earlier attempts of the same job (a retry goes on from them). */
 export interface Carried {

@@ -17,7 +17,7 @@ import { createLogger, type Logger } from '../../lib/logger';
 import { retry } from '../../lib/retry';
 import { produceFootdata } from './footdata';
 import { parseJobData } from '../jobs';
-import type { FootdataSeasonJobData } from '../jobs/footdata-season';
+import type { FootdataSeasonJobData } from '../../lib/jobs/footdata-season';
 import { produceFootdataSeason } from './footdata-season';
 import { ROUTINE_CLI_OPTIONS, ROUTINE_NAMES, seasonCliData, type RoutineOptions, type RoutineResult } from './routine';
 import { produceSomedata } from './somedata';

@@ -3,13 +3,15 @@ import { isTransient } from '../../lib/transient';
 import { closeServer, serverPort } from '../../lib/observability';
 import type { Publisher } from '../../lib/kafka/publisher';
 import type { Match } from '../../lib/schemas';
-import { simulateSeason } from '../../producers/football/simulator';
+import { fakeSeason, FL1 } from '../../harness/football-data-fixtures';
 import { produceFootdataSeason, type FootdataSeasonRoutineOptions } from './footdata-season';
 
 const NOW = Date.UTC(2026, 11, 7, 12);
 const seasons: Record<string, Match[]> = {
-  PL: simulateSeason('PL', 2026, NOW)!.slice(0, 5),
-  FL1: simulateSeason('FL1', 2026, NOW)!.slice(0, 3),
+  PL: fakeSeason().slice(0, 5) as Match[],
+  FL1: (fakeSeason().slice(0, 3) as Match[]).map(
+    (match) => ({ ...match, id: match.id + 100, competition: FL1 }) as Match,
+  ),
 };
 
 /** The API's season route, scripted: `answers[code]` are the statuses of its next calls (then 200). */

@@ -8,6 +8,7 @@ import { validate } from '../../lib/validate';
 import type { Publisher } from '../../lib/kafka/publisher';
 import type { Logger } from '../../lib/logger';
 import { createEvent, FootdataResponse, PipelineEvent } from '../../lib/schemas';
+import type { PublishedMatch } from '../../lib/jobs/results';
 import { checkOrigin, Tally, type RoutineOptions, type RoutineResult } from './routine';
 
 export interface FootdataRoutineOptions extends RoutineOptions {
@@ -24,7 +25,7 @@ export interface FootdataRoutineOptions extends RoutineOptions {
 
 /** The footdata result also names each published match, so a checker (Airflow's verify_sink) can find them. */
 export interface FootdataRoutineResult extends RoutineResult {
-  matches: { id: number; lastUpdated: string }[];
+  matches: PublishedMatch[];
 }
 
 export async function produceFootdata(options: FootdataRoutineOptions): Promise<FootdataRoutineResult> {

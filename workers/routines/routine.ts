@@ -7,9 +7,11 @@
 import { z } from 'zod';
 import { validate } from '../../lib/validate';
 import { RunId, Source } from '../../lib/schemas';
+import { JOB_NAMES, type RecordPosition, type RoutineProgress, type RoutineResult } from '../../lib/jobs/results';
 
-/** The routines' names, as the CLI and the BullMQ jobs call them. */
-export const ROUTINE_NAMES = ['somedata', 'footdata', 'footdata-season'] as const;
+/** The routines' names, as the CLI and the BullMQ jobs call them: the jobs' names. */
+export const ROUTINE_NAMES = JOB_NAMES;
+export type { RecordPosition, RoutineProgress, RoutineResult } from '../../lib/jobs/results';
 
 /**
  * The command-line options that set a routine's options (`parseArgs` shape),
@@ -30,40 +32,6 @@ export function seasonCliData(values: { competitions?: string; season?: string }
     ...(values.competitions !== undefined && { competitions: values.competitions.split(',').map((c) => c.trim()) }),
     ...(values.season !== undefined && { season: Number(values.season) }),
   };
-}
-
-/** Where one record landed. */
-export interface RecordPosition {
-  partition: number;
-  offset: string;
-}
-
-export interface RoutineResult {
-  /** Records acknowledged by Kafka. */
-  published: number;
-  /** Records (or requests) that failed. */
-  failed: number;
-  topic: string;
-  /** Position of the first record published. */
-  firstOffset?: RecordPosition;
-  /** Position of the last record published. */
-  lastOffset?: RecordPosition;
-  /**
-   * The highest offset published on each partition, by partition: what a
-   * checker compares with the sink's committed offsets (Airflow's verify_sink).
-   */
-  lastOffsets?: RecordPosition[];
-}
-
-export interface RoutineProgress {
-  published: number;
-  failed: number;
-  /** 0 to 100. */
-  percent: number;
-  /** As in RoutineResult, so a retry of a job knows where its earlier attempts' records went. */
-  lastOffsets?: RecordPosition[];
-  /** The parts of the work finished (footdata-season: the competitions published), for a retry to skip. */
-  done?: string[];
 }
 
 /** The later of two offsets (Kafka offsets are int64, carried as strings). */

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { validate } from '../../lib/validate';
-import { SomedataJobData } from '../jobs/somedata';
+import { SomedataJobData } from '../../lib/jobs/somedata';
 import { checkOrigin, Tally, type RoutineOptions, type RoutineResult } from './routine';
 
 export const VEHICLES = [
@@ -41,7 +41,7 @@ export interface SomedataRoutineOptions extends RoutineOptions {
   requestTimeoutMs?: number;
 }
 
-/** The bounds of a somedata job's data (workers/jobs/somedata.ts), the one place they are written. */
+/** The bounds of a somedata job's data (lib/jobs/somedata.ts), the one place they are written. */
 // Not strict as the job data is: the routine's options hold more than these three.
 const Timing = z.object(SomedataJobData.pick({ durationSec: true, intervalSec: true, maxEvents: true }).shape);
 
