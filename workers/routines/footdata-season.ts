@@ -17,9 +17,9 @@ import { parseRetryAfter } from '../../lib/http/retry-after';
 import type { Publisher } from '../../lib/kafka/publisher';
 import type { Logger } from '../../lib/logger';
 import { retry } from '../../lib/retry';
-import { createEvent, FootdataSeasonResponse, PipelineEvent, type Match } from '../../lib/schemas';
+import { FootdataSeasonResponse } from '../../lib/schemas';
 import { validate } from '../../lib/validate';
-import type { FootdataRoutineResult } from './footdata';
+import { publishMatches, type FootdataRoutineResult } from './footdata';
 import { checkOrigin, Tally, type RoutineOptions } from './routine';
 
 export interface FootdataSeasonRoutineOptions extends RoutineOptions {
@@ -89,13 +89,6 @@ export async function produceFootdataSeason(
   const report = () =>
     options.onProgress?.({ ...tally.progress((100 * done.length) / options.competitions.length), done: [...done] });
 
-  const publish = async (match: Match) => {
-    const checked = PipelineEvent.safeParse(createEvent('footdata', match, origin));
-    if (!checked.success)
-      throw new UpstreamError(`match ${match.id} cannot be stored: ${checked.error.issues[0]?.message}`);
-    return options.publisher.publishEvent(options.topic, checked.data);
-  };
-
   for (const competition of todo) {
     const answer = await retry(() => fetchSeason(options, competition, options.signal), {
       retries: options.retries ?? 4,
@@ -124,17 +117,7 @@ export async function produceFootdataSeason(
     for (let start = 0; start < answer.matches.length; start += sliceSize) {
       options.signal?.throwIfAborted();
       const slice = answer.matches.slice(start, start + sliceSize);
-      const outcomes = await Promise.allSettled(slice.map(publish));
-      for (const [index, outcome] of outcomes.entries()) {
-        const match = slice[index]!;
-        if (outcome.status === 'fulfilled') {
-          tally.ok(outcome.value);
-          published.push({ id: match.id, lastUpdated: match.lastUpdated });
-        } else {
-          tally.fail();
-          options.log?.warn({ matchId: match.id, reason: describeError(outcome.reason) }, 'match not published');
-        }
-      }
+      published.push(...(await publishMatches(slice, { ...options, origin }, tally)));
     }
     done.push(competition);
     await report();

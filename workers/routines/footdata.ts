@@ -7,9 +7,11 @@ import { describeError, UpstreamError } from '../../lib/errors';
 import { validate } from '../../lib/validate';
 import type { Publisher } from '../../lib/kafka/publisher';
 import type { Logger } from '../../lib/logger';
-import { createEvent, FootdataResponse, PipelineEvent } from '../../lib/schemas';
+import { createEvent, FootdataResponse, PipelineEvent, type Match } from '../../lib/schemas';
 import type { PublishedMatch } from '../../lib/jobs/results';
 import { checkOrigin, Tally, type RoutineOptions, type RoutineResult } from './routine';
+
+type Origin = ReturnType<typeof checkOrigin>;
 
 export interface FootdataRoutineOptions extends RoutineOptions {
   /** Base URL of the API, e.g. config.api.url. */
@@ -47,20 +49,34 @@ export async function produceFootdata(options: FootdataRoutineOptions): Promise<
 
   const tally = new Tally(options.topic);
   await options.onProgress?.(tally.progress(10));
-  // Every record goes to the publisher at once: it batches them into few sends.
+  const published = await publishMatches(answer.matches, { ...options, origin }, tally);
+  await options.onProgress?.(tally.progress(100));
+  return { ...tally.result(), matches: published };
+}
+
+/**
+ * One footdata record per match, all handed to the publisher at once (it batches
+ * them into few sends); each outcome counted in `tally`. A match that fails (its
+ * event does not pass the envelope's schema, or Kafka refuses it) is logged and
+ * counted, never sinking the others. Returns the matches published.
+ */
+export async function publishMatches(
+  matches: Match[],
+  options: { publisher: Publisher; topic: string; origin: Origin; log?: Logger },
+  tally: Tally,
+): Promise<PublishedMatch[]> {
   const outcomes = await Promise.allSettled(
-    answer.matches.map(async (match) => {
-      const event = createEvent('footdata', match, origin);
-      const checked = PipelineEvent.safeParse(event);
+    matches.map(async (match) => {
+      const checked = PipelineEvent.safeParse(createEvent('footdata', match, options.origin));
       if (!checked.success) {
         throw new UpstreamError(`match ${match.id} cannot be stored: ${checked.error.issues[0]?.message}`);
       }
       return options.publisher.publishEvent(options.topic, checked.data);
     }),
   );
-  const published: FootdataRoutineResult['matches'] = [];
+  const published: PublishedMatch[] = [];
   for (const [index, outcome] of outcomes.entries()) {
-    const match = answer.matches[index]!;
+    const match = matches[index]!;
     if (outcome.status === 'fulfilled') {
       tally.ok(outcome.value);
       published.push({ id: match.id, lastUpdated: match.lastUpdated });
@@ -69,6 +85,5 @@ export async function produceFootdata(options: FootdataRoutineOptions): Promise<
       options.log?.warn({ matchId: match.id, reason: describeError(outcome.reason) }, 'match not published');
     }
   }
-  await options.onProgress?.(tally.progress(100));
-  return { ...tally.result(), matches: published };
+  return published;
 }
