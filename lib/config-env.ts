@@ -111,7 +111,8 @@ export const EnvSchema = z.object({
   READER_DLQ_GROUP: z.string().min(1).default('reader-dlq-index'),
   // In-memory views of what the read routes list (reader/views.ts): on, off, or auto (on for FerretDB).
   READER_VIEWS: z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' }).default('auto'),
-  READER_VIEW_REFRESH_MS: int(2_000, 200, 60_000),
+  // Short enough that the live page shows a match update within 2 s (admin/server/live/section-reads.ts).
+  READER_VIEW_REFRESH_MS: int(500, 200, 60_000),
 
   // The live page of the admin server (admin/server/live/): what its one poller reads, and how often.
   LIVE_POLL_MS: int(1_000, 200, 60_000),

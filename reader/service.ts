@@ -15,6 +15,9 @@ import { Shutdown } from '../lib/shutdown';
 import { createReaderApp, SERVICE } from './app';
 import { DeadLetterIndex } from './dead-letter-index';
 import { storeSource, type ReadSource } from './queries';
+
+const HOURLY_VIEW_REFRESH_MS = 60_000;
+const VIEW_MAX_STALENESS_MS = 30_000;
 import { ReadViews } from './views';
 
 /** `connectRetries` counts the attempts to reach MongoDB and Kafka; `port` defaults to config.reader.port. */
@@ -48,8 +51,9 @@ export async function startReader(config: Config, log: Logger, deps: ReaderDeps 
   const views = useViews
     ? new ReadViews(db, {
         refreshMs: config.reader.viewRefreshMs,
-        hourlyRefreshMs: config.reader.viewRefreshMs * 30,
-        maxStalenessMs: config.reader.viewRefreshMs * 15,
+        // The hourly insights change once an hour; a copy answers 503 only after the store was away this long.
+        hourlyRefreshMs: Math.max(config.reader.viewRefreshMs * 30, HOURLY_VIEW_REFRESH_MS),
+        maxStalenessMs: Math.max(config.reader.viewRefreshMs * 15, VIEW_MAX_STALENESS_MS),
         log,
       })
     : null;

@@ -209,7 +209,8 @@ describe('the publisher', () => {
   });
 
   it('does not send records that expired while waiting, and recovers when the cluster answers again', async () => {
-    const { fake, publisher } = await connected({ maxBatch: 1, timeoutMs: 100 });
+    // The deadline also bounds the record sent after the recovery: long enough for a busy machine to answer it.
+    const { fake, publisher } = await connected({ maxBatch: 1, timeoutMs: 1_000 });
     let release!: () => void;
     fake.behaviour = (topicMessages) =>
       new Promise((resolve) => (release = () => resolve(fake.acknowledge(topicMessages))));

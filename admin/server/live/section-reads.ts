@@ -12,6 +12,9 @@ import type { LivePollerDeps, LivePollerOptions } from './poller';
 import { AirflowRuns, checkHealth, readMatches, readStandings, utcDay, type HealthTarget } from './http-sources';
 import { readJobs, readLatestDeadLetters, readLatestEvents, readOffsets, type Offsets } from './sources';
 
+/** Polls that read the matches again after footdata moved: the read API's copy catches up within READER_VIEW_REFRESH_MS. */
+const MATCH_POLLS_AFTER_A_MOVE = 5;
+
 export class SectionReads {
   private admin: Admin | undefined;
   private readonly airflow: AirflowRuns | undefined;
@@ -19,7 +22,7 @@ export class SectionReads {
   // What the fast loop saw last, to read the store only when Kafka says something moved.
   private previous: { t: number; records: Record<string, number> } | undefined;
   private history: FlowSection['history'] = [];
-  private seen = { committed: '', dlq: -1, eventsAt: 0, matchesAt: 0, deadLettersDue: 0 };
+  private seen = { committed: '', dlq: -1, eventsAt: 0, matchesAt: 0, matchesDue: 0, deadLettersDue: 0 };
   private kafkaOk: boolean | undefined;
   private storeOk: boolean | undefined;
   private competitions: string[] = [];
@@ -140,7 +143,10 @@ export class SectionReads {
       this.seen.committed = committed;
       this.seen.eventsAt = now;
     }
-    if (footdataMoved || now - this.seen.matchesAt >= this.options.refreshMs) {
+    // The read API answers from a copy a refresh behind the store (reader/views.ts): look again for a few polls.
+    if (footdataMoved) this.seen.matchesDue = MATCH_POLLS_AFTER_A_MOVE;
+    if (this.seen.matchesDue > 0 || now - this.seen.matchesAt >= this.options.refreshMs) {
+      this.seen.matchesDue -= 1;
       await this.readMatches();
       this.seen.matchesAt = now;
     }
