@@ -140,6 +140,17 @@ else
 fi
 
 # ---- 5: each check bites
+# expect_failure NAME STAGE WANT GOT MESSAGE: a negative case passes when it failed (GOT) at the
+# stage its first line names, with a message holding WANT.
+expect_failure() {
+  local name=$1 stage=$2 want=$3 got=$4 message=$5
+  if [[ "$got" == "$stage" && "$message" == *"$want"* ]]; then
+    pass "$name fails at $stage: $(grep -m 1 -F -- "$want" <<<"$message" | sed 's/^[[:space:]]*//' | cut -c1-220)"
+  else
+    fail "$name: wanted a failure at $stage with \"$want\", got ${got:-no failure}:"; tail -n 5 <<<"$message"
+  fi
+}
+
 for values in "$here"/negative/*.yaml; do
   case_name=$(basename "$values" .yaml)
   read -r _ stage want < <(head -n 1 "$values" | sed 's/^# expect \([a-z-]*\): \(.*\)$/x \1 \2/')
@@ -150,11 +161,7 @@ for values in "$here"/negative/*.yaml; do
   elif ! message=$(policy "$rendered" 2>&1); then got="policy"
   elif ! message=$(dry_run "$rendered" 2>&1); then got="dry-run"
   fi
-  if [[ "$got" == "$stage" && "$message" == *"$want"* ]]; then
-    pass "negative $case_name fails at $stage: $(grep -m 1 -F -- "$want" <<<"$message" | sed 's/^[[:space:]]*//' | cut -c1-220)"
-  else
-    fail "negative $case_name: wanted a failure at $stage with \"$want\", got ${got:-no failure}:"; tail -n 5 <<<"${message:-}"
-  fi
+  expect_failure "negative $case_name" "$stage" "$want" "$got" "${message:-}"
 done
 
 # Manifests (not values) that pass the schemas and the policy: only the API server refuses them.
@@ -166,11 +173,7 @@ for manifest in "$here"/negative/manifests/*.yaml; do
   elif ! message=$(policy "$manifest" 2>&1); then got="policy"
   elif ! message=$(dry_run "$manifest" 2>&1); then got="dry-run"
   fi
-  if [[ "$got" == "$stage" && "$message" == *"$want"* ]]; then
-    pass "negative manifest $case_name fails at $stage: $(grep -m 1 -F -- "$want" <<<"$message" | sed 's/^[[:space:]]*//' | cut -c1-220)"
-  else
-    fail "negative manifest $case_name: wanted a failure at $stage with \"$want\", got ${got:-no failure}:"; tail -n 5 <<<"${message:-}"
-  fi
+  expect_failure "negative manifest $case_name" "$stage" "$want" "$got" "${message:-}"
 done
 
 echo "validate: $failures failure(s) in $((SECONDS - started)) s"
