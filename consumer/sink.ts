@@ -1,6 +1,9 @@
 /**
- * One unordered bulk write per collection per batch, and the split of what
- * can go wrong into two kinds (KafkaJS's `retriable` flag, lib/errors.ts):
+ * One unordered bulk write per collection per batch (after one read of what the
+ * store holds, when the write model asks for it; and a second bulk for the
+ * inserts that found their id taken, when the plan says what to do then), and
+ * the split of what can go wrong into two kinds (KafkaJS's `retriable` flag,
+ * lib/errors.ts):
  *
  *  - the store is unavailable (down, timeout, not primary, write concern):
  *    a StoreUnavailableError, retriable; nothing is committed and the whole
