@@ -122,6 +122,54 @@ describe('the bulk write of a batch', () => {
     await expect(writePlan(collection, planOf([insert('a')]))).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
+  describe('an insert that finds its id taken (another writer stored it after the plan read the store)', () => {
+    /** An insert of `id` planned with a guarded replace for the second pass. */
+    function insertOrReplace(id: string): PlannedWrite {
+      const replace = { replaceOne: { filter: { _id: id, lastUpdated: { $lt: new Date(2) } }, replacement: {} } };
+      return { ...insert(id), ifTaken: [replace] };
+    }
+    const kindOf = (ops: Ops) => ops.map((op) => Object.keys(op)[0]);
+
+    it('runs its ifTaken operations in a second pass, counted written when they changed the document', async () => {
+      const { collection, calls } = fakeCollection((ops) => {
+        if ('insertOne' in ops[0]!) throw bulkError([{ code: 11000, index: 1 }], { insertedCount: 2 });
+        return { modifiedCount: 1 };
+      });
+      const plan = planOf([insertOrReplace('a'), insertOrReplace('b'), insertOrReplace('c')]);
+      expect(await writePlan(collection, plan)).toEqual({ written: 3, duplicates: 0, rejected: [] });
+      expect(calls.map((call) => kindOf(call.ops))).toEqual([['insertOne', 'insertOne', 'insertOne'], ['replaceOne']]);
+      expect(calls[1]?.ops).toEqual(plan.writes[1]?.ifTaken);
+    });
+
+    it('counts it a duplicate when the second pass changes nothing (the store held a newer state)', async () => {
+      const { collection } = fakeCollection((ops) => {
+        if ('insertOne' in ops[0]!) throw bulkError([{ code: 11000, index: 0 }], { insertedCount: 1 });
+        return { modifiedCount: 0 };
+      });
+      const plan = planOf([insertOrReplace('a'), insertOrReplace('b')]);
+      expect(await writePlan(collection, plan)).toEqual({ written: 1, duplicates: 1, rejected: [] });
+    });
+
+    it('does the same when the batch is written record by record', async () => {
+      const { collection, calls } = fakeCollection((ops) => {
+        if (ops.length > 1) throw bulkError([{ code: 2, index: 2, errmsg: 'nested arrays are not supported' }]);
+        const id = 'insertOne' in ops[0]! ? (ops[0].insertOne.document._id as string) : 'replace';
+        if (id === 'bad') throw bulkError([{ code: 2, index: 0, errmsg: 'nested arrays are not supported' }]);
+        if (id === 'taken') throw bulkError([{ code: 11000, index: 0 }]);
+        return id === 'replace' ? { modifiedCount: 1 } : { insertedCount: 1 };
+      });
+      const bad = insertOrReplace('bad');
+      const plan = planOf([insertOrReplace('a'), insertOrReplace('taken'), bad]);
+      const result = await writePlan(collection, plan);
+      expect({ ...result, rejected: result.rejected.map(({ record }) => record) }).toEqual({
+        written: 2,
+        duplicates: 0,
+        rejected: [bad.record],
+      });
+      expect(calls.map((call) => kindOf(call.ops)).slice(-2)).toEqual([['replaceOne'], ['insertOne']]);
+    });
+  });
+
   it('does nothing for a batch with nothing to write', async () => {
     const { collection, calls } = fakeCollection(() => ({}));
     expect(await writePlan(collection, planOf([], [insert('a').record]))).toEqual({
@@ -243,6 +291,40 @@ describe('a bulk the driver could not finish', () => {
       }));
     });
     await expect(writePlan(collection, plan)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
+describe('reading what the store holds before planning', () => {
+  it('reads the documents the model names, with its projection, and plans with what it found', async () => {
+    const reads: unknown[] = [];
+    const collection = {
+      collectionName: 'things',
+      find: (filter: unknown, options: unknown) => {
+        reads.push({ filter, options });
+        return { toArray: async () => [{ _id: 7, lastUpdated: new Date(1) }] };
+      },
+      bulkWrite: async () => ({ ...counts, modifiedCount: 1 }),
+    } as unknown as Collection<SinkDocument>;
+    const held: unknown[] = [];
+    const model: WriteModel = {
+      reads: () => ({ ids: [7, 8], projection: { lastUpdated: 1 } }),
+      plan: (records, _storedAt, found) => {
+        held.push(found);
+        return planOf([insert('x')]);
+      },
+    };
+    await writeRecords(collection, model, [insert('x').record]);
+    expect(reads).toEqual([{ filter: { _id: { $in: [7, 8] } }, options: { projection: { lastUpdated: 1 } } }]);
+    expect(held).toEqual([new Map([[7, { _id: 7, lastUpdated: new Date(1) }]])]);
+  });
+
+  it('retries the batch (store unavailable) when the read fails', async () => {
+    const collection = {
+      collectionName: 'things',
+      find: () => ({ toArray: async () => Promise.reject(new MongoNetworkError('store away')) }),
+    } as unknown as Collection<SinkDocument>;
+    const model = { reads: () => ({ ids: [7], projection: {} }), plan: () => planOf([insert('x')]) } as WriteModel;
+    await expect(writeRecords(collection, model, [insert('x').record])).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });
 

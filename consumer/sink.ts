@@ -1,6 +1,9 @@
 /**
- * One unordered bulk write per collection per batch, and the split of what
- * can go wrong into two kinds (KafkaJS's `retriable` flag, lib/errors.ts):
+ * One unordered bulk write per collection per batch (after one read of what the
+ * store holds, when the write model asks for it; and a second bulk for the
+ * inserts that found their id taken, when the plan says what to do then), and
+ * the split of what can go wrong into two kinds (KafkaJS's `retriable` flag,
+ * lib/errors.ts):
  *
  *  - the store is unavailable (down, timeout, not primary, write concern):
  *    a StoreUnavailableError, retriable; nothing is committed and the whole
@@ -29,7 +32,15 @@ import {
 import { describeError, PipelineError } from '../lib/errors';
 import { CHANGE_COUNTED, COLLECTIONS, countChange } from '../lib/mongo';
 import { isTransient, TRANSIENT_SERVER_CODES } from '../lib/transient';
-import type { SinkDocument, SinkRecord, WriteModel, WritePlan } from './write-models/types';
+import type {
+  HeldDocuments,
+  PlannedWrite,
+  SinkDocument,
+  SinkRecord,
+  StoreRead,
+  WriteModel,
+  WritePlan,
+} from './write-models/types';
 
 export interface SinkResult {
   /** Records whose document was inserted, upserted or replaced. */
@@ -124,7 +135,31 @@ function stored(result: Pick<BulkWriteResult, 'insertedCount' | 'upsertedCount' 
   return result.insertedCount + result.upsertedCount + result.modifiedCount;
 }
 
-/** Write a planned batch; throws StoreUnavailableError when the batch must be retried. */
+/** The op indexes of a failed bulk that met a duplicate key (11000). */
+function takenIndexes(error: unknown): Set<number> {
+  const writeErrors = error instanceof MongoBulkWriteError ? error.result.getWriteErrors() : [];
+  return new Set(writeErrors.filter((writeError) => writeError.code === DUPLICATE_KEY).map(({ index }) => index));
+}
+
+/** The writes that have an `ifTaken` pass and an op among `taken`, as writes of that pass. */
+function secondPass(writes: PlannedWrite[], taken: Set<number>): PlannedWrite[] {
+  const again: PlannedWrite[] = [];
+  let index = 0;
+  for (const write of writes) {
+    const first = index;
+    index += write.ops.length;
+    if (!write.ifTaken) continue;
+    if (write.ops.some((_, offset) => taken.has(first + offset)))
+      again.push({ record: write.record, ops: write.ifTaken });
+  }
+  return again;
+}
+
+/**
+ * Write a planned batch: one unordered bulk, then the `ifTaken` operations of
+ * the inserts that found their id taken, as a second bulk. Throws
+ * StoreUnavailableError when the batch must be retried.
+ */
 export async function writePlan(collection: Collection<SinkDocument>, plan: WritePlan): Promise<SinkResult> {
   const ops = plan.writes.flatMap((write) => write.ops);
   const superseded = plan.superseded.length;
@@ -132,6 +167,7 @@ export async function writePlan(collection: Collection<SinkDocument>, plan: Writ
   const context = { collection: collection.collectionName, records: plan.writes.length };
 
   let written: number;
+  let taken = new Set<number>();
   try {
     written = stored(await collection.bulkWrite(ops, { ordered: false }));
   } catch (error) {
@@ -139,14 +175,23 @@ export async function writePlan(collection: Collection<SinkDocument>, plan: Writ
     if (kind === 'unavailable') throw new StoreUnavailableError(error, context);
     if (kind === 'records-rejected') return writeOneByOne(collection, plan);
     written = stored((error as MongoBulkWriteError).result);
+    taken = takenIndexes(error);
   }
-  return { written, duplicates: plan.writes.length - written + superseded, rejected: [] };
+  const again = secondPass(plan.writes, taken);
+  const second = again.length > 0 ? await writePlan(collection, { writes: again, superseded: [] }) : undefined;
+  return {
+    written: written + (second?.written ?? 0),
+    duplicates: plan.writes.length - written - again.length + superseded + (second?.duplicates ?? 0),
+    rejected: second?.rejected ?? [],
+  };
 }
 
 async function writeOneByOne(collection: Collection<SinkDocument>, plan: WritePlan): Promise<SinkResult> {
   const result: SinkResult = { written: 0, duplicates: plan.superseded.length, rejected: [] };
-  for (const { record, ops } of plan.writes) {
+  for (const write of plan.writes) {
+    const { record, ops } = write;
     let changed: number;
+    let taken = new Set<number>();
     try {
       changed = stored(await collection.bulkWrite(ops, { ordered: false }));
     } catch (error) {
@@ -157,8 +202,15 @@ async function writeOneByOne(collection: Collection<SinkDocument>, plan: WritePl
         continue;
       }
       changed = stored((error as MongoBulkWriteError).result);
+      taken = takenIndexes(error);
     }
-    if (changed > 0) result.written += 1;
+    const [again] = secondPass([write], taken);
+    if (again) {
+      const second = await writeOneByOne(collection, { writes: [again], superseded: [] });
+      result.written += second.written;
+      result.duplicates += second.duplicates;
+      result.rejected.push(...second.rejected);
+    } else if (changed > 0) result.written += 1;
     else result.duplicates += 1;
   }
   return result;
@@ -172,9 +224,19 @@ function rejection(error: unknown, context: Record<string, unknown>): WriteRejec
   return new WriteRejectedError({ code, message: describeError(error) }, context, error);
 }
 
+/** What the store holds of the documents a model reads before planning (one query); a failure retries the batch. */
+async function readHeld(collection: Collection<SinkDocument>, { ids, projection }: StoreRead): Promise<HeldDocuments> {
+  try {
+    const found = await collection.find({ _id: { $in: ids } }, { projection }).toArray();
+    return new Map(found.map((document) => [document._id, document]));
+  } catch (error) {
+    throw new StoreUnavailableError(error, { collection: collection.collectionName, reading: ids.length });
+  }
+}
+
 /**
- * Transform (the topic's write model, stamped with the time of this try) and
- * write; then, for a collection the read API keeps a copy of, count the batch
+ * Read what the topic's write model asks for, transform (its plan, stamped
+ * with the time of this try) and write; then, for a collection the read API keeps a copy of, count the batch
  * (lib/mongo.ts countChange) — every batch, written or not, so a retried batch
  * whose first try wrote is counted too.
  */
@@ -183,7 +245,8 @@ export async function writeRecords(
   model: WriteModel,
   records: SinkRecord[],
 ): Promise<SinkResult> {
-  const result = await writePlan(collection, model.plan(records, new Date()));
+  const held = model.reads && records.length > 0 ? await readHeld(collection, model.reads(records)) : undefined;
+  const result = await writePlan(collection, model.plan(records, new Date(), held));
   if (records.length > 0 && CHANGE_COUNTED.has(collection.collectionName))
     await countChange(collection.db, collection.collectionName).catch((error: unknown) => {
       throw new StoreUnavailableError(error, { collection: COLLECTIONS.changeCounts });

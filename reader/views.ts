@@ -16,7 +16,8 @@
  * refresh behind the store, and a view not brought up to date for
  * `maxStalenessMs` past its period (the store away) answers 503, like the store would. `somedata` (100,000s of events,
  * read only by its string `_id`) stays in the store: too large to copy, and
- * FerretDB hands SQLite that `_id` equality, though SQLite still scans for it.
+ * FerretDB hands SQLite that `_id` equality, which the local stack's FerretDB
+ * answers from its `_id` index (infra/ferretdb/id-pushdown.sed).
  */
 import type { Db, Document } from 'mongodb';
 import { describeError, UnavailableError } from '../lib/errors';

@@ -4,9 +4,24 @@
  * flat enough to query (competition, area, homeTeam, awayTeam, utcDate,
  * status, score, lastUpdated; dates stored as dates).
  *
- * Two operations per match, which give the same result in either order:
- *   1. insert if absent:   insertOne doc                          (duplicate key 11000 = already there)
- *   2. replace if newer:   replaceOne {_id, lastUpdated < new} doc (matches nothing when stale)
+ * Read before write: the sink reads the batch's matches (`lastUpdated` only)
+ * in one query, then each match is planned from what the store holds:
+ *   - not stored:            insertOne doc; should the insert find the id taken (another
+ *                            writer stored the match after the read), the guarded replace
+ *                            below runs in a second pass
+ *   - stored, older:         replaceOne {_id, lastUpdated < new} doc (matches nothing when stale)
+ *   - stored, same or newer: no operation (a duplicate)
+ * The read only spares operations: the store may have moved on by the time a
+ * write lands (a concurrent or zombie writer), so every replace keeps its
+ * guard on `lastUpdated`, and each operation still gives the same result in
+ * any order, any number of times.
+ *
+ * Why read first: FerretDB 1.24 on SQLite hands SQLite only a filter that is
+ * exactly `{_id: <string or ObjectId>}` (docs/ARCHITECTURE.md §5b); a replace
+ * filtered on a numeric `_id` and `lastUpdated` reads the whole collection in
+ * FerretDB, so a replace for every match made a season's backfill thousands of
+ * scans. One read per batch is one such scan there (an index lookup on
+ * MongoDB), a new match costs its insert alone, and an unchanged one nothing.
  *
  * Why not one upsert filtered on `lastUpdated < new`, treating the duplicate
  * key of a stale update as "ignore"? FerretDB 1.24 stops an `update` command
@@ -17,9 +32,10 @@
  * top-level fields whose value is null from a `$setOnInsert` (runId: null,
  * minute: null would vanish).
  */
+import type { Document } from 'mongodb';
 import { ValidationError } from '../../lib/errors';
 import type { FootdataEvent } from '../../lib/schemas';
-import { sinkFields, type SinkRecord, type WriteModel, type WritePlan } from './types';
+import { sinkFields, type PlannedWrite, type SinkRecord, type WriteModel, type WritePlan } from './types';
 
 function footdataDocument(record: SinkRecord<FootdataEvent>, storedAt: Date) {
   const { eventId, producedAt, source, payload } = record.event;
@@ -53,8 +69,22 @@ export function futureLastUpdated(event: FootdataEvent, toleranceMs: number): Va
 
 const lastUpdated = (record: SinkRecord<FootdataEvent>) => Date.parse(record.event.payload.lastUpdated);
 
+/** The operations of one match, given what the store holds of it (undefined: not stored); null: none needed. */
+function writeOf(record: SinkRecord<FootdataEvent>, storedAt: Date, stored: Document | undefined): PlannedWrite | null {
+  const { _id, ...fields } = footdataDocument(record, storedAt);
+  const replace = { replaceOne: { filter: { _id, lastUpdated: { $lt: fields.lastUpdated } }, replacement: fields } };
+  if (!stored) return { record, ops: [{ insertOne: { document: { _id, ...fields } } }], ifTaken: [replace] };
+  const storedState = stored.lastUpdated instanceof Date ? stored.lastUpdated.getTime() : undefined;
+  if (storedState !== undefined && storedState >= fields.lastUpdated.getTime()) return null;
+  return { record, ops: [replace] };
+}
+
 export const footdataModel: WriteModel<FootdataEvent> = {
-  plan(records, storedAt): WritePlan {
+  reads(records) {
+    return { ids: [...new Set(records.map((record) => record.event.payload.id))], projection: { lastUpdated: 1 } };
+  },
+
+  plan(records, storedAt, held = new Map()): WritePlan {
     // Several states of one match in a batch: only the newest can win, so only it is written
     // (on a tie the first one, as the store itself would keep it).
     const newest = new Map<number, SinkRecord<FootdataEvent>>();
@@ -70,16 +100,12 @@ export const footdataModel: WriteModel<FootdataEvent> = {
       }
     }
 
-    const writes = [...newest.values()].map((record) => {
-      const { _id, ...fields } = footdataDocument(record, storedAt);
-      return {
-        record,
-        ops: [
-          { insertOne: { document: { _id, ...fields } } },
-          { replaceOne: { filter: { _id, lastUpdated: { $lt: fields.lastUpdated } }, replacement: fields } },
-        ],
-      };
-    });
+    const writes: PlannedWrite[] = [];
+    for (const [id, record] of newest) {
+      const write = writeOf(record, storedAt, held.get(id));
+      if (write) writes.push(write);
+      else superseded.push(record);
+    }
     return { writes, superseded };
   },
 };

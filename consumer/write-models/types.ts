@@ -3,6 +3,11 @@
  * (the write-model strategies of MongoDB's Kafka sink connector). Every
  * operation may run any number of times, in any order, and leave the same
  * collection: that is what makes at-least-once delivery exactly-once in the store.
+ *
+ * A model may plan from what the store holds as well (`reads`): the sink reads
+ * those documents once per batch, then plans. The store may change between the
+ * read and the write (another writer, a zombie one): the operations must still
+ * hold on their own, so a read only ever spares operations, never guards one.
  */
 import type { KafkaMessage } from 'kafkajs';
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
@@ -30,17 +35,40 @@ export type SinkDocument = Document & { _id: string | number };
 export interface PlannedWrite {
   record: SinkRecord;
   ops: AnyBulkWriteOperation<SinkDocument>[];
+  /**
+   * Run in a second pass when an insert of `ops` finds its id taken (another
+   * writer stored the document after the read). None: a taken id means the
+   * record is already stored.
+   */
+  ifTaken?: AnyBulkWriteOperation<SinkDocument>[];
 }
 
 export interface WritePlan {
   writes: PlannedWrite[];
-  /** Records made redundant by another record of the same batch (same id); counted as duplicates. */
+  /**
+   * Records that need no write: made redundant by another record of the same
+   * batch (same id), or by a state the store already holds; counted as duplicates.
+   */
   superseded: SinkRecord[];
 }
 
+/** The documents (by `_id`) a plan wants to know of, and which of their fields. */
+export interface StoreRead {
+  ids: SinkDocument['_id'][];
+  projection: Record<string, 1>;
+}
+
+/** What the store held of a StoreRead's documents, by `_id` (absent: not stored). */
+export type HeldDocuments = ReadonlyMap<SinkDocument['_id'], Document>;
+
 export interface WriteModel<E extends PipelineEvent = PipelineEvent> {
-  /** Plan the writes of one batch; `storedAt` is stamped on every document. */
-  plan(records: SinkRecord<E>[], storedAt: Date): WritePlan;
+  /** What to read of the store before planning a batch; none: the records are enough. */
+  reads?(records: SinkRecord<E>[]): StoreRead;
+  /**
+   * Plan the writes of one batch; `storedAt` is stamped on every document.
+   * `held`: what `reads` found; without it, nothing is known of the store.
+   */
+  plan(records: SinkRecord<E>[], storedAt: Date, held?: HeldDocuments): WritePlan;
 }
 
 /** The fields every stored document carries besides its own (docs/ARCHITECTURE.md §5). */

@@ -51,7 +51,7 @@ describe('the footdata write model', () => {
     const [write] = footdataModel.plan([record], storedAt).writes;
     const id = record.event.payload.id;
     const lastUpdated = new Date(record.event.payload.lastUpdated);
-    const [insert, replace] = write!.ops as [
+    const [insert, replace] = [...write!.ops, ...(write!.ifTaken ?? [])] as [
       { insertOne: { document: Record<string, unknown> } },
       { replaceOne: { filter: object; replacement: Record<string, unknown> } },
     ];
@@ -84,5 +84,43 @@ describe('the footdata write model', () => {
     const plan = footdataModel.plan([older, newer, other, tie], storedAt);
     expect(plan.writes.map((write) => write.record)).toEqual([newer, other]);
     expect(plan.superseded).toEqual([older, tie]);
+  });
+
+  describe('given what the store holds (read before write)', () => {
+    const match = aMatch({ lastUpdated: '2026-11-24T20:40:00Z' });
+    const record = sinkRecord<FootdataEvent>(footdataEvent(match));
+    const lastUpdated = new Date(match.lastUpdated);
+    const guardedReplace = { filter: { _id: match.id, lastUpdated: { $lt: lastUpdated } } };
+    const holding = (stored: string) => new Map([[match.id, { _id: match.id, lastUpdated: new Date(stored) }]]);
+
+    it("reads the batch's matches by _id, their lastUpdated only", () => {
+      const other = sinkRecord<FootdataEvent>(footdataEvent(aMatch()));
+      expect(footdataModel.reads?.([record, other, record])).toEqual({
+        ids: [match.id, other.event.payload.id],
+        projection: { lastUpdated: 1 },
+      });
+    });
+
+    it('inserts a match the store does not hold, with the guarded replace only if the insert finds it taken', () => {
+      const [write] = footdataModel.plan([record], storedAt, new Map()).writes;
+      expect(write?.ops).toEqual([{ insertOne: { document: expect.objectContaining({ _id: match.id }) } }]);
+      expect(write?.ifTaken).toEqual([{ replaceOne: expect.objectContaining(guardedReplace) }]);
+    });
+
+    it('replaces a match the store holds in an older state, still guarded on lastUpdated', () => {
+      const plan = footdataModel.plan([record], storedAt, holding('2026-11-24T20:39:59Z'));
+      expect(plan.writes).toHaveLength(1);
+      expect(plan.writes[0]?.ops).toEqual([{ replaceOne: expect.objectContaining(guardedReplace) }]);
+      expect(plan.writes[0]?.ifTaken).toBeUndefined();
+    });
+
+    it.each([
+      ['the same', '2026-11-24T20:40:00Z'],
+      ['a newer', '2026-11-24T20:41:00Z'],
+    ])('writes nothing for a match the store holds in %s state: a duplicate', (_what, stored) => {
+      const plan = footdataModel.plan([record], storedAt, holding(stored));
+      expect(plan.writes).toEqual([]);
+      expect(plan.superseded).toEqual([record]);
+    });
   });
 });

@@ -97,11 +97,9 @@ airflow_env() {
   export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-60}"
   export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="${AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL:-30}"
   export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK=True
-  # The season backfill (airflow/dags/football_season.py) stays off on this stack until the
-  # sink can store a season's footdata upserts on FerretDB within MONGO_OPERATION_TIMEOUT_MS:
-  # their filters on a numeric _id are not pushed down, and the bulk writes time out and are
-  # retried without end (bench/README.md). On MongoDB (docker compose) it runs once.
-  export FOOTBALL_SEASON_SCHEDULE="${FOOTBALL_SEASON_SCHEDULE:-none}"
+  # The season backfill (airflow/dags/football_season.py) runs once on a fresh stack, as on
+  # docker compose; FOOTBALL_SEASON_SCHEDULE=none keeps it to manual runs.
+  export FOOTBALL_SEASON_SCHEDULE="${FOOTBALL_SEASON_SCHEDULE:-@once}"
   # One secret shared by every component (their JWTs must verify across processes).
   mkdir -p "$AIRFLOW_STACK_HOME"
   if [[ ! -s "$AIRFLOW_STACK_HOME/jwt-secret" ]]; then
