@@ -36,9 +36,12 @@ step "compose (parsed by compose-go, no engine needed)" jest compose
 step "deploy (helm, kubeconform, policy, kube-apiserver dry-run)" check deploy bash deploy/validate.sh
 # The GitHub Actions workflows: actionlint with shellcheck, the pins, and fixtures that must fail it.
 step "workflows (actionlint + shellcheck)" jest workflows
-# Services started here run the DAG only when a test triggers it: a scheduled
-# run's traffic in the middle of the suite would only add noise.
-step "start the stack" check stack-up env KAFKA_PIPELINE_SCHEDULE="${KAFKA_PIPELINE_SCHEDULE:-none}" bash infra/stack.sh up
+# Services started here run the DAGs only when a test triggers them: a scheduled
+# run's traffic (or the season backfill's whole season at start) in the middle
+# of the suite would only add noise; test/integration/footdata-season.test.ts
+# runs the season DAG itself.
+step "start the stack" check stack-up env KAFKA_PIPELINE_SCHEDULE="${KAFKA_PIPELINE_SCHEDULE:-none}" \
+  FOOTBALL_SEASON_SCHEDULE="${FOOTBALL_SEASON_SCHEDULE:-none}" bash infra/stack.sh up
 # The one smoke test of every way the stack runs (CI runs it against the containers and the cluster too).
 step "smoke (npm run smoke)" check smoke npm run --silent smoke
 step "integration" jest integration
