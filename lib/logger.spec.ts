@@ -52,4 +52,13 @@ describe('createLogger', () => {
     expect(text).toContain('mongodb://app:[redacted]@m/x');
     expect(JSON.parse(lines[2]!).err.message).toBe('cannot reach redis://:[redacted]@h:1 (ECONNREFUSED)');
   });
+
+  it('keeps an `error` or `err` that is not an Error as it is (kafkajs logs a broker refusal as a string)', () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ service: 'api', destination });
+    log.error({ error: 'Not authorized to access topics: [Topic authorization failed]' }, 'Response Produce');
+    log.error({ err: 'cannot reach redis://:R3D1S-PW@h:1', error: 42 }, 'odd');
+    expect(JSON.parse(lines[0]!).error).toBe('Not authorized to access topics: [Topic authorization failed]');
+    expect(JSON.parse(lines[1]!)).toMatchObject({ err: 'cannot reach redis://:[redacted]@h:1', error: 42 });
+  });
 });
