@@ -105,7 +105,8 @@ export function aclEntries(principal: string, acls: Acl[]): AclEntry[] {
   );
 }
 
-const bindingKey = (entry: AclEntry) =>
+/** What tells one ACL binding from another. */
+export const bindingKey = (entry: AclEntry): string =>
   [
     entry.resourceType,
     entry.resourceName,
