@@ -95,14 +95,19 @@ kafka_start() {
 # Class-data sharing (AppCDS) makes the JVM start much faster on 2 cores.
 # JDK 17 has no auto-archive: the first run of a node dumps the classes it
 # loaded when it exits (on `down`), later runs map that archive. A stale or
-# mismatched archive is only a warning: the JVM then starts without it.
+# mismatched archive is only a warning: the JVM then starts without it. The
+# archive is named after the node's rendered properties, so a node whose
+# configuration changes (new listeners load new classes: TLS, SCRAM, the
+# authorizer) dumps a fresh one instead of mapping an archive without them.
 kafka_cds_opt() {
-  local jsa="$KAFKA_HOME/$SVC_NAME.jsa"
+  local jsa
+  jsa="$KAFKA_HOME/$SVC_NAME-$(sha256sum "$KAFKA_HOME/$SVC_NAME.properties" | cut -c1-12).jsa"
   if [[ "${KAFKA_CDS:-1}" != 1 ]]; then
     echo "-Xshare:auto"
   elif [[ -s "$jsa" ]]; then
     echo "-XX:SharedArchiveFile=$jsa"
   else
+    rm -f "$KAFKA_HOME/$SVC_NAME.jsa" "$KAFKA_HOME/$SVC_NAME"-*.jsa
     echo "-XX:ArchiveClassesAtExit=$jsa"
   fi
 }
