@@ -29,6 +29,8 @@ describe('createLogger', () => {
     );
     log.info({ config: { football: { token: 'T0K3N' }, admin: { password: 'P4SS' } } }, 'config');
     log.info({ upstream: { headers: { authorization: 'Bearer x', 'x-auth-token': 'T0K3N' } } }, 'upstream');
+    log.info({ config: { kafka: { security: { sasl: { username: 'u', password: 'P4SS' } } } } }, 'kafka');
+    log.info({ security: { sasl: { password: 'P4SS' } } }, 'kafka');
     const text = lines.join('');
     expect(text).not.toMatch(/T0K3N|P4SS|c2VjcmV0|Bearer x/);
     expect(text).toContain('[redacted]');
@@ -49,5 +51,14 @@ describe('createLogger', () => {
     expect(text).toContain('redis://:[redacted]@redis:6379/0');
     expect(text).toContain('mongodb://app:[redacted]@m/x');
     expect(JSON.parse(lines[2]!).err.message).toBe('cannot reach redis://:[redacted]@h:1 (ECONNREFUSED)');
+  });
+
+  it('keeps an `error` or `err` that is not an Error as it is (kafkajs logs a broker refusal as a string)', () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ service: 'api', destination });
+    log.error({ error: 'Not authorized to access topics: [Topic authorization failed]' }, 'Response Produce');
+    log.error({ err: 'cannot reach redis://:R3D1S-PW@h:1', error: 42 }, 'odd');
+    expect(JSON.parse(lines[0]!).error).toBe('Not authorized to access topics: [Topic authorization failed]');
+    expect(JSON.parse(lines[1]!)).toMatchObject({ err: 'cannot reach redis://:[redacted]@h:1', error: 42 });
   });
 });

@@ -29,6 +29,8 @@ const REDACTED_PATHS = [
   'req.headers.cookie',
   'config.football.token',
   'config.admin.password',
+  'config.kafka.security.sasl.password',
+  '*.sasl.password',
 ];
 
 export interface LoggerOptions {
@@ -40,9 +42,13 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
-/** pino's error serializer, then the URLs in its message, stack, cause and fields redacted (on a plain copy). */
-function redactedError(error: Error): Record<string, unknown> {
-  return redactUrlsDeep({ ...pino.stdSerializers.err(error) });
+/**
+ * pino's error serializer, then the URLs in its message, stack, cause and fields redacted (on a plain copy).
+ * A value that is no object (kafkajs logs a broker's refusal as an `error` string) is kept as it is.
+ */
+function redactedError(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return redactUrlsDeep(error);
+  return redactUrlsDeep({ ...pino.stdSerializers.err(error as Error) });
 }
 
 export function createLogger(options: LoggerOptions): Logger {
