@@ -1,11 +1,13 @@
 /**
  * `node --import tsx scripts/airflow-connections.ts`: the Airflow connections
- * `redis_default` and `mongo_default`, built from the services' own settings
- * (REDIS_URL + REDIS_PASSWORD_FILE, MONGO_URL + MONGO_PASSWORD_FILE + MONGO_DB)
- * by the code that applies them for the services (lib/config.ts, lib/mongo.ts
- * `resolveMongoUrl`), so the password-file rules are written once. Prints
- * `AIRFLOW_CONN_REDIS_DEFAULT=<json>` and `AIRFLOW_CONN_MONGO_DEFAULT=<json>`
- * lines (Airflow's JSON connection format; redis_default is read by RedisHook);
+ * `redis_default`, `mongo_default` and `kafka_default`, built from the services'
+ * own settings (REDIS_URL + REDIS_PASSWORD_FILE, MONGO_URL + MONGO_PASSWORD_FILE
+ * + MONGO_DB, KAFKA_BROKERS) by the code that applies them for the services
+ * (lib/config.ts, lib/mongo.ts `resolveMongoUrl`), so the rules are written
+ * once. Prints `AIRFLOW_CONN_REDIS_DEFAULT=<json>`, `AIRFLOW_CONN_MONGO_DEFAULT=<json>`
+ * and `AIRFLOW_CONN_KAFKA_DEFAULT=<json>` lines (Airflow's JSON connection
+ * format; read by RedisHook, MongoHook and the Apache Kafka provider's
+ * KafkaBaseHook, whose extra is a librdkafka config dict);
  * infra/services/90-airflow.sh exports them. It prints passwords: never log it.
  */
 import { loadConfigOrExit, type Config } from '../lib/config';
@@ -14,7 +16,7 @@ import { resolveMongoUrl } from '../lib/mongo';
 /** An Airflow connection in its JSON form. */
 export interface AirflowConnection {
   conn_type: string;
-  host: string;
+  host?: string;
   port?: number;
   login?: string;
   password?: string;
@@ -54,8 +56,14 @@ export function mongoConnection(config: Config): AirflowConnection {
   };
 }
 
+/** kafka_default: the librdkafka settings of the services' Kafka, as the Apache Kafka provider reads them (its extra). */
+export function kafkaConnection(config: Config): AirflowConnection {
+  return { conn_type: 'kafka', extra: { 'bootstrap.servers': config.kafka.brokers.join(',') } };
+}
+
 if (require.main === module) {
   const config = loadConfigOrExit();
   console.log(`AIRFLOW_CONN_REDIS_DEFAULT=${JSON.stringify(redisConnection(config))}`);
   console.log(`AIRFLOW_CONN_MONGO_DEFAULT=${JSON.stringify(mongoConnection(config))}`);
+  console.log(`AIRFLOW_CONN_KAFKA_DEFAULT=${JSON.stringify(kafkaConnection(config))}`);
 }

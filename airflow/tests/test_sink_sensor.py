@@ -16,7 +16,7 @@ import pytest
 from airflow.sdk import DAG
 from airflow.sdk.exceptions import AirflowException, TaskDeferred
 
-from kafka_pipeline_provider.hooks import kafka as kafka_offsets
+from kafka_pipeline_provider.hooks.kafka import KafkaOffsetsHook
 from kafka_pipeline_provider.sensors.sink import SinkSensor
 from kafka_pipeline_provider.triggers.sink import SinkTrigger
 from test_sink_rules import MONGO_TEST_URL, RUN, db, sent, somedata_events  # noqa: F401 (db is a fixture)
@@ -26,7 +26,7 @@ from test_sink_rules import MONGO_TEST_URL, RUN, db, sent, somedata_events  # no
 def mongo_conn(monkeypatch, db):
     """The `mongo_sensor_test` connection names the test's database; the sink group has consumed everything."""
     monkeypatch.setenv("AIRFLOW_CONN_MONGO_SENSOR_TEST", f"{MONGO_TEST_URL.replace('mongodb://', 'mongo://')}/{db.name}")
-    monkeypatch.setattr(kafka_offsets, "committed_offsets", lambda topic, partitions: {p: 1000 for p in partitions})
+    monkeypatch.setattr(KafkaOffsetsHook, "committed_offsets", lambda self, topic, partitions, group: {p: 1000 for p in partitions})
     return "mongo_sensor_test"
 
 
@@ -88,7 +88,7 @@ def test_nothing_to_verify_when_no_producer_ran(mongo_conn):
 
 def test_an_unreachable_mongodb_fails_naming_the_database(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_MONGO_NOWHERE", "mongo://127.0.0.1:1/pipeline?serverSelectionTimeoutMS=300")
-    monkeypatch.setattr(kafka_offsets, "committed_offsets", lambda topic, partitions: {p: 1000 for p in partitions})
+    monkeypatch.setattr(KafkaOffsetsHook, "committed_offsets", lambda self, topic, partitions, group: {p: 1000 for p in partitions})
     with pytest.raises(AirflowException, match="cannot read MongoDB database pipeline"):
         make_sensor("mongo_nowhere", {"somedata": sent(3)}).execute({"run_id": RUN})
 
