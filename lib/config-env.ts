@@ -36,6 +36,24 @@ export const EnvSchema = z.object({
     'must be a comma-separated list of host:port, e.g. 127.0.0.1:9092,127.0.0.1:9093',
   ),
   KAFKA_CLIENT_ID: z.string().min(1).default('kafka-pipeline'),
+  // Plaintext, or TLS with a SCRAM login; the SASL and TLS settings below are read only with SASL_SSL (lib/config-kafka.ts).
+  KAFKA_SECURITY_PROTOCOL: z
+    .enum(['PLAINTEXT', 'SASL_SSL'], { error: 'must be PLAINTEXT or SASL_SSL' })
+    .default('PLAINTEXT'),
+  // Default SCRAM-SHA-512; either case (Strimzi writes scram-sha-512).
+  KAFKA_SASL_MECHANISM: z
+    .string()
+    .transform((value) => value.toUpperCase())
+    .pipe(z.enum(['SCRAM-SHA-512', 'SCRAM-SHA-256'], { error: 'must be SCRAM-SHA-512 or SCRAM-SHA-256' }))
+    .optional(),
+  KAFKA_SASL_USERNAME: z
+    .string()
+    .regex(/^[^\s\p{Cc}]{1,255}$/u, 'must be a user name: 1 to 255 characters, no spaces or control characters')
+    .optional(),
+  // A file holding the SCRAM password, read at start-up like MONGO_PASSWORD_FILE.
+  KAFKA_SASL_PASSWORD_FILE: z.string().min(1).optional(),
+  // A PEM bundle of the CAs the brokers' certificates chain to; unset: the system's CAs.
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
   TOPIC_SOMEDATA: topicName.default('somedata'),
   TOPIC_FOOTDATA: topicName.default('footdata'),
   TOPIC_DLQ: topicName.default('pipeline.dlq'),
@@ -126,3 +144,6 @@ export const EnvSchema = z.object({
   // Airflow's SimpleAuthManager passwords file (JSON {user: password}); unset, the page shows no DAG runs.
   LIVE_AIRFLOW_PASSWORDS_FILE: z.string().min(1).optional(),
 });
+
+/** The environment once validated: what lib/config.ts builds the typed `Config` from. */
+export type ParsedEnv = z.output<typeof EnvSchema>;

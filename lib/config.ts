@@ -6,13 +6,15 @@
  * Every variable has a default that works with `make up` on one machine, except
  * secrets (FOOT_TOKEN, ADMIN_PASSWORD), which stay unset unless given.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { EnvSchema, LOG_LEVELS } from './config-env';
+import { configProblem, secretFromFile } from './config-files';
+import { kafkaSecurity, type KafkaSecurity } from './config-kafka';
 import { redactUrl } from './redact';
 
 export type Env = z.input<typeof EnvSchema>;
+export type { KafkaSecurity } from './config-kafka';
 
 export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
@@ -22,6 +24,8 @@ export interface Config {
     topics: { somedata: string; footdata: string; dlq: string };
     partitions: number;
     replicationFactor: number;
+    /** Plaintext, or TLS + SCRAM (lib/config-kafka.ts). */
+    security: KafkaSecurity;
   };
   mongo: {
     url: string;
@@ -145,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       topics: { somedata: e.TOPIC_SOMEDATA, footdata: e.TOPIC_FOOTDATA, dlq: e.TOPIC_DLQ },
       partitions: e.TOPIC_PARTITIONS,
       replicationFactor: e.TOPIC_REPLICATION_FACTOR,
+      security: kafkaSecurity(e),
     },
     mongo: {
       url: e.MONGO_URL,
@@ -231,23 +236,6 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
-
-function configProblem(problem: string): never {
-  throw new ConfigError(`invalid configuration:\n  - ${problem}`, [problem]);
-}
-
-/** The secret in the file `variable` names (trimmed, as lib/mongo.ts reads MONGO_PASSWORD_FILE), if it names one. */
-function secretFromFile(variable: string, path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  let secret: string;
-  try {
-    secret = readFileSync(path, 'utf8').trim();
-  } catch (error) {
-    configProblem(`${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  if (!secret) configProblem(`${variable}: ${path} is empty; write the password into it`);
-  return secret;
-}
 
 /** REDIS_URL with the password of REDIS_PASSWORD_FILE, percent-encoded (ioredis and redis-py decode it). */
 function withRedisPassword(redisUrl: string, password: string | undefined): string {

@@ -29,6 +29,8 @@ describe('createLogger', () => {
     );
     log.info({ config: { football: { token: 'T0K3N' }, admin: { password: 'P4SS' } } }, 'config');
     log.info({ upstream: { headers: { authorization: 'Bearer x', 'x-auth-token': 'T0K3N' } } }, 'upstream');
+    log.info({ config: { kafka: { security: { sasl: { username: 'u', password: 'P4SS' } } } } }, 'kafka');
+    log.info({ security: { sasl: { password: 'P4SS' } } }, 'kafka');
     const text = lines.join('');
     expect(text).not.toMatch(/T0K3N|P4SS|c2VjcmV0|Bearer x/);
     expect(text).toContain('[redacted]');

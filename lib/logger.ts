@@ -29,6 +29,8 @@ const REDACTED_PATHS = [
   'req.headers.cookie',
   'config.football.token',
   'config.admin.password',
+  'config.kafka.security.sasl.password',
+  '*.sasl.password',
 ];
 
 export interface LoggerOptions {

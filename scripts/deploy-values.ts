@@ -28,16 +28,8 @@ export const DEPLOY_DIR = resolve(__dirname, '..', 'deploy');
 /** The Kubernetes cluster's Kafka: 3 brokers, so replication 3; 6 partitions let 6 sinks share a topic. */
 export const CLUSTER_ENV = { TOPIC_PARTITIONS: '6', TOPIC_REPLICATION_FACTOR: '3' } as const;
 
-/**
- * Variables the chart sets that lib/config.ts does not read yet: the secured
- * Kafka client of issue 24 item 3 (docs/DEPLOY.md "Kafka over TLS and SCRAM").
- */
-export const PENDING_ENV = [
-  'KAFKA_SSL_CA_FILE',
-  'KAFKA_SASL_MECHANISM',
-  'KAFKA_SASL_USERNAME',
-  'KAFKA_SASL_PASSWORD_FILE',
-];
+/** Variables the chart sets that lib/config.ts does not read (none: every name it sets is the config's). */
+export const PENDING_ENV: string[] = [];
 
 /** BullMQ's key prefix (workers/queue.ts sets none, so BullMQ's default): jobs wait in the list `<prefix>:<queue>:wait`. */
 const BULLMQ_PREFIX = 'bull';

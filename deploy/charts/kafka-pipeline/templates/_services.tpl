@@ -1,7 +1,7 @@
 {{/*
 Each process: its entry point (the Dockerfile's dist/), its port name in
 generated/pipeline.json, and what it talks to. The variables are lib/config.ts's
-(.env.example); KAFKA_SSL_* and KAFKA_SASL_* are read once issue 24 item 3 lands.
+(.env.example): Kafka over TLS with each service's SCRAM user (lib/config-kafka.ts).
 */}}
 {{- define "kp.services" -}}
 api:
@@ -41,6 +41,8 @@ admin:
   value: {{ $gen.partitions | quote }}
 - name: TOPIC_REPLICATION_FACTOR
   value: {{ $gen.replicationFactor | quote }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: SASL_SSL
 - name: KAFKA_SSL_CA_FILE
   value: /run/secrets/kafka-ca/{{ $root.Values.kafka.tls.caKey }}
 - name: KAFKA_SASL_MECHANISM
