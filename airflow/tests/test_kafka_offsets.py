@@ -22,6 +22,13 @@ from conftest import REPO_DIR, need, port_open
 from kafka_pipeline_provider.hooks.kafka import DEFAULT_BROKERS, KafkaOffsetsError, KafkaOffsetsHook
 
 BROKERS = os.environ.get("KAFKA_BROKERS") or DEFAULT_BROKERS
+SECURED = {
+    "bootstrap.servers": "127.0.0.1:9192",
+    "security.protocol": "SASL_SSL",
+    "sasl.mechanism": "SCRAM-SHA-512",
+    "sasl.username": "someone",
+    "sasl.password": "n0t-in-any-message",
+}
 
 FETCH_WITH_KAFKAJS = """
 const { Kafka, logLevel } = require('kafkajs');
@@ -135,6 +142,8 @@ def test_a_port_that_is_not_kafka_is_an_error_not_a_hang(monkeypatch, redis_url)
         ({"bootstrap.server": "127.0.0.1:9092"}, "bootstrap.server"),
         ({"bootstrap.servers": "127.0.0.1:9092", "security.protocol": "TLS"}, 'Invalid value "TLS" for configuration property "security.protocol"'),
         ({"bootstrap.servers": "127.0.0.1:9092", "socket.timeout.ms": "soon"}, "socket.timeout.ms"),
+        ({**SECURED, "ssl.ca.location": "/no/such/ca.crt"}, "ssl.ca.location failed"),
+        ({**SECURED, "ssl.ca.pem": "not a certificate"}, "from ssl.ca.pem: not in PEM format"),
     ],
 )
 def test_settings_librdkafka_refuses_fail_at_once_naming_the_setting(monkeypatch, extra, named):
@@ -142,6 +151,7 @@ def test_settings_librdkafka_refuses_fail_at_once_naming_the_setting(monkeypatch
     with pytest.raises(KafkaOffsetsError, match=f"the Kafka client settings of Airflow connection '{conn}' are refused") as error:
         KafkaOffsetsHook(conn).committed_offsets("somedata", [0], group="g")
     assert named in str(error.value) and not error.value.retriable
+    assert SECURED["sasl.password"] not in str(error.value)
 
 
 def test_a_timeout_that_is_not_positive_is_refused():
