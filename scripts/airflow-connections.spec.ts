@@ -1,6 +1,3 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig, type Config } from '../lib/config';
 import { connectionLines, kafkaConnection } from './airflow-connections';
 
@@ -33,23 +30,6 @@ describe('kafka_default: the Airflow connection the Apache Kafka provider reads'
     expect(kafkaConnection(secured(ssl), { inlineCa: true }).extra).toEqual({ ...login, 'ssl.ca.pem': ssl.ca });
     // No CA: the system's, in both forms.
     expect(kafkaConnection(secured({}), { inlineCa: true }).extra).toEqual(login);
-  });
-
-  it('reads the password from KAFKA_SASL_PASSWORD_FILE, as the services do', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airflow-connections-'));
-    try {
-      const passwordFile = join(dir, 'password');
-      writeFileSync(passwordFile, 'from-the-file\n');
-      chmodSync(passwordFile, 0o600);
-      const config = loadConfig({
-        KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
-        KAFKA_SASL_USERNAME: 'kafka-pipeline-airflow',
-        KAFKA_SASL_PASSWORD_FILE: passwordFile,
-      });
-      expect(kafkaConnection(config).extra).toMatchObject({ 'sasl.password': 'from-the-file' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 

@@ -110,6 +110,7 @@ class SinkChecker(CollectionRules):
             hook = KafkaOffsetsHook(self.kafka_config_id)
             hook.get_conn  # noqa: B018 (the provider's cached property: reads the connection, builds the client)
             self.committed = partial(hook.committed_offsets, group=self.group)
+            self.log(f"reading the committed offsets of group {self.group} from Kafka ({hook.source})")
 
     def look(self, checks: dict[str, CollectionCheck], results: Mapping[str, Mapping[str, Any] | None]) -> None:
         """One look at the store and the group's offsets for every check not passed yet."""

@@ -186,7 +186,6 @@ class KafkaOffsetsHook(KafkaAdminClientHook):
             )
 
 
-
 class _ClientLog:
     """
     librdkafka's log lines, into the hook's logger; the broker connection
