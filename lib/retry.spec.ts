@@ -1,3 +1,4 @@
+import { KafkaJSProtocolError, KafkaJSSASLAuthenticationError } from 'kafkajs';
 import { ConfigError, PipelineError, RetriesExhaustedError } from './errors';
 import { backoffDelay, retry } from './retry';
 
@@ -109,6 +110,24 @@ describe('what the retrier retries by default', () => {
     expect(await attemptsFor(new RangeError('Invalid array length'))).toBe(1);
     expect(await attemptsFor(new Error('an error nobody marked'))).toBe(1);
     expect(await attemptsFor('a string thrown')).toBe(1);
+  });
+
+  it('does not retry Kafka refusing the client: an ACL it lacks, or a failed SASL login', async () => {
+    // As kafkajs throws them (test/integration/kafka-sasl.test.ts sees the same from the brokers).
+    for (const [type, code] of [
+      ['TOPIC_AUTHORIZATION_FAILED', 29],
+      ['GROUP_AUTHORIZATION_FAILED', 30],
+      ['CLUSTER_AUTHORIZATION_FAILED', 31],
+    ] as const) {
+      const refused = new KafkaJSProtocolError(
+        Object.assign(new Error('Not authorized'), { type, code, retriable: false }),
+      );
+      expect({ type, attempts: await attemptsFor(refused) }).toEqual({ type, attempts: 1 });
+    }
+    // kafkajs's typings declare no argument; at run time it takes the broker's message.
+    const SaslError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+    const login = new SaslError('SASL SCRAM SHA512 authentication failed: invalid credentials');
+    expect(await attemptsFor(login)).toBe(1);
   });
 
   it('retries errors marked retriable, and the known transient network and driver errors', async () => {

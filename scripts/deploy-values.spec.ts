@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipelineTopics } from '../lib/kafka/topics';
 import { buildDeployFiles, clusterConfig, DEPLOY_DIR, toYaml } from './deploy-values';
-import { serviceAcls } from './deploy-kafka-users';
+import { serviceAcls } from '../lib/kafka/service-acls';
 
 describe('deploy/: what the chart and the platform take from TypeScript', () => {
   const wanted = buildDeployFiles();

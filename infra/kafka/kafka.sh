@@ -9,6 +9,10 @@ KAFKA_QUORUM_VOTERS="1@127.0.0.1:9094"
 # Start-up speed matters more than peak throughput here (see infra/README.md).
 KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData -Djava.awt.headless=true}"
 
+# The SASL_SSL listeners: TLS, SCRAM users, ACLs.
+# shellcheck source=SCRIPTDIR/security.sh
+source "$INFRA_DIR/kafka/security.sh"
+
 kafka_version() {
   sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$INFRA_DIR/kafka/pom.xml"
 }
@@ -55,6 +59,7 @@ kafka_cluster_id() {
 kafka_render() {
   local out="$KAFKA_HOME/$SVC_NAME.properties"
   sed -e "s|@NODE_ID@|$2|g" -e "s|@PORT@|$3|g" -e "s|@DATA_DIR@|$SVC_DATA|g" \
+    -e "s|@SASL_PORT@|$(($3 + KAFKA_SASL_PORT_OFFSET))|g" -e "s|@TLS_DIR@|$KAFKA_TLS_DIR|g" \
     -e "s|@QUORUM_VOTERS@|$KAFKA_QUORUM_VOTERS|g" \
     "$INFRA_DIR/kafka/$1.properties.in" >"$out"
   echo "$out"
@@ -64,14 +69,19 @@ kafka_render() {
 # kafka_start ROLE NODE_ID PORT HEAP [JVM_OPTS]: format the node's storage
 # once, then run it. KAFKA_HEAP_OPTS replaces HEAP for every node.
 kafka_start() {
-  local props
+  local props scram=()
+  kafka_security_files
   props="$(kafka_render "$1" "$2" "$3")"
   if [[ ! -f "$SVC_DATA/meta.properties" ]]; then
-    # Storage is formatted once per node with the stack's fixed cluster id.
+    # Storage is formatted once per node with the stack's fixed cluster id; the
+    # controller's holds the SCRAM users from its first start (security.sh). The
+    # tool prints the users' SCRAM keys in its "Bootstrap metadata" line: not logged.
+    [[ "$1" == controller ]] && mapfile -t scram < <(kafka_scram_format_args)
     java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
       "-Dlog4j2.configurationFile=$INFRA_DIR/kafka/log4j2.xml" -cp "$KAFKA_LIBS/*" \
-      kafka.tools.StorageTool format --cluster-id "$(kafka_cluster_id)" --config "$props" \
-      >>"$SVC_LOG" 2>&1 || stack_die "$SVC_NAME: formatting storage failed; see $SVC_LOG"
+      kafka.tools.StorageTool format --cluster-id "$(kafka_cluster_id)" --config "$props" "${scram[@]}" 2>&1 \
+      | sed '/^Bootstrap metadata:/d' >>"$SVC_LOG" || stack_die "$SVC_NAME: formatting storage failed; see $SVC_LOG"
+    [[ "$1" != controller ]] || kafka_security_formatted
   fi
   local heap=() opts=()
   read -ra heap <<<"${KAFKA_HEAP_OPTS:-$4}"
@@ -104,10 +114,12 @@ kafka_broker_healthy() {
   stack_port_open 127.0.0.1 "$1" && stack_log_has "Kafka Server started"
 }
 
-# kafka_broker_service NODE_ID PORT: what a broker's service file defines
-# (infra/stack.sh's service contract), the same for every broker but its node
-# id and port. Those two are written into the functions' bodies, since stack.sh
-# calls a service's functions after it has sourced the other service files.
+# kafka_broker_service NODE_ID PORT [apply-security]: what a broker's service
+# file defines (infra/stack.sh's service contract), the same for every broker
+# but its node id and port. Those two are written into the functions' bodies,
+# since stack.sh calls a service's functions after it has sourced the other
+# service files. With apply-security (the last broker), the broker is healthy
+# once the SCRAM users and their ACLs are as wanted too (security.sh).
 # shellcheck disable=SC2034 # svc_* are read by infra/stack.sh
 kafka_broker_service() {
   [[ "$1" =~ ^[0-9]+$ && "$2" =~ ^[0-9]+$ ]] || stack_die "kafka_broker_service: node id and port must be numbers, got '$1' '$2'"
@@ -116,5 +128,11 @@ kafka_broker_service() {
   svc_timeout=90
   svc_prepare() { kafka_prepare; }
   eval "svc_start() { kafka_start broker $1 $2 '-Xms256m -Xmx512m'; }"
-  eval "svc_healthy() { kafka_broker_healthy $2; }"
+  if [[ "${3:-}" == apply-security ]]; then
+    # The ACLs are applied by scripts/kafka-local-acls.ts: node_modules too.
+    svc_prepare() { kafka_prepare && node_prepare; }
+    eval "svc_healthy() { kafka_broker_healthy $2 && kafka_security_apply $2 >>\"\$SVC_LOG\" 2>&1; }"
+  else
+    eval "svc_healthy() { kafka_broker_healthy $2; }"
+  fi
 }
