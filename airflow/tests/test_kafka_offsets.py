@@ -154,6 +154,11 @@ def test_settings_librdkafka_refuses_fail_at_once_naming_the_setting(monkeypatch
     assert SECURED["sasl.password"] not in str(error.value)
 
 
+def test_no_partition_asks_kafka_nothing(monkeypatch):
+    conn = connection(monkeypatch, {"bootstrap.servers": "127.0.0.1:1"})  # no broker: any request would fail
+    assert KafkaOffsetsHook(conn).committed_offsets("somedata", [], group="g") == {}
+
+
 def test_a_timeout_that_is_not_positive_is_refused():
     with pytest.raises(ValueError, match="timeout must be positive"):
         KafkaOffsetsHook(timeout=0)

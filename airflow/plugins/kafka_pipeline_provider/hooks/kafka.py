@@ -83,6 +83,8 @@ class KafkaOffsetsHook(KafkaAdminClientHook):
         Kafka does not know (no member ever joined, no offset kept) is an error.
         """
         wanted = sorted({int(p) for p in partitions})
+        if not wanted:  # no partition named: to Kafka that would mean every partition of every topic
+            return {}
         what = f"the committed offsets of group {group} on {topic}"
         request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in wanted])
         answer = self._request(lambda admin: admin.list_consumer_group_offsets([request], request_timeout=self.timeout)[group], what, topic)
