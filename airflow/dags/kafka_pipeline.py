@@ -32,8 +32,11 @@ produce_footdata ─┘
 
 A producer left out of `producers` is skipped. The schedule comes from
 `KAFKA_PIPELINE_SCHEDULE` (cron or preset; `none` for manual runs only;
-default every 5 minutes). Connections: `redis_default` and `mongo_default`
-(`AIRFLOW_CONN_REDIS_DEFAULT` read by RedisHook, `AIRFLOW_CONN_MONGO_DEFAULT`), falling back to `REDIS_URL` and `MONGO_URL`/`MONGO_DB`; Kafka: `KAFKA_BROKERS`, `CONSUMER_GROUP`.
+default every 5 minutes). Connections: `redis_default`, `mongo_default` and
+`kafka_default` (`AIRFLOW_CONN_REDIS_DEFAULT` read by RedisHook,
+`AIRFLOW_CONN_MONGO_DEFAULT`, `AIRFLOW_CONN_KAFKA_DEFAULT` read by the Apache
+Kafka provider), falling back to `REDIS_URL`, `MONGO_URL`/`MONGO_DB` and
+`KAFKA_BROKERS`; the sink's group: `CONSUMER_GROUP`.
 The queue: `QUEUE_NAME` (default `producer-jobs`). The params' bounds and
 defaults are the somedata job's own (`contracts/job-data/somedata.schema.json`).
 """

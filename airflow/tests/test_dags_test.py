@@ -102,3 +102,5 @@ def test_kafka_pipeline_runs_end_to_end_and_mongodb_holds_the_runs_events(cli_ho
     assert stored >= 5, f"somedata events of {run_id} in MongoDB: {stored}"
     assert "somedata: " in output and "event(s) of this run stored" in output
     assert "footdata: " in output
+    # The offsets came through the connection the stack builds (scripts/airflow-connections.ts), not a fallback.
+    assert "from Kafka (Airflow connection 'kafka_default')" in output

@@ -16,7 +16,7 @@ import pytest
 from airflow.sdk import DAG
 from airflow.sdk.exceptions import AirflowException, TaskDeferred
 
-from kafka_pipeline_provider.hooks import kafka as kafka_offsets
+from kafka_pipeline_provider.hooks.kafka import KafkaOffsetsHook
 from kafka_pipeline_provider.sensors.sink import SinkSensor
 from kafka_pipeline_provider.triggers.sink import SinkTrigger
 from test_sink_rules import MONGO_TEST_URL, RUN, db, sent, somedata_events  # noqa: F401 (db is a fixture)
@@ -26,7 +26,7 @@ from test_sink_rules import MONGO_TEST_URL, RUN, db, sent, somedata_events  # no
 def mongo_conn(monkeypatch, db):
     """The `mongo_sensor_test` connection names the test's database; the sink group has consumed everything."""
     monkeypatch.setenv("AIRFLOW_CONN_MONGO_SENSOR_TEST", f"{MONGO_TEST_URL.replace('mongodb://', 'mongo://')}/{db.name}")
-    monkeypatch.setattr(kafka_offsets, "committed_offsets", lambda topic, partitions: {p: 1000 for p in partitions})
+    monkeypatch.setattr(KafkaOffsetsHook, "committed_offsets", lambda self, topic, partitions, group: {p: 1000 for p in partitions})
     return "mongo_sensor_test"
 
 
@@ -81,6 +81,20 @@ def test_a_failure_waiting_cannot_mend_fails_on_the_worker_without_deferring(db,
         make_sensor(mongo_conn, {"somedata": sent(0, failed=2)}).execute({"run_id": RUN})
 
 
+def test_a_kafka_connection_librdkafka_refuses_fails_the_sensor_and_the_trigger_at_once(db, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_MONGO_SENSOR_TEST", f"{MONGO_TEST_URL.replace('mongodb://', 'mongo://')}/{db.name}")
+    monkeypatch.setenv("AIRFLOW_CONN_KAFKA_BROKEN", '{"conn_type": "kafka", "extra": {"bootstrap.server": "127.0.0.1:9092"}}')
+    refused = "cannot read the committed offsets of group mongo-sink: the Kafka client settings of Airflow connection 'kafka_broken' are refused"
+    somedata_events(db, RUN, 3)
+    sensor = make_sensor("mongo_sensor_test", {"somedata": sent(3)}, kafka_config_id="kafka_broken", wait_timeout_sec=30)
+    with pytest.raises(AirflowException, match="after 0s, somedata: " + refused):
+        sensor.execute({"run_id": RUN})
+    trigger = SinkTrigger(run_id=RUN, results={"somedata": sent(3)}, mongo_conn_id="mongo_sensor_test", kafka_config_id="kafka_broken", timeout_sec=30)
+    events = asyncio.run(asyncio.wait_for(collect(trigger), timeout=20))
+    assert events[0]["status"] == "failed" and events[0]["message"].startswith(refused)
+    assert "config['bootstrap.servers'] must be provided" in events[0]["message"]  # the provider's check, the setting named
+
+
 def test_nothing_to_verify_when_no_producer_ran(mongo_conn):
     report = make_sensor(mongo_conn, {"somedata": None, "footdata": None}).execute({"run_id": RUN})
     assert report["note"] == "no producer ran: nothing to verify"
@@ -88,13 +102,13 @@ def test_nothing_to_verify_when_no_producer_ran(mongo_conn):
 
 def test_an_unreachable_mongodb_fails_naming_the_database(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_MONGO_NOWHERE", "mongo://127.0.0.1:1/pipeline?serverSelectionTimeoutMS=300")
-    monkeypatch.setattr(kafka_offsets, "committed_offsets", lambda topic, partitions: {p: 1000 for p in partitions})
+    monkeypatch.setattr(KafkaOffsetsHook, "committed_offsets", lambda self, topic, partitions, group: {p: 1000 for p in partitions})
     with pytest.raises(AirflowException, match="cannot read MongoDB database pipeline"):
         make_sensor("mongo_nowhere", {"somedata": sent(3)}).execute({"run_id": RUN})
 
 
 def test_the_trigger_serializes_to_what_recreates_it():
-    trigger = SinkTrigger(run_id=RUN, results={"somedata": sent(2), "footdata": None}, timeout_sec=7, poll_interval=0.5)
+    trigger = SinkTrigger(run_id=RUN, results={"somedata": sent(2), "footdata": None}, kafka_config_id="kafka_x", timeout_sec=7, poll_interval=0.5)
     classpath, kwargs = trigger.serialize()
-    assert classpath == "kafka_pipeline_provider.triggers.sink.SinkTrigger"
+    assert classpath == "kafka_pipeline_provider.triggers.sink.SinkTrigger" and kwargs["kafka_config_id"] == "kafka_x"
     assert SinkTrigger(**kwargs).serialize() == (classpath, kwargs)

@@ -24,7 +24,7 @@ export interface Acl {
   operations: Operation[];
 }
 
-export type ServiceName = 'api' | 'consumer' | 'reader' | 'workers' | 'admin';
+export type ServiceName = 'api' | 'consumer' | 'reader' | 'workers' | 'admin' | 'airflow';
 
 /** The SCRAM user of a service: the name of its Strimzi KafkaUser, and of the local stack's user. */
 export const kafkaUserName = (service: ServiceName): string => `kafka-pipeline-${service}`;
@@ -77,6 +77,9 @@ export function serviceAcls(config: Config): Record<ServiceName, Acl[]> {
       group(config.consumer.groupId, 'Describe'),
       group(config.reader.dlqGroupId, 'Describe'),
     ],
+    // verify_sink reads the sink group's committed offsets on the data topics
+    // (airflow/plugins/kafka_pipeline_provider/hooks/kafka.py), never a record.
+    airflow: [topic(somedata, 'Describe'), topic(footdata, 'Describe'), group(config.consumer.groupId, 'Describe')],
   };
 }
 

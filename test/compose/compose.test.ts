@@ -439,6 +439,16 @@ describe('secrets', () => {
     expect(script).toContain('AIRFLOW_CONN_REDIS_DEFAULT="$(cat /opt/airflow/state/redis-conn)"');
   });
 
+  it('gives Airflow the kafka_default connection to the brokers the services use, put together at start', () => {
+    const { services } = project();
+    const airflow = services.airflow!;
+    expect(env(airflow).KAFKA_BROKERS).toBe(env(services.api!).KAFKA_BROKERS);
+    expect(Object.keys(env(airflow))).not.toContain('AIRFLOW_CONN_KAFKA_DEFAULT');
+    const script = (airflow.command ?? []).join(' ');
+    expect(script).toContain('{"bootstrap.servers": os.environ["KAFKA_BROKERS"]}');
+    expect(script).toContain('AIRFLOW_CONN_KAFKA_DEFAULT="$(cat /opt/airflow/state/kafka-conn)"');
+  });
+
   it('runs MongoDB with authentication: root and the app user with separate passwords from files, never a plain variable', () => {
     const mongo = env(project().services.mongo!);
     expect(mongo.MONGO_INITDB_ROOT_USERNAME).toBe('root');

@@ -4,7 +4,7 @@ of, laid out as Airflow's own providers are (airflow/providers/mongo/...).
 
   hooks/mongo.py        PipelineMongoHook: the pipeline's MongoDB (verify_sink, insights, Assets)
   hooks/bullmq.py       Redis and the BullMQ queue: add a job once, read its state
-  hooks/kafka.py        a consumer group's committed offsets, read from Kafka
+  hooks/kafka.py        KafkaOffsetsHook: a consumer group's committed offsets (Apache Kafka provider)
   operators/bullmq.py   BullMQJobOperator: add a producer job, defer until it ends
   triggers/bullmq.py    BullMQJobTrigger: wait for a BullMQ job in the triggerer
   sensors/sink.py       SinkSensor (verify_sink): the sink consumed and stored a run's events
@@ -19,6 +19,6 @@ of, laid out as Airflow's own providers are (airflow/providers/mongo/...).
 
 Nothing here is an AirflowPlugin: the plugins folder is on sys.path and the
 DAGs import this package (.airflowignore keeps the plugin loader out of it).
-Client libraries (bullmq, redis, pymongo) are imported where they are used,
-never at import time: parsing a DAG must touch no connection.
+Client libraries (bullmq, redis, pymongo, confluent-kafka) are imported where
+they are used, never at import time: parsing a DAG must touch no connection.
 """

@@ -1,12 +1,12 @@
 """
 SinkChecker: the sink check of a DAG run (`verify_sink`, sensors/sink.py),
 one look at a time: each producer that ran published something, the sink's
-consumer group committed past the job's last offsets (read from Kafka,
-hooks/kafka.py), and the store holds the documents (the rules per collection:
-sink_rules.py). The checker is given its database (hooks/mongo.py
-PipelineMongoHook); `look` takes one look, so the trigger that waits
-(triggers/sink.py) can run each look off its event loop, and `verify` is the
-same wait as a plain loop.
+consumer group committed past the job's last offsets (read from Kafka
+through the `kafka_default` connection, hooks/kafka.py), and the store holds
+the documents (the rules per collection: sink_rules.py). The checker is given
+its database (hooks/mongo.py PipelineMongoHook); `look` takes one look, so the
+trigger that waits (triggers/sink.py) can run each look off its event loop,
+and `verify` is the same wait as a plain loop.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from kafka_pipeline_provider import contracts
-from kafka_pipeline_provider.hooks import kafka as kafka_offsets
 from kafka_pipeline_provider.sink_rules import CollectionCheck, CollectionRules
 
 log = logging.getLogger(__name__)
+
+DEFAULT_GROUP = "mongo-sink"
 
 
 class SinkCheckFailed(Exception):
@@ -42,8 +44,10 @@ class SinkChecker(CollectionRules):
         collection may hold fewer matches than were published. Default: read
         from the environment.
     :param committed: (topic, partitions) -> {partition: committed offset, -1
-        for none} of the sink's group. Default: hooks/kafka.py committed_offsets.
-    :param group: the sink's consumer group, for messages. Default: CONSUMER_GROUP or mongo-sink.
+        for none} of the sink's group, raising hooks/kafka.py KafkaOffsetsError.
+        Default: a KafkaOffsetsHook on `kafka_config_id`, opened on the first look.
+    :param group: the sink's consumer group. Default: CONSUMER_GROUP or mongo-sink.
+    :param kafka_config_id: the Airflow connection to Kafka. Default: `kafka_default`.
     """
 
     def __init__(
@@ -60,9 +64,11 @@ class SinkChecker(CollectionRules):
         log: Callable[[str], None] = log.info,
         committed: Callable[[str, list[int]], dict[int, int]] | None = None,
         group: str | None = None,
+        kafka_config_id: str = "kafka_default",
     ):
-        self.committed = committed or kafka_offsets.committed_offsets
-        self.group = group or kafka_offsets.group_from_env()
+        self.committed = committed
+        self.group = group or os.environ.get("CONSUMER_GROUP") or DEFAULT_GROUP
+        self.kafka_config_id = kafka_config_id
         self.db = db
         self.run_id = run_id
         self.timeout_sec = timeout_sec
@@ -95,6 +101,16 @@ class SinkChecker(CollectionRules):
         if problem:
             raise SinkCheckFailed(f"run id {self.run_id!r} is one no event can carry ({problem}): nothing to look for")
         return checks
+
+    def open_kafka(self) -> None:
+        """Reads the Kafka connection and opens its client (no request yet); raises KafkaOffsetsError."""
+        if self.committed is None:
+            from kafka_pipeline_provider.hooks.kafka import KafkaOffsetsHook
+
+            hook = KafkaOffsetsHook(self.kafka_config_id)
+            hook.get_conn  # noqa: B018 (the provider's cached property: reads the connection, builds the client)
+            self.committed = partial(hook.committed_offsets, group=self.group)
+            self.log(f"reading the committed offsets of group {self.group} from Kafka ({hook.source})")
 
     def look(self, checks: dict[str, CollectionCheck], results: Mapping[str, Mapping[str, Any] | None]) -> None:
         """One look at the store and the group's offsets for every check not passed yet."""
@@ -148,9 +164,12 @@ class SinkChecker(CollectionRules):
             )
             return
         topic = str(result.get("topic") or name)
+        from kafka_pipeline_provider.hooks.kafka import KafkaOffsetsError
+
         try:
+            self.open_kafka()
             committed = self.committed(topic, sorted(positions))
-        except kafka_offsets.KafkaOffsetsError as error:
+        except KafkaOffsetsError as error:
             check.ok, check.final = False, not error.retriable
             check.summary = f"{name}: cannot read the committed offsets of group {self.group}: {error}"
             return

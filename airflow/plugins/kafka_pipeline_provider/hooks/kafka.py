@@ -1,34 +1,54 @@
 """
-The committed offsets of one consumer group on one topic, read straight from
-Kafka with two requests of its wire protocol, over the standard library's
-sockets: FindCoordinator v2 (which broker keeps the group), then OffsetFetch
-v5 (the offsets it committed). No Kafka client is in the Airflow venv, and
-these two requests are all verify_sink needs; both versions belong to the
-Kafka 2.1 baseline that Kafka 4 still serves (KIP-896).
+KafkaOffsetsHook: the committed offsets of a consumer group (verify_sink: the
+sink's group), read through Airflow's Apache Kafka provider and its client,
+confluent-kafka (librdkafka): an AdminClient's `list_consumer_group_offsets`.
 
-Plaintext listeners only (the stack's and docker-compose's brokers): a
-cluster behind TLS or SASL answers with a closed connection or garbage, and
-the read fails with a KafkaOffsetsError that says so.
+Kafka is found, in order: the Airflow connection `kafka_config_id` (default
+`kafka_default`, conn_type `kafka`), whose extra is the librdkafka config dict
+(`bootstrap.servers`, and for a secured cluster `security.protocol`,
+`sasl.mechanism`, `sasl.username`, `sasl.password`, `ssl.ca.location`), read
+by the provider's KafkaBaseHook; then KAFKA_BROKERS (plaintext) as it is; then
+127.0.0.1:9092,127.0.0.1:9093. The launchers build the connection from the
+services' own settings with their own code (scripts/airflow-connections.ts).
 
-The brokers: KAFKA_BROKERS (the Node services' variable), default
-127.0.0.1:9092,127.0.0.1:9093. The group: CONSUMER_GROUP, default mongo-sink.
+Every failure is a KafkaOffsetsError whose `retriable` says whether asking
+again may help, and no read waits longer than `timeout`: a cluster that no
+broker of the list answers for, a host that does not resolve, fails as soon as
+the client has tried them all; refused credentials or a failed TLS handshake
+fail at once, not retriable; so do a missing permission and a connection whose
+settings librdkafka refuses (the message names the setting).
+
+This module is imported by the tasks that read offsets, never while parsing a
+DAG: the provider imports confluent-kafka at its own import.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import logging
 import os
-import socket
-import struct
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from airflow.providers.apache.kafka.hooks.client import KafkaAdminClientHook
+from airflow.sdk.exceptions import AirflowNotFoundException
+from confluent_kafka import ConsumerGroupState, ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 DEFAULT_BROKERS = "127.0.0.1:9092,127.0.0.1:9093"
-DEFAULT_GROUP = "mongo-sink"
+CLIENT_ID = "kafka-pipeline-airflow"
 
-FIND_COORDINATOR, FIND_COORDINATOR_VERSION = 10, 2
-OFFSET_FETCH, OFFSET_FETCH_VERSION = 9, 5
-# Worth asking again: the group's coordinator is loading, moving or not there yet.
-RETRIABLE_ERRORS = {14: "COORDINATOR_LOAD_IN_PROGRESS", 15: "COORDINATOR_NOT_AVAILABLE", 16: "NOT_COORDINATOR"}
-MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+# Worth asking again: the group's coordinator is loading, moving or not there yet; the request timed out.
+RETRIABLE = {
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.NOT_COORDINATOR,
+    KafkaError._TIMED_OUT,
+}
+NOT_AUTHORIZED = {KafkaError.GROUP_AUTHORIZATION_FAILED, KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.CLUSTER_AUTHORIZATION_FAILED}
+# Reported by the client as they happen (error_cb), not by a request: they end a read at once.
+REFUSED = {KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED, KafkaError._SSL}
 
 
 class KafkaOffsetsError(Exception):
@@ -39,177 +59,147 @@ class KafkaOffsetsError(Exception):
         self.retriable = retriable
 
 
-def brokers_from_env() -> list[tuple[str, int]]:
-    return parse_brokers(os.environ.get("KAFKA_BROKERS") or DEFAULT_BROKERS)
-
-
-def group_from_env() -> str:
-    return os.environ.get("CONSUMER_GROUP") or DEFAULT_GROUP
-
-
-def parse_brokers(value: str) -> list[tuple[str, int]]:
-    brokers = []
-    for item in value.split(","):
-        host, sep, port = item.strip().rpartition(":")
-        if not sep or not host or not port.isdigit():
-            raise KafkaOffsetsError(f"KAFKA_BROKERS: {item.strip()!r} is not host:port", retriable=False)
-        brokers.append((host, int(port)))
-    return brokers
-
-
-# ---------------------------------------------------------------- encoding
-
-
-def _string(value: str | None) -> bytes:
-    if value is None:
-        return struct.pack(">h", -1)
-    data = value.encode("utf-8")
-    return struct.pack(">h", len(data)) + data
-
-
-class _Reader:
-    def __init__(self, data: bytes):
-        self.data, self.at = data, 0
-
-    def take(self, fmt: str):
-        size = struct.calcsize(fmt)
-        if self.at + size > len(self.data):
-            raise KafkaOffsetsError("Kafka's answer is shorter than its protocol says (not a Kafka listener?)")
-        values = struct.unpack_from(fmt, self.data, self.at)
-        self.at += size
-        return values[0] if len(values) == 1 else values
-
-    def string(self) -> str | None:
-        length = self.take(">h")
-        if length < 0:
-            return None
-        raw = self.data[self.at : self.at + length]
-        self.at += length
-        return raw.decode("utf-8", errors="replace")
-
-
-class _Connection:
-    """One TCP connection to one broker; requests answered in order."""
-
-    def __init__(self, host: str, port: int, timeout: float, client_id: str):
-        self.where = f"{host}:{port}"
-        self.client_id = client_id
-        self.correlation = 0
-        try:
-            self.sock = socket.create_connection((host, port), timeout=timeout)
-        except OSError as error:
-            raise KafkaOffsetsError(f"cannot connect to Kafka broker {self.where}: {error}") from error
-        self.sock.settimeout(timeout)
-
-    def request(self, api_key: int, version: int, body: bytes) -> _Reader:
-        self.correlation += 1
-        header = struct.pack(">hhi", api_key, version, self.correlation) + _string(self.client_id)
-        message = header + body
-        try:
-            self.sock.sendall(struct.pack(">i", len(message)) + message)
-            size = struct.unpack(">i", self._read(4))[0]
-            if not 0 < size <= MAX_RESPONSE_BYTES:
-                raise KafkaOffsetsError(f"broker {self.where} answered a {size}-byte frame (TLS or SASL listener?)")
-            reader = _Reader(self._read(size))
-        except OSError as error:
-            raise KafkaOffsetsError(f"Kafka broker {self.where}: {error}") from error
-        if reader.take(">i") != self.correlation:
-            raise KafkaOffsetsError(f"broker {self.where} answered another request")
-        return reader
-
-    def _read(self, size: int) -> bytes:
-        chunks, left = [], size
-        while left:
-            chunk = self.sock.recv(min(left, 65536))
-            if not chunk:
-                raise KafkaOffsetsError(f"broker {self.where} closed the connection (TLS or SASL listener?)")
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-# ---------------------------------------------------------------- the read
-
-
-def committed_offsets(
-    topic: str,
-    partitions: Iterable[int],
-    *,
-    group: str | None = None,
-    brokers: list[tuple[str, int]] | None = None,
-    timeout: float = 5.0,
-    client_id: str = "kafka-pipeline-airflow",
-) -> dict[int, int]:
+class KafkaOffsetsHook(KafkaAdminClientHook):
     """
-    {partition: the next offset the group will read} (Kafka's committed
-    offset), -1 for a partition where the group committed nothing. Tries
-    each broker in turn to find the group's coordinator.
+    One AdminClient, opened on the first read (`get_conn`) and reused.
+
+    :param kafka_config_id: the Airflow connection. Default: `kafka_default`.
+    :param timeout: seconds one read may take, the client's request timeout. Default: 10.
     """
-    group = group or group_from_env()
-    wanted = sorted(set(int(p) for p in partitions))
-    failures = []
-    for host, port in brokers or brokers_from_env():
+
+    def __init__(self, kafka_config_id: str = KafkaAdminClientHook.default_conn_name, *, timeout: float = 10.0):
+        super().__init__(kafka_config_id=kafka_config_id)
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive (seconds one read may take), got {timeout!r}")
+        self.timeout = timeout
+        self.source = ""  # where the settings came from, for messages
+        self._client_errors: list[KafkaError] = []  # what the client reported during the current request
+        self._client_log = _ClientLog(self.log)
+
+    def committed_offsets(self, topic: str, partitions: Iterable[int], *, group: str) -> dict[int, int]:
+        """
+        {partition: the next offset `group` will read} (Kafka's committed
+        offset), -1 for a partition where the group committed nothing. A group
+        Kafka does not know (no member ever joined, no offset kept) is an error.
+        """
+        wanted = sorted({int(p) for p in partitions})
+        if not wanted:  # no partition named: to Kafka that would mean every partition of every topic
+            return {}
+        what = f"the committed offsets of group {group} on {topic}"
+        request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in wanted])
+        answer = self._request(lambda admin: admin.list_consumer_group_offsets([request], request_timeout=self.timeout)[group], what, topic)
+        offsets: dict[int, int] = {}
+        for position in answer.topic_partitions:
+            if position.error is not None:
+                raise self._failure(position.error, f"{what}, partition {position.partition}", topic)
+            offsets[position.partition] = max(position.offset, -1)  # librdkafka's "none" is -1001
+        if all(offsets.get(p, -1) < 0 for p in wanted):
+            self._require_group(group, topic)
+        return {p: offsets.get(p, -1) for p in wanted}
+
+    # ------------------------------------------------------------ the client
+
+    def _build_config(self) -> dict[str, Any]:
+        """The provider's reading of the connection; KAFKA_BROKERS when there is none."""
         try:
-            coordinator = _find_coordinator(host, port, group, timeout, client_id)
-            return _offset_fetch(*coordinator, group, topic, wanted, timeout, client_id)
-        except KafkaOffsetsError as error:
-            if not error.retriable:
-                raise
-            failures.append(str(error))
-    raise KafkaOffsetsError(f"committed offsets of group {group} on {topic} not read: " + "; ".join(failures))
+            config = super()._build_config()
+        except AirflowNotFoundException:
+            where = "KAFKA_BROKERS" if os.environ.get("KAFKA_BROKERS") else "the default"
+            self.source = f"{where} (no Airflow connection '{self.kafka_config_id}')"
+            return {"bootstrap.servers": os.environ.get("KAFKA_BROKERS") or DEFAULT_BROKERS}
+        except ValueError as error:  # no bootstrap.servers, a callback not allowed
+            raise self._bad_settings(f"Airflow connection '{self.kafka_config_id}'", error) from error
+        self.source = f"Airflow connection '{self.kafka_config_id}'"
+        return config
 
+    def _get_client(self, config: dict[str, Any]) -> AdminClient:
+        # Our client id and the client's own errors and logs, under the connection's settings.
+        settings = {"client.id": CLIENT_ID, **config, "error_cb": self._client_errors.append, "logger": self._client_log}
+        try:
+            return AdminClient(settings)
+        except (KafkaException, TypeError, ValueError) as error:
+            raise self._bad_settings(self.source, error) from error
 
-def _find_coordinator(host: str, port: int, group: str, timeout: float, client_id: str) -> tuple[str, int]:
-    conn = _Connection(host, port, timeout, client_id)
-    try:
-        reply = conn.request(FIND_COORDINATOR, FIND_COORDINATOR_VERSION, _string(group) + struct.pack(">b", 0))
-        reply.take(">i")  # throttle_time_ms
-        error = reply.take(">h")
-        message = reply.string()
-        reply.take(">i")  # node_id
-        coordinator = (reply.string() or host, reply.take(">i"))
-    finally:
-        conn.close()
-    if error:
-        raise KafkaOffsetsError(
-            f"broker {host}:{port}: no coordinator for group {group} "
-            f"({RETRIABLE_ERRORS.get(error, f'error {error}')}{': ' + message if message else ''})",
-            retriable=error in RETRIABLE_ERRORS,
-        )
-    return coordinator
+    @staticmethod
+    def _bad_settings(source: str, error: Exception) -> KafkaOffsetsError:
+        reason = error.args[0].str() if isinstance(error, KafkaException) else str(error)
+        return KafkaOffsetsError(f"the Kafka client settings of {source} are refused: {reason}", retriable=False)
 
+    # ------------------------------------------------------------ one request
 
-def _offset_fetch(
-    host: str, port: int, group: str, topic: str, partitions: list[int], timeout: float, client_id: str
-) -> dict[int, int]:
-    body = _string(group) + struct.pack(">i", 1) + _string(topic) + struct.pack(">i", len(partitions))
-    body += b"".join(struct.pack(">i", p) for p in partitions)
-    conn = _Connection(host, port, timeout, client_id)
-    try:
-        reply = conn.request(OFFSET_FETCH, OFFSET_FETCH_VERSION, body)
-    finally:
-        conn.close()
-    reply.take(">i")  # throttle_time_ms
-    offsets: dict[int, int] = {}
-    for _ in range(reply.take(">i")):
-        name = reply.string()
-        for _ in range(reply.take(">i")):
-            partition, offset, _epoch = reply.take(">iqi")
-            reply.string()  # metadata
-            error = reply.take(">h")
-            if error:
-                raise KafkaOffsetsError(
-                    f"group {group}, {name}[{partition}]: {RETRIABLE_ERRORS.get(error, f'error {error}')}",
-                    retriable=error in RETRIABLE_ERRORS,
+    def _request(self, send: Callable[[AdminClient], concurrent.futures.Future], what: str, topic: str) -> Any:
+        """The result of one request, polling the client so that what it reports ends the wait early."""
+        admin = self.get_conn
+        admin.poll(0)  # serves error_cb and the logger: what was reported before this request ...
+        self._client_errors.clear()  # ... is not about it
+        self._client_log.failures.clear()
+        future = send(admin)
+        deadline = time.monotonic() + self.timeout + 1  # the client's own timeout fires first
+        while True:
+            try:
+                return future.result(timeout=0.1)
+            except concurrent.futures.TimeoutError:
+                pass
+            except KafkaException as error:
+                raise self._failure(error.args[0], what, topic) from error
+            admin.poll(0)
+            early = self._client_failure(what)
+            if early is not None:
+                future.cancel()
+                raise early
+            if time.monotonic() > deadline:
+                raise KafkaOffsetsError(f"{what}: no answer within {self.timeout:g}s{self._last_client_error()}")
+
+    def _client_failure(self, what: str) -> KafkaOffsetsError | None:
+        """What the client reported that no waiting mends (credentials, TLS), or that no broker answers."""
+        for error in self._client_errors:
+            if error.code() in REFUSED or error.fatal():
+                return KafkaOffsetsError(
+                    f"{what}: Kafka refused the connection ({error.name()}: {error.str()}); check the credentials and CA of {self.source}",
+                    retriable=False,
                 )
-            if name == topic:
-                offsets[partition] = offset
-    error = reply.take(">h")
-    if error:
-        raise KafkaOffsetsError(
-            f"group {group}: {RETRIABLE_ERRORS.get(error, f'error {error}')}", retriable=error in RETRIABLE_ERRORS
-        )
-    return {p: offsets.get(p, -1) for p in partitions}
+        if any(error.code() == KafkaError._ALL_BROKERS_DOWN for error in self._client_errors):
+            return KafkaOffsetsError(f"{what}: no Kafka broker of {self.source} answers{self._last_client_error()}")
+        return None
+
+    def _last_client_error(self) -> str:
+        """Why a broker did not answer (resolution, refused connection, no Kafka behind the port), if the client said."""
+        reasons = [error.str() for error in self._client_errors if error.code() != KafkaError._ALL_BROKERS_DOWN]
+        reasons += self._client_log.failures
+        return f" (last error: {reasons[-1]})" if reasons else ""
+
+    def _failure(self, error: KafkaError, what: str, topic: str) -> KafkaOffsetsError:
+        if error.code() in NOT_AUTHORIZED:
+            return KafkaOffsetsError(
+                f"{what}: not authorized ({error.name()}): the Kafka user of {self.source} needs DESCRIBE on the group and on topic {topic}",
+                retriable=False,
+            )
+        retriable = error.code() in RETRIABLE or error.retriable()
+        return KafkaOffsetsError(f"{what}: {error.name()} ({error.str()}){self._last_client_error()}", retriable=retriable)
+
+    def _require_group(self, group: str, topic: str) -> None:
+        """Nothing committed: fine for a group Kafka knows, an error naming the group otherwise."""
+        what = f"group {group}"
+        described = self._request(lambda admin: admin.describe_consumer_groups([group], request_timeout=self.timeout)[group], what, topic)
+        if described.state == ConsumerGroupState.DEAD:
+            raise KafkaOffsetsError(
+                f"group {group} is unknown to Kafka ({self.source}): no member has joined it and it keeps no offset; "
+                "is CONSUMER_GROUP the sink's group, and has the sink started?"
+            )
+
+
+class _ClientLog:
+    """
+    librdkafka's log lines, into the hook's logger; the broker connection
+    failures among them (facility FAIL: a timed-out handshake with something
+    that is not Kafka is reported only there) kept for the error's message.
+    """
+
+    def __init__(self, logger: logging.Logger):
+        self.logger = logger
+        self.failures: list[str] = []
+
+    def log(self, level: int, message: str, *args: Any) -> None:
+        self.logger.log(level, message, *args)
+        if len(args) == 3 and args[0] == "FAIL":  # (facility, client name, text)
+            self.failures.append(str(args[2]))

@@ -12,7 +12,8 @@ numbers. A failure is retried as any task's (`retries`): waiting cannot mend
 a failed rule, but a second try reads the store again from the start.
 
 MongoDB: the `mongo_conn_id` connection (hooks/mongo.py PipelineMongoHook);
-Kafka: KAFKA_BROKERS and CONSUMER_GROUP (hooks/kafka.py).
+Kafka: the `kafka_config_id` connection (hooks/kafka.py KafkaOffsetsHook) and
+CONSUMER_GROUP, the sink's group.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class SinkSensor(BaseSensorOperator):
         result of the producer job that wrote it, None when that producer did
         not run (templated: the producer tasks' XComArgs).
     :param mongo_conn_id: the Airflow connection to MongoDB. Default: `mongo_default`.
+    :param kafka_config_id: the Airflow connection to Kafka. Default: `kafka_default`.
     :param wait_timeout_sec: how long to wait for the sink (templated, seconds). Default: 60.
     :param poll_interval: seconds between two looks. Default: 2.
     """
@@ -51,6 +53,7 @@ class SinkSensor(BaseSensorOperator):
         *,
         results: Mapping[str, Any] | str,
         mongo_conn_id: str = PipelineMongoHook.default_conn_name,
+        kafka_config_id: str = "kafka_default",
         wait_timeout_sec: int | float | str = 60,
         poll_interval: float = 2.0,
         **kwargs: Any,
@@ -60,6 +63,7 @@ class SinkSensor(BaseSensorOperator):
             raise ValueError("poll_interval must be positive (seconds between two looks at the store)")
         self.results = results
         self.mongo_conn_id = mongo_conn_id
+        self.kafka_config_id = kafka_config_id
         self.wait_timeout_sec = wait_timeout_sec
         self.poll_interval = poll_interval
 
@@ -76,6 +80,7 @@ class SinkSensor(BaseSensorOperator):
                 run_id=context["run_id"],
                 results=self._results(),
                 mongo_conn_id=self.mongo_conn_id,
+                kafka_config_id=self.kafka_config_id,
                 timeout_sec=timeout_sec,
                 poll_interval=self.poll_interval,
             ),
@@ -88,7 +93,9 @@ class SinkSensor(BaseSensorOperator):
         run_id, results = context["run_id"], self._results()
         with PipelineMongoHook(self.mongo_conn_id) as hook:
             try:
-                checker = SinkChecker(hook.get_database(), run_id, timeout_sec=float(self.wait_timeout_sec), log=self.log.info)
+                checker = SinkChecker(
+                    hook.get_database(), run_id, timeout_sec=float(self.wait_timeout_sec), log=self.log.info, kafka_config_id=self.kafka_config_id
+                )
                 checks = checker.begin(results)
                 if not checks:
                     return PokeReturnValue(True, nothing_to_verify(run_id))

@@ -29,6 +29,7 @@ class SinkTrigger(BaseTrigger):
     :param run_id: the run whose events are looked for.
     :param results: collection name -> the producer job's result (None: it did not run).
     :param mongo_conn_id: the Airflow connection to MongoDB. Default: `mongo_default`.
+    :param kafka_config_id: the Airflow connection to Kafka. Default: `kafka_default`.
     :param timeout_sec: the bounded wait. Default: 60.
     :param poll_interval: seconds between two looks. Default: 2.
     """
@@ -39,6 +40,7 @@ class SinkTrigger(BaseTrigger):
         run_id: str,
         results: Mapping[str, Any],
         mongo_conn_id: str = PipelineMongoHook.default_conn_name,
+        kafka_config_id: str = "kafka_default",
         timeout_sec: float = 60,
         poll_interval: float = 2.0,
     ):
@@ -46,6 +48,7 @@ class SinkTrigger(BaseTrigger):
         self.run_id = run_id
         self.results = dict(results)
         self.mongo_conn_id = mongo_conn_id
+        self.kafka_config_id = kafka_config_id
         self.timeout_sec = timeout_sec
         self.poll_interval = poll_interval
 
@@ -56,6 +59,7 @@ class SinkTrigger(BaseTrigger):
                 "run_id": self.run_id,
                 "results": self.results,
                 "mongo_conn_id": self.mongo_conn_id,
+                "kafka_config_id": self.kafka_config_id,
                 "timeout_sec": self.timeout_sec,
                 "poll_interval": self.poll_interval,
             },
@@ -71,14 +75,20 @@ class SinkTrigger(BaseTrigger):
     async def _wait(self, hook: PipelineMongoHook) -> dict[str, Any]:
         from asgiref.sync import sync_to_async
 
+        from kafka_pipeline_provider.hooks.kafka import KafkaOffsetsError
+
         try:
-            # The hook reads the Airflow connection synchronously: off the event loop, as triggers/bullmq.py does.
+            # The hooks read their Airflow connections synchronously: off the event loop, as triggers/bullmq.py does.
             db = await sync_to_async(hook.get_database)()
             self.log.info("waiting for run %s in MongoDB database %s (from %s), at most %ss", self.run_id, db.name, hook.source, self.timeout_sec)
-            checker = SinkChecker(db, self.run_id, timeout_sec=self.timeout_sec, log=self.log.info)
+            checker = SinkChecker(db, self.run_id, timeout_sec=self.timeout_sec, log=self.log.info, kafka_config_id=self.kafka_config_id)
             checks = await asyncio.to_thread(checker.begin, self.results)
             if not checks:
                 return {"status": "passed", "report": nothing_to_verify(self.run_id)}
+            try:
+                await sync_to_async(checker.open_kafka)()
+            except KafkaOffsetsError as error:
+                return {"status": "failed", "message": f"cannot read the committed offsets of group {checker.group}: {error}"}
             started = time.monotonic()
             while True:
                 await asyncio.to_thread(checker.look, checks, self.results)
