@@ -22,6 +22,8 @@ export interface Config {
     topics: { somedata: string; footdata: string; dlq: string };
     partitions: number;
     replicationFactor: number;
+    /** create: services create missing topics at start-up; verify: they only check them (lib/kafka/topic-check.ts). */
+    topicsMode: 'create' | 'verify';
   };
   mongo: {
     url: string;
@@ -145,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       topics: { somedata: e.TOPIC_SOMEDATA, footdata: e.TOPIC_FOOTDATA, dlq: e.TOPIC_DLQ },
       partitions: e.TOPIC_PARTITIONS,
       replicationFactor: e.TOPIC_REPLICATION_FACTOR,
+      topicsMode: e.KAFKA_TOPICS_MODE,
     },
     mongo: {
       url: e.MONGO_URL,
