@@ -9,6 +9,7 @@ import { consumerEnv, freePort } from '../../harness/consumer';
 import { eventually, testConfig, testKafka, testLogger, useBrokers } from '../../harness/env';
 import { producersEnv } from '../../harness/producers';
 import { killServices, startService } from '../../harness/processes';
+import { startTestWorker } from '../../harness/workers';
 import {
   ensurePipelineTopics,
   ensureTopics,
@@ -174,6 +175,28 @@ describe('KAFKA_TOPICS_MODE=verify', () => {
       expect(api.output()).toContain(`${somedataTopic}: partitions 3 expected, 4 actual`);
       expect(await api.stop()).toBe(0);
     } finally {
+      await brokers.admin.deleteTopics({ topics: specs.map((spec) => spec.topic) });
+    }
+  });
+
+  it('a worker whose footdata topic is missing stays unready naming it, runs no publisher, and creates nothing', async () => {
+    const own = testConfig({ KAFKA_TOPICS_MODE: 'verify' });
+    const specs = pipelineTopics(own.kafka).filter((spec) => spec.topic !== own.kafka.topics.footdata);
+    await ensureTopics(brokers.admin, specs);
+    const worker = await startTestWorker(own, { port: 0 });
+    try {
+      const unready = await eventually(async () => {
+        const answer = await fetch(`${worker.url}/readyz`);
+        const body = (await answer.json()) as { checks: object; reasons?: { topics?: { differences?: unknown } } };
+        return answer.status === 503 && body.reasons?.topics?.differences ? body : undefined;
+      }, 'the worker to report the missing topic');
+      expect(unready.checks).toEqual({ redis: true, worker: true, kafka: false, topics: false });
+      expect(unready.reasons).toEqual({
+        topics: { differences: [{ topic: own.kafka.topics.footdata, kind: 'missing' }] },
+      });
+      expect(await brokers.admin.listTopics()).not.toContain(own.kafka.topics.footdata);
+    } finally {
+      await worker.stop();
       await brokers.admin.deleteTopics({ topics: specs.map((spec) => spec.topic) });
     }
   });
