@@ -2,7 +2,8 @@
  * The consumer process: `node --import tsx consumer/main.ts`.
  *
  * config → logger → ops server (:CONSUMER_PORT, /healthz /readyz /metrics)
- * → topics and indexes (retried until Kafka and the store answer) → the sink
+ * → topics (created, or only verified under KAFKA_TOPICS_MODE=verify) and
+ * indexes (retried until Kafka and the store answer) → the sink
  * → on SIGTERM/SIGINT: finish the batch, commit, leave the group, close.
  */
 import type { Kafka } from 'kafkajs';
@@ -10,7 +11,7 @@ import type { MongoClient } from 'mongodb';
 import { loadConfigOrExit, type Config } from '../lib/config';
 import { describeError } from '../lib/errors';
 import { createKafka } from '../lib/kafka/client';
-import { ensurePipelineTopics } from '../lib/kafka/topics';
+import { pipelineTopicsReady, startTopicCheck, type TopicCheck } from '../lib/kafka/topic-check';
 import { createLogger, type Logger } from '../lib/logger';
 import { createMongoClient, ensureIndexes } from '../lib/mongo';
 import { closeServer, createMetricsRegistry, startOpsServer } from '../lib/observability';
@@ -20,8 +21,13 @@ import { shutdownStepMs } from '../lib/shutdown-bounds';
 import { startConsumer, type ConsumerService } from './service';
 
 /** Topics and indexes, each retried until Kafka and the store answer (or SIGTERM aborts start-up). */
-async function prepare(config: Config, kafka: Kafka, mongo: MongoClient, log: Logger, signal: AbortSignal) {
-  await ensurePipelineTopics(kafka, config.kafka, log, { signal });
+async function prepare(
+  config: Config,
+  { kafka, mongo, topicCheck }: { kafka: Kafka; mongo: MongoClient; topicCheck: TopicCheck | undefined },
+  log: Logger,
+  signal: AbortSignal,
+) {
+  await pipelineTopicsReady(kafka, config.kafka, log, topicCheck, signal);
   await retry(() => ensureIndexes(mongo.db(config.mongo.db)), {
     retries: Infinity,
     maxDelayMs: 5_000,
@@ -42,6 +48,8 @@ async function main(): Promise<void> {
 
   let sink: ConsumerService | undefined;
   const registry = createMetricsRegistry('consumer');
+  const kafka = createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-consumer` });
+  const topicCheck = startTopicCheck(kafka, config.kafka, log, { registry });
   const ops = await startOpsServer({
     service: 'consumer',
     registry,
@@ -52,19 +60,20 @@ async function main(): Promise<void> {
       kafka: () => sink?.readiness.kafka?.() ?? false,
       store: () => sink?.readiness.store?.() ?? false,
       dlq: () => sink?.readiness.dlq?.() ?? false,
+      ...(topicCheck && { topics: topicCheck.readiness }),
     },
   });
   log.info({ port: config.consumer.port }, 'ops server listening');
 
-  const kafka = createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-consumer` });
   const mongo = createMongoClient(config.mongo);
   shutdown
     .add('consumer', () => sink?.stop())
+    .add('topic check', () => topicCheck?.stop())
     .add('mongo client', () => mongo.close())
     .add('ops server', () => closeServer(ops));
 
   try {
-    await prepare(config, kafka, mongo, log, starting.signal);
+    await prepare(config, { kafka, mongo, topicCheck }, log, starting.signal);
     if (shutdown.started) return;
     sink = await startConsumer(config, log, { kafka, mongoClient: mongo, registry });
     if (shutdown.started) await sink.stop(); // SIGTERM came while starting

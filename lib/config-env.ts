@@ -59,6 +59,9 @@ export const EnvSchema = z.object({
   TOPIC_DLQ: topicName.default('pipeline.dlq'),
   TOPIC_PARTITIONS: int(3, 1, 1000),
   TOPIC_REPLICATION_FACTOR: int(2, 1, 10),
+  // create: every service creates the missing topics at start-up. verify: none does; each checks the topics
+  // against pipelineTopics() and stays unready while they differ (a topic operator owns them, deploy/).
+  KAFKA_TOPICS_MODE: z.enum(['create', 'verify'], { error: 'must be create or verify' }).default('create'),
 
   MONGO_URL: z
     .string()

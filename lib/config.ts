@@ -26,6 +26,8 @@ export interface Config {
     replicationFactor: number;
     /** Plaintext, or TLS + SCRAM (lib/config-kafka.ts). */
     security: KafkaSecurity;
+    /** create: services create missing topics at start-up; verify: they only check them (lib/kafka/topic-check.ts). */
+    topicsMode: 'create' | 'verify';
   };
   mongo: {
     url: string;
@@ -150,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       partitions: e.TOPIC_PARTITIONS,
       replicationFactor: e.TOPIC_REPLICATION_FACTOR,
       security: kafkaSecurity(e),
+      topicsMode: e.KAFKA_TOPICS_MODE,
     },
     mongo: {
       url: e.MONGO_URL,

@@ -1,5 +1,5 @@
 import { Counter, Registry } from 'prom-client';
-import { boundLabels } from './observability';
+import { boundLabels, readiness } from './observability';
 
 describe('boundLabels', () => {
   it('binds each set of label values once and counts into the right series', async () => {
@@ -23,5 +23,41 @@ describe('boundLabels', () => {
     const text = await registry.metrics();
     expect(text).toMatch(/things_total\{topic="t",outcome="acked"\} 3/);
     expect(text).toMatch(/things_total\{topic="t",outcome="failed"\} 1/);
+  });
+});
+
+describe('readiness', () => {
+  it('is ready only when every check is, and gives the reason each failing check states', async () => {
+    const registry = new Registry();
+    const differences = [{ topic: 'footdata', kind: 'missing' }];
+    const result = await readiness({
+      service: 's',
+      registry,
+      checkTimeoutMs: 50,
+      readiness: {
+        kafka: () => true,
+        store: () => ({ ready: true, reason: 'ignored when ready' }),
+        topics: () => ({ ready: false, reason: { differences } }),
+        dlq: () => false,
+        slow: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 1_000)),
+        broken: () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    expect(result).toEqual({
+      ready: false,
+      checks: { kafka: true, store: true, topics: false, dlq: false, slow: false, broken: false },
+      reasons: { topics: { differences }, slow: 'no answer within 50 ms' },
+    });
+  });
+
+  it('says nothing of reasons when every check passes', async () => {
+    const result = await readiness({
+      service: 's',
+      registry: new Registry(),
+      readiness: { a: () => ({ ready: true }) },
+    });
+    expect(result).toEqual({ ready: true, checks: { a: true } });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Health, readiness and Prometheus metrics, the same on every service:
  * `GET /healthz` (the process answers), `GET /readyz` (every readiness check
- * passes: 200, else 503 naming the failing ones), `GET /metrics` (Prometheus text).
+ * passes: 200, else 503 naming the failing ones, with the reason a check gives),
+ * `GET /metrics` (Prometheus text).
  *
  * Express services mount `opsHandler` in front of their routes; services
  * without HTTP of their own (the consumer) call `startOpsServer`.
@@ -12,8 +13,14 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { HttpServerSettings } from './config';
 import { listen } from './http/listen';
 
-/** A readiness check: resolve true when ready. A throw or a timeout counts as not ready. */
-export type ReadinessCheck = () => boolean | Promise<boolean>;
+/** A check's answer with why it is not ready (JSON, shown under `reasons` by /readyz). */
+export interface ReadinessVerdict {
+  ready: boolean;
+  reason?: unknown;
+}
+
+/** A readiness check: resolve true (or a ready verdict) when ready. A throw or a timeout counts as not ready. */
+export type ReadinessCheck = () => boolean | ReadinessVerdict | Promise<boolean | ReadinessVerdict>;
 
 export interface OpsOptions {
   service: string;
@@ -50,30 +57,44 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
-async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<boolean> {
+async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<ReadinessVerdict> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
+    const answer = await Promise.race([
       Promise.resolve().then(check),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
+      new Promise<ReadinessVerdict>((resolve) => {
+        timer = setTimeout(() => resolve({ ready: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs);
       }),
     ]);
+    return typeof answer === 'boolean' ? { ready: answer } : answer;
   } catch {
-    return false;
+    return { ready: false };
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** Readiness as data: `{ ready, checks: { kafka: true, mongo: false } }`. */
-export async function readiness(options: OpsOptions): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, boolean>;
+  /** Why each failing check that says so is not ready; absent when none does. */
+  reasons?: Record<string, unknown>;
+}
+
+/** Readiness as data: `{ ready, checks: { kafka: true, topics: false }, reasons: { topics: {...} } }`. */
+export async function readiness(options: OpsOptions): Promise<Readiness> {
   const entries = Object.entries(options.readiness ?? {});
   const results = await Promise.all(
     entries.map(async ([name, check]) => [name, await runCheck(check, options.checkTimeoutMs ?? 2_000)] as const),
   );
-  const checks = Object.fromEntries(results);
-  return { ready: results.every(([, ok]) => ok), checks };
+  const checks = Object.fromEntries(results.map(([name, verdict]) => [name, verdict.ready]));
+  const reasons = Object.fromEntries(
+    results
+      .filter(([, verdict]) => !verdict.ready && verdict.reason !== undefined)
+      .map(([name, v]) => [name, v.reason]),
+  );
+  const ready = results.every(([, verdict]) => verdict.ready);
+  return Object.keys(reasons).length > 0 ? { ready, checks, reasons } : { ready, checks };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { createJsonApi } from '../lib/http/json-api';
 import type { Publisher } from '../lib/kafka/publisher';
 import type { Logger } from '../lib/logger';
+import type { ReadinessCheck } from '../lib/observability';
 import type { FootdataFeed } from './football/feed';
 import type { Idempotency } from './idempotency';
 import { openApiDocument } from './openapi';
@@ -27,6 +28,8 @@ export interface AppDeps {
   draining: () => boolean;
   /** The Idempotency-Key store of /somedata. Default: none (a keyed request is 503). */
   idempotency?: Idempotency;
+  /** /readyz checks besides Kafka's. Default: none. */
+  readiness?: Record<string, ReadinessCheck>;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -34,7 +37,7 @@ export function createApp(deps: AppDeps): Express {
     service: SERVICE,
     log: deps.log,
     registry: deps.registry,
-    readiness: { kafka: () => deps.publisher.isReady() },
+    readiness: { kafka: () => deps.publisher.isReady(), ...deps.readiness },
     openapi: openApiDocument(),
     mount: (app) => {
       app.use((_req, res, next) => {

@@ -1,12 +1,15 @@
 /**
- * The producers API as a service: config → logger → Kafka topics → publisher
- * and app listening on API_PORT. SIGTERM/SIGINT stop accepting requests, let
+ * The producers API as a service: config → logger → Kafka topics (created; or,
+ * under KAFKA_TOPICS_MODE=verify, checked in the background and reported by
+ * /readyz) → publisher and app listening on API_PORT. SIGTERM/SIGINT stop accepting requests, let
  * those in flight finish, flush every pending record, then disconnect.
  */
 import { loadConfigOrExit } from '../lib/config';
 import { createKafka } from '../lib/kafka/client';
+import { startTopicCheck } from '../lib/kafka/topic-check';
 import { ensurePipelineTopics } from '../lib/kafka/topics';
 import { createLogger } from '../lib/logger';
+import { createMetricsRegistry } from '../lib/observability';
 import { Shutdown } from '../lib/shutdown';
 import { shutdownStepMs } from '../lib/shutdown-bounds';
 import { SERVICE } from './app';
@@ -24,8 +27,12 @@ async function main(): Promise<void> {
     .handleProcessSignals();
 
   const kafka = createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-producers` });
-  await ensurePipelineTopics(kafka, config.kafka, log, { signal: startup.signal });
-  const api = await startApi(config, log, { kafka, signal: startup.signal });
+  const registry = createMetricsRegistry(SERVICE);
+  const topicCheck = startTopicCheck(kafka, config.kafka, log, { registry });
+  shutdown.add('topic check', () => topicCheck?.stop());
+  if (!topicCheck) await ensurePipelineTopics(kafka, config.kafka, log, { signal: startup.signal });
+  const readiness = topicCheck && { topics: topicCheck.readiness };
+  const api = await startApi(config, log, { kafka, registry, signal: startup.signal, ...(readiness && { readiness }) });
   shutdown.add('producers API', () => api.stop());
 }
 

@@ -146,14 +146,20 @@ export function openApiDocument() {
       },
     },
   });
-  const readiness = z.object({ status: z.string(), ready: z.boolean(), checks: z.record(z.string(), z.boolean()) });
+  const readiness = z.object({
+    status: z.string(),
+    ready: z.boolean(),
+    checks: z.record(z.string(), z.boolean()),
+    // e.g. topics: { differences: [{ topic, kind, name, expected, actual }] } under KAFKA_TOPICS_MODE=verify
+    reasons: z.record(z.string(), z.unknown()).optional(),
+  });
   registry.registerPath({
     method: 'get',
     path: '/readyz',
-    summary: 'Readiness: connected to Kafka and the last send went through',
+    summary: 'Readiness: connected to Kafka and the last send went through (and the topics verified, in verify mode)',
     responses: {
       200: { description: 'Ready.', content: json(readiness) },
-      503: { description: 'Not ready; `checks` names what fails.', content: json(readiness) },
+      503: { description: 'Not ready; `checks` names what fails, `reasons` why.', content: json(readiness) },
     },
   });
   registry.registerPath({

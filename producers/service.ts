@@ -56,6 +56,7 @@ export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}):
     somedataTopic: config.kafka.topics.somedata,
     draining: () => draining,
     idempotency,
+    ...(deps.readiness && { readiness: deps.readiness }),
   });
   let listening;
   try {

@@ -6,6 +6,8 @@
  * cleanup policies of `pipelineTopics()`, defined once in lib/kafka/topics.ts.
  * Safe to run any number of times. Brokers still starting are waited for (with
  * backoff, about two minutes at most); a wrong existing topic fails at once.
+ * Under KAFKA_TOPICS_MODE=verify it creates nothing and fails listing every
+ * difference: a check to run against topics someone else owns.
  */
 import { loadConfigOrExit } from '../lib/config';
 import { createKafka } from '../lib/kafka/client';

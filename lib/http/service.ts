@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config';
 import { createKafka } from '../kafka/client';
 import type { Logger } from '../logger';
-import { createMetricsRegistry } from '../observability';
+import { createMetricsRegistry, type ReadinessCheck } from '../observability';
 import type { RetryOptions } from '../retry';
 import { listen, type Listening } from './listen';
 
@@ -27,6 +27,8 @@ export interface ServiceDeps {
   port?: number;
   /** Interface to listen on. Default: config.http.host (HTTP_HOST, 127.0.0.1). */
   host?: string;
+  /** /readyz checks besides the service's own (e.g. `topics` under KAFKA_TOPICS_MODE=verify). Default: none. */
+  readiness?: Record<string, ReadinessCheck>;
 }
 
 export interface RunningService {

@@ -1,13 +1,21 @@
 /**
- * The topics of the pipeline and `ensureTopics()`, the admin step every service
- * runs at start-up. Topics are never auto-created: their partitions,
- * replication and cleanup policy are decided here, once.
+ * The topics of the pipeline, `ensureTopics()` that creates them and
+ * `verifyTopics()` that only compares them (KAFKA_TOPICS_MODE=verify), the
+ * admin steps of every service's start-up. Topics are never auto-created:
+ * their partitions, replication and cleanup policy are decided here, once.
  */
 import { ConfigResourceTypes, type Admin, type ITopicConfig, type Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import { describeError, PipelineError } from '../errors';
 import type { Logger } from '../logger';
 import { retry } from '../retry';
+import {
+  blocksReadiness,
+  describeDifference,
+  topicDifferences,
+  type ObservedTopic,
+  type TopicDifference,
+} from './topic-differences';
 
 export interface TopicSpec {
   topic: string;
@@ -91,6 +99,43 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<En
   return { created: missing.map((spec) => spec.topic), existing: present.map((spec) => spec.topic) };
 }
 
+/** Read `specs`' topics from the cluster (metadata, then the spec's configs) and list every difference. */
+export async function verifyTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicDifference[]> {
+  const existing = new Set(await admin.listTopics());
+  // Only topics that exist are described: a metadata request never creates one, and a missing one is a difference.
+  const present = specs.filter((spec) => existing.has(spec.topic));
+  return topicDifferences(specs, await describeTopics(admin, present));
+}
+
+async function describeTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<ObservedTopic[]> {
+  if (specs.length === 0) return [];
+  const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.topic) });
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: specs.map((spec) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: spec.topic,
+      configNames: Object.keys(spec.configs),
+    })),
+  });
+  return topics.map((topic) => {
+    const resource = resources.find((candidate) => candidate.resourceName === topic.name);
+    if (!resource || resource.errorCode !== 0) {
+      throw new PipelineError(`cannot read the configs of topic ${topic.name}`, {
+        retriable: true,
+        context: { topic: topic.name, errorCode: resource?.errorCode, errorMessage: resource?.errorMessage },
+      });
+    }
+    return {
+      topic: topic.name,
+      partitions: topic.partitions.length,
+      // The weakest partition decides how many broker losses the topic survives.
+      replicationFactor: Math.min(...topic.partitions.map((partition) => partition.replicas.length)),
+      configs: Object.fromEntries(resource.configEntries.map((entry) => [entry.configName, entry.configValue])),
+    };
+  });
+}
+
 export interface EnsurePipelineTopicsOptions {
   /** Attempts after the first while the cluster is unreachable or short of brokers. Default: Infinity (until aborted). */
   retries?: number;
@@ -99,9 +144,10 @@ export interface EnsurePipelineTopicsOptions {
 }
 
 /**
- * The start-up step of every service: connect an admin client, ensure the
- * pipeline topics (retrying while the cluster is unreachable or short of
- * brokers; a wrong existing topic fails at once), disconnect.
+ * The start-up step of a one-shot command (and, in create mode, of every
+ * service): connect an admin client, then per KAFKA_TOPICS_MODE create the
+ * missing topics, or only verify them (a difference that blocks readiness
+ * fails at once, listing each), retrying while the cluster is unreachable or short of brokers; disconnect.
  */
 export async function ensurePipelineTopics(
   kafka: Kafka,
@@ -110,11 +156,14 @@ export async function ensurePipelineTopics(
   options: EnsurePipelineTopicsOptions = {},
 ): Promise<EnsureTopicsResult> {
   const admin = kafka.admin();
+  const specs = pipelineTopics(config);
   try {
     const result = await retry(
       async () => {
         await admin.connect();
-        return ensureTopics(admin, pipelineTopics(config));
+        if (config.topicsMode === 'create') return ensureTopics(admin, specs);
+        throwOnDifferences(await verifyTopics(admin, specs));
+        return { created: [], existing: specs.map((spec) => spec.topic) };
       },
       {
         retries: options.retries ?? Infinity,
@@ -124,11 +173,21 @@ export async function ensurePipelineTopics(
           log.warn({ attempt, delayMs, reason: describeError(error) }, 'Kafka topics not ready yet, retrying'),
       },
     );
-    log.info(result, 'Kafka topics ready');
+    log.info({ ...result, mode: config.topicsMode }, 'Kafka topics ready');
     return result;
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+function throwOnDifferences(found: TopicDifference[]): void {
+  const differences = found.filter(blocksReadiness);
+  if (differences.length === 0) return;
+  throw new PipelineError(
+    `the Kafka topics differ from their spec (KAFKA_TOPICS_MODE=verify creates none; fix them where they are owned): ` +
+      differences.map(describeDifference).join('; '),
+    { context: { differences } },
+  );
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Config } from '../../lib/config';
 import { describeError, UnavailableError } from '../../lib/errors';
 import { createKafka } from '../../lib/kafka/client';
 import { Publisher } from '../../lib/kafka/publisher';
-import { ensurePipelineTopics } from '../../lib/kafka/topics';
+import { pipelineTopicsReady, startTopicCheck } from '../../lib/kafka/topic-check';
 import type { Logger } from '../../lib/logger';
 import type { ReadinessCheck } from '../../lib/observability';
 import { retry } from '../../lib/retry';
@@ -24,7 +24,7 @@ import type { JobContext, JobHandlers } from './index';
 
 export interface ProducerHandlers {
   handlers: Partial<JobHandlers>;
-  /** Readiness checks of what the handlers need (Kafka, for footdata). */
+  /** Readiness checks of what the handlers need (Kafka, for footdata; the topics under KAFKA_TOPICS_MODE=verify). */
   readiness: Record<string, ReadinessCheck>;
   /** Stop connecting, flush and close the publisher. */
   close(): Promise<void>;
@@ -83,11 +83,12 @@ export async function createProducerHandlers(
   const kafka = createKafka(config.kafka, log, { clientId: `${config.kafka.clientId}-workers` });
   const publisher = new Publisher(kafka, { ...config.api.publish, registry, log });
   const stopConnecting = new AbortController();
+  const topicCheck = startTopicCheck(kafka, config.kafka, log, { registry });
   let kafkaReady = false;
   let connected: () => void = () => {};
   const whenConnected = new Promise<void>((resolve) => (connected = resolve));
   const connecting = (async () => {
-    await ensurePipelineTopics(kafka, config.kafka, log, { signal: stopConnecting.signal });
+    await pipelineTopicsReady(kafka, config.kafka, log, topicCheck, stopConnecting.signal);
     await retry(() => publisher.connect(), {
       retries: Infinity,
       maxDelayMs: 5_000,
@@ -165,10 +166,11 @@ export async function createProducerHandlers(
         );
       },
     },
-    readiness: { kafka: () => publisher.isReady() },
+    readiness: { kafka: () => publisher.isReady(), ...(topicCheck && { topics: topicCheck.readiness }) },
     close: async () => {
       stopConnecting.abort();
       await connecting;
+      await topicCheck?.stop();
       await publisher.close();
     },
   };

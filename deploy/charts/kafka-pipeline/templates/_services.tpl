@@ -37,6 +37,8 @@ admin:
   value: {{ index $gen.ports $name | quote }}
 - name: KAFKA_BROKERS
   value: {{ $root.Values.kafka.bootstrapServers | quote }}
+- name: KAFKA_TOPICS_MODE
+  value: {{ $root.Values.kafka.topicsMode | quote }}
 - name: TOPIC_PARTITIONS
   value: {{ $gen.partitions | quote }}
 - name: TOPIC_REPLICATION_FACTOR
