@@ -16,6 +16,7 @@ import {
 } from '../lib/schemas';
 import type { Config } from '../lib/config';
 import { headerText } from '../lib/kafka/dead-letter-headers';
+import { retry } from '../lib/retry';
 import { eventually } from './env';
 
 let matchIds = 700_000 + Math.floor(Math.random() * 100_000);
@@ -77,9 +78,16 @@ export async function waitForCount(db: Db, collection: string, count: number, ti
   }
 }
 
-/** Committed offsets of a group on a topic, by partition (-1: none yet). */
+/**
+ * Committed offsets of a group on a topic, by partition (-1: none yet). Asked
+ * again while the answer is transient: after a broker restart the group's
+ * coordinator may still be loading its offsets (COORDINATOR_LOAD_IN_PROGRESS).
+ */
 export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const [offsets] = await retry(() => admin.fetchOffsets({ groupId, topics: [topic] }), {
+    retries: 10,
+    maxDelayMs: 2_000,
+  });
   return new Map((offsets?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]));
 }
 
