@@ -1,6 +1,6 @@
 # The one change the local stack makes to FerretDB 1.24 (applied at build
-# time by infra/services/30-ferretdb.sh, `go build -overlay`, to
-# internal/backends/sqlite/metadata/metadata.go): its SQLite backend finds a
+# time by infra/services/30-ferretdb.sh to a copy of the module, built in its
+# place, in internal/backends/sqlite/metadata/metadata.go): its SQLite backend finds a
 # document by `_id` with
 #     WHERE _ferretdb_sjson->'$._id' = ?
 # but its unique `_id_` index is on _ferretdb_sjson->"_id". Both give the same
