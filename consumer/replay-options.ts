@@ -1,9 +1,9 @@
 /**
  * What a dead-letter replay (replay.ts, `npm run dlq:replay`) takes and
- * reports, and the consumer group that keeps how far the replay of each reason has got.
+ * reports. The consumer group that keeps how far the replay of each reason has
+ * got is named in lib/kafka/dead-letter-headers.ts (`replayGroupId`).
  */
 import type { Kafka } from 'kafkajs';
-import type { Config } from '../lib/config';
 import type { DeadLetterReason } from '../lib/kafka/dead-letter-headers';
 
 export interface ReplayOptions {
@@ -40,9 +40,4 @@ export interface ReplayReport {
   again: boolean;
   /** False when the run stopped before the end offsets (limit reached, aborted): the next run goes on. */
   complete: boolean;
-}
-
-/** The consumer group whose committed offsets on the DLQ say how far the replay of `reason` has got. */
-export function replayGroupId(config: Config, reason: DeadLetterReason): string {
-  return `${config.consumer.groupId}.dlq-replay.${reason}`;
 }

@@ -35,9 +35,10 @@ import {
   originalHeaders,
   REPLAYED_FROM_HEADER,
   REPLAYED_REASON_HEADER,
+  replayGroupId,
   type DeadLetterReason,
 } from '../lib/kafka/dead-letter-headers';
-import { replayGroupId, type ReplayOptions, type ReplayReport } from './replay-options';
+import type { ReplayOptions, ReplayReport } from './replay-options';
 
 interface Pass {
   reason: DeadLetterReason;

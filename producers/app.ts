@@ -28,7 +28,7 @@ export interface AppDeps {
   draining: () => boolean;
   /** The Idempotency-Key store of /somedata. Default: none (a keyed request is 503). */
   idempotency?: Idempotency;
-  /** /readyz checks besides Kafka's. Default: none. */
+  /** /readyz checks besides Kafka's; a `kafka` one replaces the publisher's own. Default: none. */
   readiness?: Record<string, ReadinessCheck>;
 }
 

@@ -1,8 +1,10 @@
 /**
- * The producers API as a service: config → logger → Kafka topics (created; or,
- * under KAFKA_TOPICS_MODE=verify, checked in the background and reported by
- * /readyz) → publisher and app listening on API_PORT. SIGTERM/SIGINT stop accepting requests, let
- * those in flight finish, flush every pending record, then disconnect.
+ * The producers API as a service: config → logger → Kafka topics created →
+ * publisher connected → app listening on API_PORT. Under KAFKA_TOPICS_MODE=verify
+ * the app listens at once instead: the topics are checked in the background and
+ * the publisher connects once they match their spec, /readyz 503 with the reason
+ * until then. SIGTERM/SIGINT stop accepting requests, let those in flight
+ * finish, flush every pending record, then disconnect.
  */
 import { loadConfigOrExit } from '../lib/config';
 import { createKafka } from '../lib/kafka/client';
@@ -31,8 +33,12 @@ async function main(): Promise<void> {
   const topicCheck = startTopicCheck(kafka, config.kafka, log, { registry });
   shutdown.add('topic check', () => topicCheck?.stop());
   if (!topicCheck) await ensurePipelineTopics(kafka, config.kafka, log, { signal: startup.signal });
-  const readiness = topicCheck && { topics: topicCheck.readiness };
-  const api = await startApi(config, log, { kafka, registry, signal: startup.signal, ...(readiness && { readiness }) });
+  const api = await startApi(config, log, {
+    kafka,
+    registry,
+    signal: startup.signal,
+    ...(topicCheck && { topicCheck }),
+  });
   shutdown.add('producers API', () => api.stop());
 }
 

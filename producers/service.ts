@@ -1,27 +1,35 @@
 /**
  * `startApi()`: the producers API in-process — Kafka publisher connected,
  * /footdata feed, Express app listening — and `stop()` to take it down in order:
- * stop accepting requests (in-flight ones finish), flush the publisher, disconnect.
+ * stop accepting requests (in-flight ones finish), stop connecting, flush the
+ * publisher, disconnect. Under KAFKA_TOPICS_MODE=verify (`topicCheck`) it listens
+ * first and connects once the topics are verified (./publisher-connection.ts).
  * `main.ts` runs it as a service; tests and other services start it on port 0.
  */
 import type { Registry } from 'prom-client';
 import type { Config } from '../lib/config';
-import { describeError } from '../lib/errors';
 import { listenService, serviceBase, type RunningService, type ServiceDeps } from '../lib/http/service';
 import { Publisher } from '../lib/kafka/publisher';
+import type { TopicCheck } from '../lib/kafka/topic-check';
 import type { Logger } from '../lib/logger';
 import { closeServer } from '../lib/observability';
-import { retry } from '../lib/retry';
 import { Shutdown } from '../lib/shutdown';
 import { createApp, SERVICE } from './app';
 import { createFootdataFeed } from './football/create-feed';
 import { createIdempotency } from './idempotency';
+import { connectPublisher } from './publisher-connection';
 import type { FootdataFeed } from './football/feed';
 
 /** `connectRetries` counts the attempts to connect to Kafka; `port` defaults to config.api.port. */
 export interface ApiDeps extends ServiceDeps {
   /** The /footdata feed. Default: from config.football (football-data.org, or the simulator without a token). */
   footdata?: FootdataFeed;
+  /**
+   * KAFKA_TOPICS_MODE=verify's check (lib/kafka/topic-check.ts): reported by /readyz, and the API
+   * answers at once, connecting to Kafka in the background once it verified the topics.
+   * Default: none (create mode: the topics exist; the API answers once connected).
+   */
+  topicCheck?: TopicCheck;
 }
 
 /** `stop()`: stop accepting, let in-flight requests finish, flush the publisher, disconnect. */
@@ -39,11 +47,10 @@ export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}):
     registry,
     log,
   });
-  await retry(() => publisher.connect(), {
-    ...connecting,
-    onRetry: ({ error, attempt, delayMs }) =>
-      log.warn({ attempt, delayMs, reason: describeError(error) }, 'cannot connect to Kafka yet, retrying'),
-  });
+  const { topicCheck } = deps;
+  const connection = connectPublisher(publisher, { connecting, log, topicCheck });
+  // Create mode answers only once connected, as it always has; verify mode answers at once.
+  if (!topicCheck) await connection.connected;
 
   let draining = false;
   // Connects to Redis on the first keyed request only; not a readiness check (docs/ARCHITECTURE.md §9).
@@ -56,12 +63,13 @@ export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}):
     somedataTopic: config.kafka.topics.somedata,
     draining: () => draining,
     idempotency,
-    ...(deps.readiness && { readiness: deps.readiness }),
+    readiness: { kafka: connection.readiness, ...(topicCheck && { topics: topicCheck.readiness }), ...deps.readiness },
   });
   let listening;
   try {
     listening = await listenService(app, config, deps, config.api.port);
   } catch (error) {
+    await connection.stop();
     await publisher.close();
     await idempotency.close();
     throw error;
@@ -74,6 +82,7 @@ export async function startApi(config: Config, log: Logger, deps: ApiDeps = {}):
       draining = true;
       return closeServer(server);
     })
+    .add('stop connecting to Kafka', () => connection.stop())
     .add('flush the publisher and disconnect from Kafka', () => publisher.close())
     .add('idempotency key store (redis)', () => idempotency.close());
 

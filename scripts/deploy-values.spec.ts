@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEAD_LETTER_REASONS, replayGroupId } from '../lib/kafka/dead-letter-headers';
 import { pipelineTopics } from '../lib/kafka/topics';
 import { buildDeployFiles, clusterConfig, DEPLOY_DIR, toYaml } from './deploy-values';
 import { serviceAcls } from '../lib/kafka/service-acls';
@@ -20,17 +21,22 @@ describe('deploy/: what the chart and the platform take from TypeScript', () => 
 
   it('gives no service an ACL on a topic or group the config does not name', () => {
     const config = clusterConfig();
-    const names = new Set([...Object.values(config.kafka.topics), config.consumer.groupId, config.reader.dlqGroupId]);
+    const names = new Set([
+      ...Object.values(config.kafka.topics),
+      config.consumer.groupId,
+      config.reader.dlqGroupId,
+      ...DEAD_LETTER_REASONS.map((reason) => replayGroupId(config, reason)),
+    ]);
     for (const acls of Object.values(serviceAcls(config))) {
       for (const { resource } of acls) if (resource.type !== 'cluster') expect(names).toContain(resource.name);
     }
-    // Only the consumer reads the data topics; only the reader reads the DLQ.
+    // Only the consumer reads the data topics; only the reader and the replay read the DLQ.
     const readers = (name: string) =>
       Object.entries(serviceAcls(config))
         .filter(([, acls]) => acls.some((acl) => acl.resource.name === name && acl.operations.includes('Read')))
         .map(([service]) => service);
     expect(readers(config.kafka.topics.somedata)).toEqual(['consumer']);
-    expect(readers(config.kafka.topics.dlq)).toEqual(['reader']);
+    expect(readers(config.kafka.topics.dlq)).toEqual(['reader', 'dlq-replay']);
   });
 
   it('writes YAML that reads back as the same value (strings quoted, keys with dots kept)', () => {

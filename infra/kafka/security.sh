@@ -86,7 +86,7 @@ kafka_scram_digest() {
 kafka_acls_digest() {
   {
     kafka_users
-    cat "$REPO_DIR/lib/kafka/service-acls.ts" "$REPO_DIR/lib/config-env.ts"
+    cat "$REPO_DIR/lib/kafka/service-acls.ts" "$REPO_DIR/lib/kafka/dead-letter-headers.ts" "$REPO_DIR/lib/config-env.ts"
     env | grep -E '^(TOPIC_SOMEDATA|TOPIC_FOOTDATA|TOPIC_DLQ|CONSUMER_GROUP|READER_DLQ_GROUP)=' | sort
   } | sha256sum | cut -c1-16
 }

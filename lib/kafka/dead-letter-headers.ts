@@ -3,9 +3,11 @@
  * the headers that say where it came from. The sink writes them
  * (consumer/dead-letters.ts), the replay and the read API's DLQ copy
  * (reader/dead-letter-index.ts) read them; a replayed record carries the
- * `replayed-*` headers (consumer/replay.ts).
+ * `replayed-*` headers (consumer/replay.ts), whose groups are named here too
+ * (lib/kafka/service-acls.ts grants them).
  */
 import type { IHeaders } from 'kafkajs';
+import type { Config } from '../config';
 
 /** Why a record was dead-lettered; the value of the `dlq-reason` header (consumer/README.md says what each means). */
 export const DEAD_LETTER_REASONS = [
@@ -54,3 +56,8 @@ export function headerText(headers: IHeaders | undefined, name: string): string 
 export const REPLAYED_FROM_HEADER = 'replayed-from';
 /** Header naming the reason a replayed record was dead-lettered for before its replay. */
 export const REPLAYED_REASON_HEADER = 'replayed-reason';
+
+/** The consumer group whose committed offsets on the DLQ say how far the replay of `reason` has got. */
+export function replayGroupId(config: Config, reason: DeadLetterReason): string {
+  return `${config.consumer.groupId}.dlq-replay.${reason}`;
+}

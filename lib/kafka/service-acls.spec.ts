@@ -1,5 +1,6 @@
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { loadConfig } from '../config';
+import { DEAD_LETTER_REASONS } from './dead-letter-headers';
 import { aclEntries, kafkaUserName, serviceAcls } from './service-acls';
 
 describe('aclEntries: a service ACL list as Kafka bindings', () => {
@@ -44,5 +45,28 @@ describe('aclEntries: a service ACL list as Kafka bindings', () => {
     expect(names).toContain('t1.somedata');
     expect(names).toContain('t1.sink');
     expect(names).not.toContain('somedata');
+  });
+});
+
+describe('serviceAcls: the DLQ replay', () => {
+  it('reads the DLQ in its own groups (one per reason) and writes the two data topics, nothing else', () => {
+    const config = loadConfig({ CONSUMER_GROUP: 't2.sink', TOPIC_DLQ: 't2.dlq' });
+    const grants = serviceAcls(config)['dlq-replay'].flatMap(({ resource, operations }) =>
+      operations.map((operation) => `${resource.type} ${resource.name ?? ''} ${operation}`),
+    );
+    const { somedata, footdata } = config.kafka.topics;
+    expect(grants.sort()).toEqual(
+      [
+        'topic t2.dlq Read',
+        'topic t2.dlq Describe',
+        ...DEAD_LETTER_REASONS.map((reason) => `group t2.sink.dlq-replay.${reason} Read`),
+        `topic ${somedata} Write`,
+        `topic ${somedata} Describe`,
+        `topic ${footdata} Write`,
+        `topic ${footdata} Describe`,
+      ].sort(),
+    );
+    // Not the sink's group, nothing on the cluster (its producer is not idempotent).
+    expect(grants.filter((grant) => grant.startsWith('group t2.sink ') || grant.startsWith('cluster'))).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import {
   type AclEntry,
 } from 'kafkajs';
 import type { Config } from '../config';
+import { DEAD_LETTER_REASONS, replayGroupId } from './dead-letter-headers';
 
 export type Operation = 'Read' | 'Write' | 'Describe' | 'DescribeConfigs' | 'IdempotentWrite';
 
@@ -24,7 +25,7 @@ export interface Acl {
   operations: Operation[];
 }
 
-export type ServiceName = 'api' | 'consumer' | 'reader' | 'workers' | 'admin' | 'airflow';
+export type ServiceName = 'api' | 'consumer' | 'reader' | 'workers' | 'admin' | 'airflow' | 'dlq-replay';
 
 /** The SCRAM user of a service: the name of its Strimzi KafkaUser, and of the local stack's user. */
 export const kafkaUserName = (service: ServiceName): string => `kafka-pipeline-${service}`;
@@ -80,6 +81,14 @@ export function serviceAcls(config: Config): Record<ServiceName, Acl[]> {
     // verify_sink reads the sink group's committed offsets on the data topics
     // (airflow/plugins/kafka_pipeline_provider/hooks/kafka.py), never a record.
     airflow: [topic(somedata, 'Describe'), topic(footdata, 'Describe'), group(config.consumer.groupId, 'Describe')],
+    // The DLQ replay (consumer/dlq-replay.ts, run by hand): reads the DLQ in its group per reason, sends
+    // each letter back to the data topic it came from with a plain producer (not idempotent).
+    'dlq-replay': [
+      topic(dlq, 'Read', 'Describe'),
+      ...DEAD_LETTER_REASONS.map((reason) => group(replayGroupId(config, reason), 'Read')),
+      topic(somedata, 'Write', 'Describe'),
+      topic(footdata, 'Write', 'Describe'),
+    ],
   };
 }
 

@@ -10,10 +10,9 @@ import { promisify } from 'node:util';
 import { COLLECTIONS } from '../../lib/mongo';
 import { toKafkaMessage } from '../../lib/schemas';
 import type { Admin, Kafka } from 'kafkajs';
-import { DEAD_LETTER_REASONS, REPLAYED_FROM_HEADER } from '../../lib/kafka/dead-letter-headers';
+import { DEAD_LETTER_REASONS, REPLAYED_FROM_HEADER, replayGroupId } from '../../lib/kafka/dead-letter-headers';
 import type { Config } from '../../lib/config';
 import { replayDeadLetters } from '../../consumer/replay';
-import { replayGroupId } from '../../consumer/replay-options';
 import {
   asMessages,
   consumerEnv,

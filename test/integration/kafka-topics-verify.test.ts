@@ -179,6 +179,66 @@ describe('KAFKA_TOPICS_MODE=verify', () => {
     }
   });
 
+  it('the API answers at once with its somedata topic missing, refuses to publish with a 503, and publishes once the topic is made', async () => {
+    const own = testConfig();
+    const specs = pipelineTopics(own.kafka);
+    const somedataSpec = specs.find((spec) => spec.topic === own.kafka.topics.somedata)!;
+    await ensureTopics(
+      brokers.admin,
+      specs.filter((spec) => spec !== somedataSpec),
+    );
+    try {
+      const port = await freePort();
+      const api = startService('producers/main.ts', { ...producersEnv(own, port), KAFKA_TOPICS_MODE: 'verify' });
+      const unready = await eventually(async () => {
+        const answer = await readyz(port).catch(() => undefined);
+        const reason = (answer?.body.reasons as { topics?: { differences?: unknown } } | undefined)?.topics;
+        return answer?.status === 503 && reason?.differences ? answer : undefined;
+      }, 'a 503 from /readyz naming the missing topic');
+      expect(unready.body.checks).toEqual({ kafka: false, topics: false });
+      expect(unready.body.reasons).toEqual({
+        kafka: 'waiting for the Kafka topics to match their spec',
+        topics: { differences: [{ topic: somedataSpec.topic, kind: 'missing' }] },
+      });
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const refused = await fetch(`http://127.0.0.1:${port}/somedata/early?number=1`);
+      expect(refused.status).toBe(503);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({
+        error: { message: expect.stringContaining('not connected to Kafka') },
+      });
+
+      // What the topic operator would do: the same process turns ready and publishes.
+      await ensureTopics(brokers.admin, [somedataSpec]);
+      await eventually(async () => (await readyz(port)).status === 200, 'the API to turn ready', 90_000);
+      const accepted = await fetch(`http://127.0.0.1:${port}/somedata/late?number=1`);
+      expect(accepted.status).toBe(200);
+      expect(accepted.headers.get('x-kafka-topic')).toBe(somedataSpec.topic);
+      const partition = Number(accepted.headers.get('x-kafka-partition'));
+      const offsets = await brokers.admin.fetchTopicOffsets(somedataSpec.topic);
+      const written = offsets.find((entry) => entry.partition === partition)!;
+      expect(BigInt(written.high)).toBeGreaterThan(BigInt(accepted.headers.get('x-kafka-offset')!));
+      expect(api.child.exitCode).toBeNull(); // the same process: no restart
+      expect(await api.stop()).toBe(0);
+    } finally {
+      const present = new Set(await brokers.admin.listTopics());
+      await brokers.admin.deleteTopics({ topics: specs.map((spec) => spec.topic).filter((name) => present.has(name)) });
+    }
+  });
+
+  it('the API stops cleanly on SIGTERM while it waits for its topics', async () => {
+    const own = testConfig();
+    const port = await freePort();
+    const api = startService('producers/main.ts', { ...producersEnv(own, port), KAFKA_TOPICS_MODE: 'verify' });
+    await eventually(
+      async () => (await readyz(port).catch(() => undefined))?.status === 503,
+      'the API to answer, unready',
+    );
+    expect(await api.stop()).toBe(0);
+    expect(api.output()).not.toContain('gave up connecting to Kafka');
+    expect(await brokers.admin.listTopics()).not.toContain(own.kafka.topics.somedata);
+  });
+
   it('a worker whose footdata topic is missing stays unready naming it, runs no publisher, and creates nothing', async () => {
     const own = testConfig({ KAFKA_TOPICS_MODE: 'verify' });
     const specs = pipelineTopics(own.kafka).filter((spec) => spec.topic !== own.kafka.topics.footdata);
