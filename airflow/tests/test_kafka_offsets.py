@@ -162,3 +162,12 @@ def test_no_partition_asks_kafka_nothing(monkeypatch):
 def test_a_timeout_that_is_not_positive_is_refused():
     with pytest.raises(ValueError, match="timeout must be positive"):
         KafkaOffsetsHook(timeout=0)
+
+
+def test_the_sink_checks_default_connection_is_the_providers():
+    # sink_checker.py names it without importing the provider (DAG parsing stays light).
+    from airflow.providers.apache.kafka.hooks.client import KafkaAdminClientHook
+
+    from kafka_pipeline_provider.sink_checker import DEFAULT_KAFKA_CONN_ID
+
+    assert DEFAULT_KAFKA_CONN_ID == KafkaAdminClientHook.default_conn_name

@@ -24,6 +24,9 @@ from kafka_pipeline_provider.sink_rules import CollectionCheck, CollectionRules
 log = logging.getLogger(__name__)
 
 DEFAULT_GROUP = "mongo-sink"
+# The Apache Kafka provider's default connection (KafkaAdminClientHook.default_conn_name),
+# named here so that parsing a DAG never imports confluent_kafka; test_kafka_offsets.py keeps them equal.
+DEFAULT_KAFKA_CONN_ID = "kafka_default"
 
 
 class SinkCheckFailed(Exception):
@@ -64,7 +67,7 @@ class SinkChecker(CollectionRules):
         log: Callable[[str], None] = log.info,
         committed: Callable[[str, list[int]], dict[int, int]] | None = None,
         group: str | None = None,
-        kafka_config_id: str = "kafka_default",
+        kafka_config_id: str = DEFAULT_KAFKA_CONN_ID,
     ):
         self.committed = committed
         self.group = group or os.environ.get("CONSUMER_GROUP") or DEFAULT_GROUP

@@ -26,7 +26,13 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from kafka_pipeline_provider.hooks.mongo import PipelineMongoHook
-from kafka_pipeline_provider.sink_checker import SinkChecker, SinkCheckFailed, mongo_failure, nothing_to_verify
+from kafka_pipeline_provider.sink_checker import (
+    DEFAULT_KAFKA_CONN_ID,
+    SinkChecker,
+    SinkCheckFailed,
+    mongo_failure,
+    nothing_to_verify,
+)
 from kafka_pipeline_provider.triggers.sink import SinkTrigger
 
 # Beyond the trigger's own timeout: how long Airflow waits before it declares the deferral lost.
@@ -53,7 +59,7 @@ class SinkSensor(BaseSensorOperator):
         *,
         results: Mapping[str, Any] | str,
         mongo_conn_id: str = PipelineMongoHook.default_conn_name,
-        kafka_config_id: str = "kafka_default",
+        kafka_config_id: str = DEFAULT_KAFKA_CONN_ID,
         wait_timeout_sec: int | float | str = 60,
         poll_interval: float = 2.0,
         **kwargs: Any,

@@ -19,7 +19,13 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from kafka_pipeline_provider.hooks.mongo import PipelineMongoHook
-from kafka_pipeline_provider.sink_checker import SinkChecker, SinkCheckFailed, mongo_failure, nothing_to_verify
+from kafka_pipeline_provider.sink_checker import (
+    DEFAULT_KAFKA_CONN_ID,
+    SinkChecker,
+    SinkCheckFailed,
+    mongo_failure,
+    nothing_to_verify,
+)
 
 CLASSPATH = "kafka_pipeline_provider.triggers.sink.SinkTrigger"
 
@@ -40,7 +46,7 @@ class SinkTrigger(BaseTrigger):
         run_id: str,
         results: Mapping[str, Any],
         mongo_conn_id: str = PipelineMongoHook.default_conn_name,
-        kafka_config_id: str = "kafka_default",
+        kafka_config_id: str = DEFAULT_KAFKA_CONN_ID,
         timeout_sec: float = 60,
         poll_interval: float = 2.0,
     ):
