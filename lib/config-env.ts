@@ -20,6 +20,8 @@ const list = (fallback: string) =>
         .map((item) => item.trim())
         .filter(Boolean),
     );
+// z.url() alone takes any scheme ("kafka-pipeline-admin:3000" parses as one): the services speak HTTP.
+const httpUrl = () => z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 const hostPort = /^[A-Za-z0-9.\-_]+:\d{1,5}$/;
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, . _ -)');
 const optionalSecret = z
@@ -84,7 +86,7 @@ export const EnvSchema = z.object({
   REDIS_PASSWORD_FILE: z.string().min(1).optional(),
 
   API_PORT: port(5000),
-  API_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:5000'),
+  API_URL: httpUrl().default('http://127.0.0.1:5000'),
   PUBLISH_LINGER_MS: int(5, 0, 1000),
   PUBLISH_MAX_BATCH: int(500, 1, 100_000),
   PUBLISH_MAX_BATCH_BYTES: int(1_000_000, 1_024, 100 * 1024 * 1024),
@@ -94,7 +96,7 @@ export const EnvSchema = z.object({
   IDEMPOTENCY_TTL_SEC: int(86_400, 60, 604_800),
 
   FOOT_TOKEN: optionalSecret,
-  FOOTBALL_API_URL: z.url({ message: 'must be an http(s) URL' }).default('https://api.football-data.org/v4'),
+  FOOTBALL_API_URL: httpUrl().default('https://api.football-data.org/v4'),
   FOOTBALL_CACHE_TTL_SEC: int(60, 1, 86_400),
   FOOTBALL_CALLS_PER_MINUTE: int(10, 1, 1000),
   FOOTBALL_TIMEOUT_MS: int(5_000, 100, 60_000),
@@ -112,6 +114,8 @@ export const EnvSchema = z.object({
   FILTER_FOOT_AREAS: list(''),
 
   ADMIN_PORT: port(3000),
+  // Where another process reaches the admin server (the smoke test in a cluster); default: 127.0.0.1 on ADMIN_PORT.
+  ADMIN_URL: httpUrl().optional(),
   ADMIN_USER: z.string().min(1).default('admin'),
   ADMIN_PASSWORD: optionalSecret,
   ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
@@ -137,12 +141,12 @@ export const EnvSchema = z.object({
 
   // The live page of the admin server (admin/server/live/): what its one poller reads, and how often.
   LIVE_POLL_MS: int(1_000, 200, 60_000),
-  LIVE_READER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:5001'),
-  LIVE_CONSUMER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:1111'),
-  LIVE_WORKER_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:3001'),
-  LIVE_AIRFLOW_URL: z.url({ message: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
+  LIVE_READER_URL: httpUrl().default('http://127.0.0.1:5001'),
+  LIVE_CONSUMER_URL: httpUrl().default('http://127.0.0.1:1111'),
+  LIVE_WORKER_URL: httpUrl().default('http://127.0.0.1:3001'),
+  LIVE_AIRFLOW_URL: httpUrl().default('http://127.0.0.1:8080'),
   // Where links on the page point (what a browser reaches), when it differs from LIVE_AIRFLOW_URL (containers).
-  LIVE_AIRFLOW_PUBLIC_URL: z.url({ message: 'must be an http(s) URL' }).optional(),
+  LIVE_AIRFLOW_PUBLIC_URL: httpUrl().optional(),
   LIVE_AIRFLOW_USER: z.string().min(1).default('admin'),
   // Airflow's SimpleAuthManager passwords file (JSON {user: password}); unset, the page shows no DAG runs.
   LIVE_AIRFLOW_PASSWORDS_FILE: z.string().min(1).optional(),

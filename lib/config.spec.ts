@@ -13,6 +13,14 @@ describe('loadConfig', () => {
     expect(config.football.token).toBeUndefined();
   });
 
+  it('says where the admin server is reached: ADMIN_URL, else 127.0.0.1 on ADMIN_PORT', () => {
+    expect(loadConfig({ ADMIN_PORT: '3100' }).admin.url).toBe('http://127.0.0.1:3100');
+    expect(loadConfig({ ADMIN_URL: 'http://kafka-pipeline-admin:3000/' }).admin.url).toBe(
+      'http://kafka-pipeline-admin:3000',
+    );
+    expect(() => loadConfig({ ADMIN_URL: 'kafka-pipeline-admin:3000' })).toThrow(/ADMIN_URL: must be an http\(s\) URL/);
+  });
+
   it('parses lists and numbers from strings', () => {
     const config = loadConfig({ KAFKA_BROKERS: ' a:1 , b:2 ', API_PORT: '8000', FILTER_FOOT_AREAS: 'FRA,ESP' });
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);

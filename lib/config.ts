@@ -78,6 +78,8 @@ export interface Config {
   /** The admin server (admin/server/): the BullMQ dashboard and the live page. */
   admin: {
     port: number;
+    /** Where another process reaches it (ADMIN_URL; the smoke test). */
+    url: string;
     user: string;
     password?: string;
     /** The live page (admin/server/live/, admin/page/): the services its poller reads. */
@@ -209,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     admin: {
       port: e.ADMIN_PORT,
+      url: trimSlash(e.ADMIN_URL ?? `http://127.0.0.1:${e.ADMIN_PORT}`),
       user: e.ADMIN_USER,
       ...(adminPassword && { password: adminPassword }),
       live: {

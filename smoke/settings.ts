@@ -6,7 +6,7 @@
  *
  *   API_URL                 the ingest API            http://127.0.0.1:5000
  *   LIVE_READER_URL         the read API              http://127.0.0.1:5001
- *   ADMIN_PORT              the live page and the BullMQ dashboard, on 127.0.0.1   3000
+ *   ADMIN_URL (or ADMIN_PORT on 127.0.0.1)  the live page and the BullMQ dashboard   http://127.0.0.1:3000
  *   ADMIN_USER, ADMIN_PASSWORD or ADMIN_PASSWORD_FILE            .stack/admin-password
  *   LIVE_AIRFLOW_URL        Airflow's REST API v2     http://127.0.0.1:8080
  *   LIVE_AIRFLOW_USER, LIVE_AIRFLOW_PASSWORDS_FILE ({user: password})
@@ -24,7 +24,7 @@ const REPO_DIR = join(__dirname, '..');
 
 export interface SmokeTarget {
   config: Config;
-  /** The admin server (live page at /, dashboard at /admin/queues). */
+  /** The admin server (live page at /, dashboard at /admin/queues): ADMIN_URL. */
   adminUrl: string;
 }
 
@@ -44,5 +44,5 @@ export function withStackSecrets(env: Record<string, string | undefined>): Recor
 
 export function smokeTarget(env: Record<string, string | undefined> = process.env): SmokeTarget {
   const config = loadConfig(withStackSecrets(env));
-  return { config, adminUrl: `http://127.0.0.1:${config.admin.port}` };
+  return { config, adminUrl: config.admin.url };
 }

@@ -70,3 +70,13 @@ describe('serviceAcls: the DLQ replay', () => {
     expect(grants.filter((grant) => grant.startsWith('group t2.sink ') || grant.startsWith('cluster'))).toEqual([]);
   });
 });
+
+describe('serviceAcls: the smoke test', () => {
+  it('only writes the somedata topic (its poison record): no read, no group, no cluster right', () => {
+    const config = loadConfig({ TOPIC_SOMEDATA: 't3.somedata' });
+    const grants = serviceAcls(config).smoke.flatMap(({ resource, operations }) =>
+      operations.map((operation) => `${resource.type} ${resource.name ?? ''} ${operation}`),
+    );
+    expect(grants.sort()).toEqual(['topic t3.somedata Describe', 'topic t3.somedata Write']);
+  });
+});

@@ -25,7 +25,7 @@ export interface Acl {
   operations: Operation[];
 }
 
-export type ServiceName = 'api' | 'consumer' | 'reader' | 'workers' | 'admin' | 'airflow' | 'dlq-replay';
+export type ServiceName = 'api' | 'consumer' | 'reader' | 'workers' | 'admin' | 'airflow' | 'dlq-replay' | 'smoke';
 
 /** The SCRAM user of a service: the name of its Strimzi KafkaUser, and of the local stack's user. */
 export const kafkaUserName = (service: ServiceName): string => `kafka-pipeline-${service}`;
@@ -89,6 +89,9 @@ export function serviceAcls(config: Config): Record<ServiceName, Acl[]> {
       topic(somedata, 'Write', 'Describe'),
       topic(footdata, 'Write', 'Describe'),
     ],
+    // The smoke test (smoke/steps.ts, the chart's `helm test` Pod) writes one poison record with a
+    // plain producer; everything else it proves through the services' own doors.
+    smoke: [topic(somedata, 'Write', 'Describe')],
   };
 }
 
