@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# One image for every Node service of the pipeline; docker-compose.yaml picks
-# the entry point per service (api, consumer, workers, admin, kafka-init):
+# One image for every Node service of the pipeline (the last stage, runtime);
+# docker-compose.yaml picks the entry point per service (api, consumer, workers, admin, kafka-init):
 #   node dist/producers/main.js        API, port 5000
 #   node dist/consumer/main.js         Kafka -> MongoDB sink, health on 1111
 #   node dist/workers/main.js          BullMQ worker, health on 3001
@@ -18,6 +18,15 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
+
+# ---- smoke: `npm run smoke` (smoke/main.ts), the chart's `helm test` Pod
+# (deploy/charts/kafka-pipeline/templates/tests/smoke-pod.yaml). The build stage
+# as it is: the sources and every dependency (tsx runs the TypeScript). Built
+# only when asked for (--target smoke); never a service.
+FROM build AS smoke
+ENV NODE_ENV=production
+USER node
+CMD ["node", "--import", "tsx", "smoke/main.ts"]
 
 # ---- runtime: production dependencies and the compiled code only
 FROM node:20.20.2-bookworm-slim AS runtime

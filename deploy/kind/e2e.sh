@@ -2,10 +2,10 @@
 # deploy/kind/e2e.sh: the whole deployment in a kind cluster, end to end
 # (GitHub Actions' kind-e2e job; it needs Docker, kind and the internet for the
 # operators' charts, which the test machines of `make test` do not have):
-#   1. a kind cluster; the pipeline's image built and loaded into it
+#   1. a kind cluster; the pipeline's images (the services', the smoke test's) built and loaded into it
 #   2. the operators (Strimzi, KEDA, MongoDB's), then deploy/platform/ (sized down for one node)
 #   3. helm install of deploy/charts/kafka-pipeline with deploy/kind/values.yaml
-#   4. `npm run smoke` through port-forwards to the API, the read API and the admin server
+#   4. `helm test`: the smoke test (`npm run smoke`) as a Pod in the cluster, as its own Kafka user
 #   5. the scale step: load on the API until KEDA adds a consumer, then every
 #      acknowledged event stored exactly once
 #
@@ -18,7 +18,9 @@ cd "$(dirname "$0")/../.."
 cluster=kafka-pipeline-e2e keep=false render_only=""
 # Operator charts, pinned (the kind-e2e job's only downloads besides images).
 strimzi_version=0.51.0 keda_version=2.20.2 mongodb_operator_version=1.6.1
-namespace=pipeline image=kafka-pipeline:e2e
+namespace=pipeline image=kafka-pipeline:e2e smoke_image=kafka-pipeline-smoke:e2e
+image_values=(--set "image.repository=${image%%:*}" --set "image.tag=${image##*:}"
+  --set "smoke.image.repository=${smoke_image%%:*}" --set "smoke.image.tag=${smoke_image##*:}")
 
 usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "e2e: $*" >&2; exit 2; }
@@ -65,7 +67,7 @@ render() {
   mkdir -p "$dir"
   small_platform deploy/platform/kafka/*.yaml deploy/platform/mongodb/*.yaml deploy/platform/redis/*.yaml >"$dir/platform.yaml"
   "$HELM" template kafka-pipeline deploy/charts/kafka-pipeline -n "$namespace" -f deploy/kind/values.yaml \
-    --set image.repository="${image%%:*}" --set image.tag="${image##*:}" >"$dir/chart.yaml"
+    "${image_values[@]}" >"$dir/chart.yaml"
   echo "e2e: rendered $(grep -c '^kind: ' "$dir/platform.yaml") platform objects and $(grep -c '^kind: ' "$dir/chart.yaml") chart objects into $dir"
 }
 
@@ -77,7 +79,15 @@ done
 work=$(mktemp -d)
 forwards=()
 cleanup() {
+  local status=$?
   if ((${#forwards[@]})); then kill "${forwards[@]}" 2>/dev/null || true; fi
+  # On failure, what the cluster looked like, before it is deleted.
+  if ((status != 0)) && kubectl get namespace "$namespace" >/dev/null 2>&1; then
+    echo "== [e2e] failed ($status): pods, events and the pipeline's logs"
+    kubectl get pods -A -o wide || true
+    kubectl -n "$namespace" get events --sort-by=.lastTimestamp | tail -n 40 || true
+    kubectl -n "$namespace" logs -l app.kubernetes.io/name=kafka-pipeline --all-containers --prefix --tail 100 || true
+  fi
   if [[ $keep == false ]]; then kind delete cluster --name "$cluster" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
@@ -87,9 +97,10 @@ say "cluster $cluster"
 kind create cluster --name "$cluster" --wait 180s
 kubectl create namespace "$namespace"
 
-say "image $image"
+say "images $image, $smoke_image"
 docker build -t "$image" .
-kind load docker-image "$image" --name "$cluster"
+docker build --target smoke -t "$smoke_image" .
+kind load docker-image "$image" "$smoke_image" --name "$cluster"
 
 say "operators: Strimzi $strimzi_version, KEDA $keda_version, MongoDB's $mongodb_operator_version"
 "$HELM" repo add strimzi https://strimzi.io/charts/ >/dev/null
@@ -104,7 +115,7 @@ say "secrets (generated here, as docs/DEPLOY.md says)"
 secret() { kubectl -n "$namespace" create secret generic "$1" --from-literal="$2=$(openssl rand -hex 24)"; }
 secret pipeline-mongo-app-password password
 secret pipeline-redis password
-secret kafka-pipeline-admin password
+secret kafka-pipeline-admin-login password
 
 say "platform"
 render "$work"
@@ -117,17 +128,17 @@ kubectl -n "$namespace" rollout status statefulset/pipeline-redis --timeout 5m
 
 say "chart"
 "$HELM" install kafka-pipeline deploy/charts/kafka-pipeline -n "$namespace" -f deploy/kind/values.yaml \
-  --set image.repository="${image%%:*}" --set image.tag="${image##*:}" --wait --timeout 10m
+  "${image_values[@]}" --wait --timeout 10m
 
-say "smoke through port-forwards"
-forward() { kubectl -n "$namespace" port-forward "svc/kafka-pipeline-$1" "$2:$2" >"$work/forward-$1.log" 2>&1 & forwards+=($!); }
-forward api 5000; forward reader 5001; forward admin 3000; forward consumer 1111
-sleep 3
-API_URL=http://127.0.0.1:5000 LIVE_READER_URL=http://127.0.0.1:5001 LIVE_CONSUMER_URL=http://127.0.0.1:1111 \
-  ADMIN_PASSWORD="$(kubectl -n "$namespace" get secret kafka-pipeline-admin -o jsonpath='{.data.password}' | base64 -d)" \
-  npm run smoke
+# The smoke test from inside the cluster: Kafka's listener (TLS + SCRAM, in-cluster names) and the
+# replica set's members (pod names) cannot be reached through port-forwards.
+say "smoke: helm test (the smoke Pod of templates/tests/smoke-pod.yaml)"
+"$HELM" test kafka-pipeline -n "$namespace" --logs --timeout 15m
 
 say "scale: load until KEDA adds a consumer, then nothing lost or doubled"
+forward() { kubectl -n "$namespace" port-forward "svc/kafka-pipeline-$1" "$2:$2" >"$work/forward-$1.log" 2>&1 & forwards+=($!); }
+forward api 5000
+sleep 3
 run_id="e2e-scale-$(date +%s)"
 before=$(kubectl -n "$namespace" get deploy kafka-pipeline-consumer -o jsonpath='{.status.replicas}')
 node --import tsx deploy/kind/load.ts --url http://127.0.0.1:5000 --run-id "$run_id" --seconds 120 >"$work/load.json"

@@ -4,7 +4,7 @@ on deploy/platform/). One line per breach, "policy: <object>: <rule>: ...",
 exit 1 when there is any.
 
   resources     every container has requests and limits (cpu, memory)
-  probes        every long-running container has readiness and liveness probes
+  probes        every long-running container (a Deployment's, a StatefulSet's) has readiness and liveness probes
   image         every image is pinned: a digest, or a tag that is not "latest"
   hardening     non-root, read-only root filesystem, no privilege escalation
   autoscaler    no spec.replicas on a Deployment an HPA or ScaledObject scales
@@ -32,7 +32,14 @@ TRIGGER_KEYS = {
         "enableTLS", "unsafeSsl", "usernameFromEnv", "passwordFromEnv",
     },
 }
-WORKLOADS = {"Deployment", "StatefulSet"}
+# What runs containers, and where its pod spec is. Pods and Jobs (the chart's `helm test` Pod) end:
+# they are held to every rule but the probes.
+LONG_RUNNING = {"Deployment", "StatefulSet"}
+WORKLOADS = LONG_RUNNING | {"Job", "Pod"}
+
+
+def pod_spec(obj):
+    return obj["spec"] if obj["kind"] == "Pod" else obj["spec"]["template"]["spec"]
 
 
 def load(paths):
@@ -67,7 +74,7 @@ def check(generated, objects):
     for obj in objects:
         if obj["kind"] not in WORKLOADS:
             continue
-        pod = obj["spec"]["template"]["spec"]
+        pod = pod_spec(obj)
         if obj["kind"] == "Deployment" and obj["metadata"]["name"] in scaled and "replicas" in obj["spec"]:
             say(obj, "autoscaler", f"sets spec.replicas, but {scaled[obj['metadata']['name']]} scales it: they would fight")
         pod_security = pod.get("securityContext", {})
@@ -86,7 +93,7 @@ def check(generated, objects):
                     missing = {"cpu", "memory"} - set(resources.get(part, {}))
                     if missing:
                         say(obj, "resources", f"{where} has no {part}.{'/'.join(sorted(missing))}")
-                if kind == "container":
+                if kind == "container" and obj["kind"] in LONG_RUNNING:
                     for probe in ("readinessProbe", "livenessProbe"):
                         if probe not in container:
                             say(obj, "probes", f"{where} has no {probe}")

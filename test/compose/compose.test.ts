@@ -261,7 +261,10 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
       }
     }
     for (const path of ['Dockerfile', 'airflow/Dockerfile']) {
-      for (const { base } of dockerfile(path).stages) {
+      const { stages } = dockerfile(path);
+      const names = stages.map((stage) => stage.name);
+      // An image by a version, or an earlier stage of the same file (the smoke stage is FROM build).
+      for (const { base } of stages.filter((stage) => !names.includes(stage.base))) {
         expect({ path, base }).toEqual({ path, base: expect.stringMatching(/:\d+\.\d+\.\d+/) });
       }
     }
@@ -711,8 +714,9 @@ describe('the images', () => {
   it('builds with the commands CI runs: install the lock, then npm run build (as BuildKit parses the Dockerfile)', () => {
     const { stages, warnings } = dockerfile('Dockerfile');
     expect(warnings).toEqual([]);
-    const [build, runtime] = stages;
-    expect(stages.map((stage) => stage.name)).toEqual(['build', 'runtime']);
+    const [build, smoke, runtime] = stages;
+    // The last stage is what `docker build` gives unasked: the services' runtime.
+    expect(stages.map((stage) => stage.name)).toEqual(['build', 'smoke', 'runtime']);
     // Both install exactly the lock's versions: the image with `npm ci` (npm 10 in
     // the node image), CI with `make install` (`npm install`; see the Makefile for why).
     expect(read('.ci/run')).toMatch(/^make install$/m);
@@ -728,6 +732,14 @@ describe('the images', () => {
     expect(args(runtime!, 'USER')).toEqual(['node']);
     expect(args(runtime!, 'ENV')).toContain('NODE_ENV=production');
     expect(args(runtime!, 'HEALTHCHECK')).toHaveLength(1);
+
+    // The smoke stage (the chart's `helm test` Pod) is the build stage, unprivileged, running what `npm run smoke` runs.
+    expect(smoke!.base).toBe('build');
+    expect(args(smoke!, 'USER')).toEqual(['node']);
+    const smokeCommand = (JSON.parse(args(smoke!, 'CMD')[0]!) as string[]).join(' ');
+    expect(smokeCommand).toBe(JSON.parse(read('package.json')).scripts.smoke);
+    const allowed = [...read('.dockerignore').matchAll(/^!([^/\s]+)\/?$/gm)].map((match) => match[1]);
+    expect(['smoke', 'harness'].filter((top) => !allowed.includes(top))).toEqual([]);
   });
 
   it('compiles: `npm run build` (tsc -p tsconfig.build.json) emits every entry point compose starts', () => {

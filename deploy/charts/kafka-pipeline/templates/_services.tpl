@@ -24,6 +24,10 @@ admin:
   command: ["node", "dist/workers/admin-main.js"]
   portVariable: ADMIN_PORT
   uses: [kafka, redis, mongo, adminLogin, live, apiUrl]
+{{- /* Not a Deployment: the `helm test` Pod (templates/tests/smoke-pod.yaml), a client of all the others. */}}
+smoke:
+  command: ["node", "--import", "tsx", "smoke/main.ts"]
+  uses: [kafka, redis, mongo, adminLogin, live, apiUrl]
 {{- end -}}
 
 {{- define "kp.env" -}}
@@ -31,10 +35,12 @@ admin:
 {{- $full := include "kp.fullname" $root -}}
 - name: LOG_LEVEL
   value: {{ $root.Values.logLevel | quote }}
+{{- if $spec.portVariable }}
 - name: HTTP_HOST
   value: "0.0.0.0"
 - name: {{ $spec.portVariable }}
   value: {{ index $gen.ports $name | quote }}
+{{- end }}
 - name: KAFKA_BROKERS
   value: {{ $root.Values.kafka.bootstrapServers | quote }}
 - name: KAFKA_TOPICS_MODE
