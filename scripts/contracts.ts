@@ -20,10 +20,11 @@
  * (its `$` would also accept a trailing newline). The project's own patterns
  * spell their characters out (RUN_ID_PATTERN).
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfig } from '../lib/config';
+import { writeGeneratedFiles } from './generated-files';
 import INDEX_LIST from '../lib/mongo-indexes.json';
 import { createEvent, ENVELOPE_VERSION, HEADERS, PipelineEvent, RunId, toKafkaMessage } from '../lib/schemas';
 import { DEFAULT_JOB_OPTIONS, JOB_DATA_SCHEMAS, JOB_NAMES } from '../lib/jobs/queue';
@@ -118,12 +119,7 @@ export function listFiles(dir: string, under = ''): string[] {
 /** Write contracts/ afresh: what buildContracts() gives, nothing else. */
 export function writeContracts(dir: string = CONTRACTS_DIR): string[] {
   rmSync(dir, { recursive: true, force: true });
-  const files = buildContracts();
-  for (const [path, text] of files) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  return [...files.keys()];
+  return writeGeneratedFiles(dir, buildContracts());
 }
 
 if (require.main === module) {

@@ -16,8 +16,8 @@
  * difference from the committed files: change the TypeScript, then run
  * `npm run deploy:generate`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { writeGeneratedFiles } from './generated-files';
 import { ENV_VARIABLES, loadConfig, type Config } from '../lib/config';
 import { pipelineTopics } from '../lib/kafka/topics';
 import { shutdownStepMs, type ServiceName } from '../lib/shutdown-bounds';
@@ -136,12 +136,7 @@ export function buildDeployFiles(): Map<string, string> {
 }
 
 export function writeDeployFiles(dir: string = DEPLOY_DIR): string[] {
-  const files = buildDeployFiles();
-  for (const [path, text] of files) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  return [...files.keys()];
+  return writeGeneratedFiles(dir, buildDeployFiles());
 }
 
 if (require.main === module) {

@@ -11,7 +11,11 @@ let failed = 0;
 let skipped = 0;
 const failures = [];
 
-const firstLine = (text) => String(text ?? '').split('\n').find((line) => line.trim())?.trim() ?? '';
+const firstLine = (text) =>
+  String(text ?? '')
+    .split('\n')
+    .find((line) => line.trim())
+    ?.trim() ?? '';
 
 for (const file of readdirSync(folder).sort()) {
   const text = readFileSync(join(folder, file), 'utf8');

@@ -9,7 +9,9 @@ const summarise = (files: Record<string, string>): string[] => {
   const folder = mkdtempSync(join(tmpdir(), 'test-summary-'));
   try {
     for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
-    return execFileSync(process.execPath, ['scripts/test-summary.mjs', folder], { encoding: 'utf8' }).trim().split('\n');
+    return execFileSync(process.execPath, ['scripts/test-summary.mjs', folder], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
@@ -25,10 +27,19 @@ const jestRun = {
       status: 'failed',
       assertionResults: [
         { status: 'passed', fullName: 'stores once' },
-        { status: 'failed', fullName: 'commits nothing unwritten', failureMessages: ['\nError: expect(received).toBe(expected)\n  at x'] },
+        {
+          status: 'failed',
+          fullName: 'commits nothing unwritten',
+          failureMessages: ['\nError: expect(received).toBe(expected)\n  at x'],
+        },
       ],
     },
-    { name: join(process.cwd(), 'test/faults/broken.test.ts'), status: 'failed', message: 'SyntaxError: Unexpected token', assertionResults: [] },
+    {
+      name: join(process.cwd(), 'test/faults/broken.test.ts'),
+      status: 'failed',
+      message: 'SyntaxError: Unexpected token',
+      assertionResults: [],
+    },
   ],
 };
 const pytestRun =
