@@ -66,6 +66,7 @@ render() {
   small_platform deploy/platform/kafka/*.yaml deploy/platform/mongodb/*.yaml deploy/platform/redis/*.yaml >"$dir/platform.yaml"
   "$HELM" template kafka-pipeline deploy/charts/kafka-pipeline -n "$namespace" -f deploy/kind/values.yaml \
     --set image.repository="${image%%:*}" --set image.tag="${image##*:}" >"$dir/chart.yaml"
+  bash deploy/kind/airflow.sh --render-only "$dir"
   echo "e2e: rendered $(grep -c '^kind: ' "$dir/platform.yaml") platform objects and $(grep -c '^kind: ' "$dir/chart.yaml") chart objects into $dir"
 }
 
