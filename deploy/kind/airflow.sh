@@ -184,7 +184,8 @@ say "secrets"
 pinned_inputs "$work/in"
 platform_inputs "$work/in"
 write_secrets "$work/in" "$work"
-kubectl -n "$namespace" apply -f "$work/airflow-secrets.yaml"
+# Server-side: no last-applied annotation repeating the secrets.
+kubectl -n "$namespace" apply --server-side -f "$work/airflow-secrets.yaml"
 
 say "PostgreSQL for Airflow's metadata"
 kubectl -n "$namespace" apply -f deploy/kind/airflow-postgres.yaml
@@ -207,7 +208,7 @@ random_secret >"$work/smoke-password"
   airflow sync-perm
   airflow users create --role User --username "$0" --email "$0@example.invalid" --firstname Smoke --lastname Test --password "$password"
   airflow users reset-password --username "$0" --password "$password"' "$smoke_user"
-smoke_login_yaml "$work/smoke-password" | kubectl -n "$namespace" apply -f -
+smoke_login_yaml "$work/smoke-password" | kubectl -n "$namespace" apply --server-side -f -
 
 say "waiting for Airflow's health and the DAG kafka_pipeline"
 kubectl -n "$namespace" port-forward "svc/$release-api-server" :8080 >"$work/forward.log" 2>&1 &
@@ -251,6 +252,8 @@ while time.monotonic() < deadline:
             last = "kafka_pipeline has import errors"
     except urllib.error.HTTPError as error:  # 404 until the DAG is parsed
         last = f"{error.code} on {error.url}: {error.read()[:300]!r}"
+        if error.code in (401, 403):  # a refused login or role does not mend itself
+            sys.exit(f"airflow: {user} is refused: {last}")
     except (OSError, ValueError, KeyError) as error:
         last = repr(error)
     time.sleep(5)
