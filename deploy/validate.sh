@@ -8,7 +8,8 @@
 #   4. kubectl apply --dry-run=server of all of it against a real kube-apiserver
 #      started here on its own etcd, with the CRDs installed
 #   5. every values file of validate/negative/ must fail at the stage and with the
-#      message its first line names ("# expect <stage>: <text>")
+#      message its first line names ("# expect <stage>: <text>"); those of
+#      negative/airflow/ are Airflow values that deploy/validate/airflow_secrets.py refuses
 # Helm 3 renders every variant too, and must give the same objects as Helm 4.
 # Tools are built or fetched once per machine into ~/.cache/kafka-pipeline/tools
 # (scripts/tools/go-tool.sh, kube-tool.sh); only a cold machine pays for them.
@@ -107,15 +108,19 @@ for values in "$chart"/ci/*.yaml; do
 done
 conform "${platform[@]}" >"$out/platform.conform" 2>&1 && pass "kubeconform -strict platform ($(cat "${platform[@]}" | grep -c '^kind: ') objects)" || { fail "kubeconform platform:"; cat "$out/platform.conform"; }
 policy "${platform[@]}" && pass "policy platform" || fail "policy platform"
-# What deploy/kind/e2e.sh applies (the part of it that runs without Docker).
+# What deploy/kind/e2e.sh applies (the part of it that runs without Docker), Airflow's
+# part (deploy/kind/airflow.sh, with placeholder secrets) included: every file it writes.
+airflow_values=(deploy/platform/airflow/values.yaml deploy/kind/airflow-values.yaml)
+airflow_secrets() { python3 "$here/airflow_secrets.py" "$out/kind" "$@"; }
 if bash deploy/kind/e2e.sh --render-only "$out/kind" >/dev/null; then
-  kind_files=("$out/kind/platform.yaml" "$out/kind/chart.yaml")
-  conform "${kind_files[@]}" >"$out/kind.conform" 2>&1 && pass "kubeconform -strict kind e2e rendering" || { fail "kubeconform kind:"; cat "$out/kind.conform"; }
+  kind_files=("$out/kind"/*.yaml)
+  conform "${kind_files[@]}" >"$out/kind.conform" 2>&1 && pass "kubeconform -strict kind e2e rendering (${#kind_files[@]} files)" || { fail "kubeconform kind:"; cat "$out/kind.conform"; }
   policy "${kind_files[@]}" && pass "policy kind e2e rendering" || fail "policy kind e2e rendering"
+  airflow_secrets "${airflow_values[@]}" && pass "airflow.sh makes every Secret the Airflow values name, and the smoke login" || fail "airflow secrets"
 else
   fail "deploy/kind/e2e.sh --render-only"; kind_files=()
 fi
-python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' deploy/platform/airflow/values.yaml && pass "airflow values parse" || fail "airflow values"
+python3 -c 'import sys, yaml; [yaml.safe_load(open(path)) for path in sys.argv[1:]]' "${airflow_values[@]}" && pass "airflow values parse" || fail "airflow values"
 
 # ---- 4: a real API server
 apiserver_dir="$out/apiserver"
@@ -177,6 +182,14 @@ for manifest in "$here"/negative/manifests/*.yaml; do
   elif ! message=$(dry_run "$manifest" 2>&1); then got="dry-run"
   fi
   expect_failure "negative manifest $case_name" "$stage" "$want" "$got" "${message:-}"
+done
+
+# Airflow values naming a Secret, or a key of one, that deploy/kind/airflow.sh does not make.
+for values in "$here"/negative/airflow/*.yaml; do
+  read -r _ stage want < <(head -n 1 "$values" | sed 's/^# expect \([a-z-]*\): \(.*\)$/x \1 \2/')
+  got=""
+  if ! message=$(airflow_secrets "${airflow_values[@]}" "$values" 2>&1); then got="airflow-secrets"; fi
+  expect_failure "negative airflow $(basename "$values" .yaml)" "$stage" "$want" "$got" "${message:-}"
 done
 
 echo "validate: $failures failure(s) in $((SECONDS - started)) s"

@@ -4,7 +4,8 @@
 # operators' charts, which the test machines of `make test` do not have):
 #   1. a kind cluster; the pipeline's images (the services', the smoke test's) built and loaded into it
 #   2. the operators (Strimzi, KEDA, MongoDB's), then deploy/platform/ (sized down for one node)
-#   3. helm install of deploy/charts/kafka-pipeline with deploy/kind/values.yaml
+#   3. helm install of deploy/charts/kafka-pipeline with deploy/kind/values.yaml, then Airflow's
+#      official chart with our image (deploy/kind/airflow.sh)
 #   4. `helm test`: the smoke test (`npm run smoke`) as a Pod in the cluster, as its own Kafka user
 #   5. the scale step: load on the API until KEDA adds a consumer, then every
 #      acknowledged event stored exactly once
@@ -22,7 +23,7 @@ namespace=pipeline image=kafka-pipeline:e2e smoke_image=kafka-pipeline-smoke:e2e
 image_values=(--set "image.repository=${image%%:*}" --set "image.tag=${image##*:}"
   --set "smoke.image.repository=${smoke_image%%:*}" --set "smoke.image.tag=${smoke_image##*:}")
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "e2e: $*" >&2; exit 2; }
 while (($#)); do
   case "$1" in
@@ -68,6 +69,7 @@ render() {
   small_platform deploy/platform/kafka/*.yaml deploy/platform/mongodb/*.yaml deploy/platform/redis/*.yaml >"$dir/platform.yaml"
   "$HELM" template kafka-pipeline deploy/charts/kafka-pipeline -n "$namespace" -f deploy/kind/values.yaml \
     "${image_values[@]}" >"$dir/chart.yaml"
+  bash deploy/kind/airflow.sh --render-only "$dir"
   echo "e2e: rendered $(grep -c '^kind: ' "$dir/platform.yaml") platform objects and $(grep -c '^kind: ' "$dir/chart.yaml") chart objects into $dir"
 }
 
@@ -129,6 +131,11 @@ kubectl -n "$namespace" rollout status statefulset/pipeline-redis --timeout 5m
 say "chart"
 "$HELM" install kafka-pipeline deploy/charts/kafka-pipeline -n "$namespace" -f deploy/kind/values.yaml \
   "${image_values[@]}" --wait --timeout 10m
+
+# Airflow through its official chart (deploy/kind/airflow.sh): the smoke test's DAG step, and the
+# Secret airflow-smoke-login its Pod logs in with.
+say "Airflow"
+bash deploy/kind/airflow.sh --namespace "$namespace" --cluster "$cluster"
 
 # The smoke test from inside the cluster: Kafka's listener (TLS + SCRAM, in-cluster names) and the
 # replica set's members (pod names) cannot be reached through port-forwards.
