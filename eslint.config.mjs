@@ -43,7 +43,17 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'harness/**', 'bench/**', 'scripts/**', 'smoke/**', '**/*.spec.ts', '**/cli.ts', '**/*-cli.ts'],
+    files: [
+      'test/**',
+      'harness/**',
+      'bench/**',
+      'scripts/**',
+      'smoke/**',
+      'deploy/**',
+      '**/*.spec.ts',
+      '**/cli.ts',
+      '**/*-cli.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   // Who may import what, folder by folder.

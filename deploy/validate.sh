@@ -4,7 +4,8 @@
 #   2. kubeconform -strict on each rendering and on deploy/platform/, against the
 #      Kubernetes 1.37 schemas and the CRDs' (Strimzi's published ones; KEDA's and
 #      MongoDB's subsets of validate/crds/)
-#   3. deploy/validate/policy.py on the same: the rules no schema holds
+#   3. deploy/validate/policy.py on the same: the rules no schema holds; then
+#      deploy/validate/chart-env.ts: each container of ours passes lib/config.ts's start-up check
 #   4. kubectl apply --dry-run=server of all of it against a real kube-apiserver
 #      started here on its own etcd, with the CRDs installed
 #   5. every values file of validate/negative/ must fail at the stage and with the
@@ -73,6 +74,8 @@ conform() {
     -schema-location "$out/crd-schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json" "$@"
 }
 policy() { python3 "$here/policy.py" "$chart/generated/pipeline.json" "$@"; }
+# Quiet when every container passes; the refusals otherwise.
+chart_env() { local said; said=$(node --import tsx "$here/chart-env.ts" "$@" 2>&1) || { grep -v '^ok ' <<<"$said"; return 1; }; }
 # A warning of the API server (a duplicate variable "which may be dropped when using apply", a
 # deprecated field) fails the check too.
 dry_run() {
@@ -105,6 +108,7 @@ for values in "$chart"/ci/*.yaml; do
   fi
   conform "$rendered" >"$rendered.conform" 2>&1 && pass "kubeconform -strict $variant" || { fail "kubeconform $variant:"; cat "$rendered.conform"; }
   policy "$rendered" && pass "policy $variant" || fail "policy $variant"
+  chart_env "$rendered" && pass "lib/config.ts accepts every container's environment: $variant" || fail "chart-env $variant"
 done
 conform "${platform[@]}" >"$out/platform.conform" 2>&1 && pass "kubeconform -strict platform ($(cat "${platform[@]}" | grep -c '^kind: ') objects)" || { fail "kubeconform platform:"; cat "$out/platform.conform"; }
 policy "${platform[@]}" && pass "policy platform" || fail "policy platform"
@@ -116,6 +120,7 @@ if bash deploy/kind/e2e.sh --render-only "$out/kind" >/dev/null; then
   kind_files=("$out/kind"/*.yaml)
   conform "${kind_files[@]}" >"$out/kind.conform" 2>&1 && pass "kubeconform -strict kind e2e rendering (${#kind_files[@]} files)" || { fail "kubeconform kind:"; cat "$out/kind.conform"; }
   policy "${kind_files[@]}" && pass "policy kind e2e rendering" || fail "policy kind e2e rendering"
+  chart_env "$out/kind/chart.yaml" && pass "lib/config.ts accepts every container's environment: kind e2e (the smoke Pod too)" || fail "chart-env kind e2e rendering"
   airflow_secrets "${airflow_values[@]}" && pass "airflow.sh makes every Secret the Airflow values name, and the smoke login" || fail "airflow secrets"
 else
   fail "deploy/kind/e2e.sh --render-only"; kind_files=()
@@ -167,6 +172,7 @@ for values in "$here"/negative/*.yaml; do
   if ! render "$values" "$rendered"; then got="render"; message=$(cat "$rendered.lint" "$rendered.err" 2>/dev/null)
   elif ! message=$(conform "$rendered" 2>&1); then got="kubeconform"
   elif ! message=$(policy "$rendered" 2>&1); then got="policy"
+  elif ! message=$(chart_env "$rendered" 2>&1); then got="env"
   elif ! message=$(dry_run "$rendered" 2>&1); then got="dry-run"
   fi
   expect_failure "negative $case_name" "$stage" "$want" "$got" "${message:-}"
@@ -179,6 +185,7 @@ for manifest in "$here"/negative/manifests/*.yaml; do
   got=""
   if ! message=$(conform "$manifest" 2>&1); then got="kubeconform"
   elif ! message=$(policy "$manifest" 2>&1); then got="policy"
+  elif ! message=$(chart_env "$manifest" 2>&1); then got="env"
   elif ! message=$(dry_run "$manifest" 2>&1); then got="dry-run"
   fi
   expect_failure "negative manifest $case_name" "$stage" "$want" "$got" "${message:-}"
