@@ -3,9 +3,7 @@
  * plaintext by default; SASL_SSL needs a user and a password file; a CA file
  * must hold real certificates; a password never shows in an error.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { secretFilesFolder } from '../harness/secret-files';
 import { ConfigError } from './errors';
 import { loadConfig } from './config';
 
@@ -23,18 +21,8 @@ txT7WAv/jJqBLAqBy0IzBesmmekj6XhBLzc2DbA=
 -----END CERTIFICATE-----
 `;
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'config-kafka-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function file(name: string, content: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  chmodSync(path, 0o600);
-  return path;
-}
+const secrets = secretFilesFolder('config-kafka');
+const file = secrets.file;
 
 const secured = (extra: Record<string, string> = {}) => ({
   KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
@@ -97,7 +85,7 @@ describe('config.kafka.security', () => {
   });
 
   it('fails on a missing or empty password file, never echoing the password', () => {
-    const missing = join(dir, 'nope');
+    const missing = secrets.path('nope');
     expect(() => loadConfig(secured({ KAFKA_SASL_PASSWORD_FILE: missing }))).toThrow(
       `KAFKA_SASL_PASSWORD_FILE: cannot read ${missing} (ENOENT)`,
     );
@@ -110,7 +98,7 @@ describe('config.kafka.security', () => {
   });
 
   it.each([
-    ['unreadable', () => join(dir, 'no-ca.crt'), /KAFKA_SSL_CA_FILE: cannot read .*no-ca\.crt \(ENOENT\)/],
+    ['unreadable', () => secrets.path('no-ca.crt'), /KAFKA_SSL_CA_FILE: cannot read .*no-ca\.crt \(ENOENT\)/],
     ['not PEM', () => file('der.crt', 'MIIBmTCCAT6gAwIBAgIT'), /KAFKA_SSL_CA_FILE: .* holds no PEM certificate/],
     [
       'a private key',

@@ -3,24 +3,12 @@
  * REDIS_PASSWORD_FILE puts the password into the Redis URL every client uses,
  * ADMIN_PASSWORD_FILE gives the dashboard's password.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { secretFilesFolder } from '../harness/secret-files';
 import { ConfigError } from './errors';
 import { loadConfig } from './config';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'config-secret-files-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function secretFile(name: string, content: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  chmodSync(path, 0o600);
-  return path;
-}
+const secrets = secretFilesFolder('config-secret-files');
+const secretFile = secrets.file;
 
 describe('REDIS_PASSWORD_FILE', () => {
   it('puts the password, trimmed and percent-encoded, into REDIS_URL', () => {
@@ -43,7 +31,7 @@ describe('REDIS_PASSWORD_FILE', () => {
   });
 
   it('fails at start-up, naming the variable, when the file is missing or empty, never echoing a password', () => {
-    const missing = join(dir, 'nope');
+    const missing = secrets.path('nope');
     expect(() => loadConfig({ REDIS_PASSWORD_FILE: missing })).toThrow(ConfigError);
     expect(() => loadConfig({ REDIS_PASSWORD_FILE: missing })).toThrow(`REDIS_PASSWORD_FILE: cannot read ${missing}`);
     expect(() => loadConfig({ REDIS_PASSWORD_FILE: secretFile('empty', ' \n') })).toThrow(
