@@ -98,6 +98,11 @@ airflow_env() {
   export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-60}"
   export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="${AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL:-30}"
   export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK=True
+  # SQLite takes one writer at a time (scheduler, DAG processor, API server):
+  # a request that finds the database locked waits up to 20 s for its turn
+  # (sqlite3's own default is 5 s, after which the API answers 500), below the
+  # 30 s our clients give a request (harness/airflow.ts).
+  export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_STACK_HOME/airflow.db?timeout=20}"
   # The season backfill (airflow/dags/football_season.py) runs once on a fresh stack, as on
   # docker compose; FOOTBALL_SEASON_SCHEDULE=none keeps it to manual runs.
   export FOOTBALL_SEASON_SCHEDULE="${FOOTBALL_SEASON_SCHEDULE:-@once}"

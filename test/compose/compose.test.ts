@@ -442,6 +442,15 @@ describe('secrets', () => {
     expect(script).toContain('AIRFLOW_CONN_REDIS_DEFAULT="$(cat /opt/airflow/state/redis-conn)"');
   });
 
+  it("waits as long for Airflow's SQLite lock as the stack does (infra/services/90-airflow.sh)", () => {
+    const timeout = (url: string) => new URL(url.replace(/^sqlite:/, 'file:')).searchParams.get('timeout');
+    const stack = readFileSync(join(REPO, 'infra/services/90-airflow.sh'), 'utf8');
+    const stackUrl = /SQL_ALCHEMY_CONN:-(sqlite:[^}]+)\}/.exec(stack)?.[1];
+    expect(stackUrl).toBeDefined();
+    expect(timeout(env(project().services.airflow!).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN!)).toBe(timeout(stackUrl!));
+    expect(Number(timeout(stackUrl!))).toBeGreaterThan(5); // sqlite3's default, after which the API answers 500
+  });
+
   it('gives Airflow the kafka_default connection to the brokers the services use, put together at start', () => {
     const { services } = project();
     const airflow = services.airflow!;

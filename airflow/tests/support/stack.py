@@ -107,6 +107,9 @@ class AirflowApi:
     def post(self, path: str, body: Any) -> Any:
         return self._call("POST", path, body, token=self.token)
 
+    def patch(self, path: str, body: Any) -> Any:
+        return self._call("PATCH", path, body, token=self.token)
+
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float) -> dict:
         deadline = time.monotonic() + timeout
         while True:
