@@ -6,9 +6,9 @@
  */
 import { ConfigResourceTypes, type Admin, type ITopicConfig, type Kafka } from 'kafkajs';
 import type { Config } from '../config';
-import { describeError, PipelineError } from '../errors';
+import { describeError, PipelineError, RetriesExhaustedError } from '../errors';
 import type { Logger } from '../logger';
-import { retry } from '../retry';
+import { retry, type RetryOptions } from '../retry';
 import {
   blocksReadiness,
   describeDifference,
@@ -50,13 +50,22 @@ export interface EnsureTopicsResult {
   existing: string[];
 }
 
+export interface EnsureTopicsOptions {
+  /** How long to wait for new topics' leaders. Default: 10 retries, 100 ms doubling to 2 s. */
+  leaderWait?: RetryOptions;
+}
+
 /**
  * Create the missing topics and wait for their leaders. Safe to run any number
  * of times, from any number of services at once. Fails clearly when the cluster
  * has fewer brokers than a topic's replication factor, or an existing topic has
  * fewer partitions than wanted.
  */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<EnsureTopicsResult> {
+export async function ensureTopics(
+  admin: Admin,
+  specs: TopicSpec[],
+  options: EnsureTopicsOptions = {},
+): Promise<EnsureTopicsResult> {
   const { brokers } = await admin.describeCluster();
   const needed = Math.max(...specs.map((spec) => spec.replicationFactor));
   if (brokers.length < needed) {
@@ -71,7 +80,9 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<En
   const missing = specs.filter((spec) => !existing.has(spec.topic));
   if (missing.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's wait asks the broker that took the request once, retrying only a missing leader: under
+      // load that broker's metadata may not have the new topic yet, and the wait fails on it. Ours retries both.
+      waitForLeaders: false,
       topics: missing.map((spec): ITopicConfig => ({
         topic: spec.topic,
         numPartitions: spec.numPartitions,
@@ -79,6 +90,7 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<En
         configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
       })),
     });
+    await waitForLeaders(admin, missing, options.leaderWait);
   }
 
   const present = specs.filter((spec) => existing.has(spec.topic));
@@ -97,6 +109,39 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<En
   }
 
   return { created: missing.map((spec) => spec.topic), existing: present.map((spec) => spec.topic) };
+}
+
+/**
+ * Until the cluster's metadata shows every partition of `specs` with a leader.
+ * Its errors for a topic it does not know yet (UNKNOWN_TOPIC_OR_PARTITION) or
+ * a partition between leaders are retriable (lib/transient.ts), as is ours.
+ */
+async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[], wait: RetryOptions = {}): Promise<void> {
+  const waited = retry(
+    async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.topic) });
+      const leaderless = specs.filter((spec) => {
+        const partitions = topics.find((topic) => topic.name === spec.topic)?.partitions ?? [];
+        return partitions.length < spec.numPartitions || partitions.some((partition) => partition.leader < 0);
+      });
+      if (leaderless.length > 0) {
+        throw new PipelineError(`new topics without a leader yet: ${leaderless.map((spec) => spec.topic).join(', ')}`, {
+          retriable: true,
+          context: { topics: leaderless.map((spec) => spec.topic) },
+        });
+      }
+    },
+    { retries: 10, initialDelayMs: 100, maxDelayMs: 2_000, ...wait },
+  );
+  // Still "not yet", not "never": a caller that retries its start-up (ensurePipelineTopics) tries again.
+  await waited.catch((error: unknown) => {
+    if (!(error instanceof RetriesExhaustedError)) throw error;
+    throw new PipelineError(`the new topics have no leader yet: ${describeError(error.cause)}`, {
+      retriable: true,
+      cause: error,
+      context: { topics: specs.map((spec) => spec.topic) },
+    });
+  });
 }
 
 /** Read `specs`' topics from the cluster (metadata, then the spec's configs) and list every difference. */

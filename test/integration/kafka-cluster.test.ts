@@ -1,6 +1,7 @@
 /**
  * The local Kafka cluster has the shape of docs/ARCHITECTURE.md §3, and ensureTopics() gives
- * every topic its partitions, replicas and settings, however often it runs.
+ * every topic its partitions, replicas and settings, however often it runs and from however many
+ * callers at once.
  */
 import { ConfigResourceTypes } from 'kafkajs';
 import { ensureTopics, pipelineTopics } from '../../lib/kafka/topics';
@@ -74,6 +75,21 @@ describe('the local Kafka cluster', () => {
     );
     expect(settings[topics.somedata]).toEqual({ 'min.insync.replicas': '1', 'cleanup.policy': 'delete' });
     expect(settings[topics.footdata]).toEqual({ 'min.insync.replicas': '1', 'cleanup.policy': 'compact,delete' });
+  });
+
+  it('ensureTopics from 40 callers at once: each resolves with its topics led on every partition', async () => {
+    // Concurrent creations are what made a broker answer before its metadata had the new topic.
+    const sets = Array.from({ length: 40 }, () => pipelineTopics(testConfig().kafka));
+    try {
+      const results = await Promise.allSettled(sets.map((specs) => ensureTopics(brokers.admin, specs)));
+      expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      const { topics: led } = await brokers.admin.fetchTopicMetadata({ topics: sets.flat().map((spec) => spec.topic) });
+      expect(
+        led.filter((topic) => topic.partitions.length !== 3 || topic.partitions.some((p) => p.leader < 0)),
+      ).toEqual([]);
+    } finally {
+      await brokers.admin.deleteTopics({ topics: sets.flat().map((spec) => spec.topic) });
+    }
   });
 
   it('fails clearly when the cluster has fewer brokers than the replication factor', async () => {

@@ -4,7 +4,7 @@
  * answers /readyz 503 naming every difference from pipelineTopics(), and turns
  * ready without a restart once the owner fixes them.
  */
-import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { consumerEnv, freePort } from '../../harness/consumer';
 import { eventually, testConfig, testKafka, testLogger, useBrokers } from '../../harness/env';
 import { producersEnv } from '../../harness/producers';
@@ -35,13 +35,6 @@ afterAll(async () => {
   await mongo.close();
 });
 
-const asCreated = (spec: TopicSpec): ITopicConfig => ({
-  topic: spec.topic,
-  numPartitions: spec.numPartitions,
-  replicationFactor: spec.replicationFactor,
-  configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
-});
-
 /** AlterConfigs replaces every config of the topic: give it the spec's whole set. */
 async function setConfigs(admin: Admin, spec: TopicSpec): Promise<void> {
   await admin.alterConfigs({
@@ -64,18 +57,10 @@ async function readyz(port: number): Promise<{ status: number; body: Record<stri
 describe('KAFKA_TOPICS_MODE=verify', () => {
   it('a consumer stays unready naming each wrong topic, creates none, and turns ready once they are fixed', async () => {
     // somedata: 1 partition of 3; footdata: delete-only, no compaction; the DLQ: missing.
-    await brokers.admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { ...asCreated(somedata), numPartitions: 1 },
-        {
-          ...asCreated(footdata),
-          configEntries: asCreated(footdata).configEntries!.map((entry) =>
-            entry.name === 'cleanup.policy' ? { name: entry.name, value: 'delete' } : entry,
-          ),
-        },
-      ],
-    });
+    await ensureTopics(brokers.admin, [
+      { ...somedata, numPartitions: 1 },
+      { ...footdata, configs: { ...footdata.configs, 'cleanup.policy': 'delete' } },
+    ]);
     const port = await freePort();
     const consumer = startService('consumer/main.ts', { ...consumerEnv(config, port), KAFKA_TOPICS_MODE: 'verify' });
 
@@ -113,7 +98,7 @@ describe('KAFKA_TOPICS_MODE=verify', () => {
       topicPartitions: [{ topic: somedata.topic, count: somedata.numPartitions }],
     });
     await setConfigs(brokers.admin, footdata);
-    await brokers.admin.createTopics({ waitForLeaders: true, topics: [asCreated(dlq)] });
+    await ensureTopics(brokers.admin, [dlq]);
 
     // The check backs off to at most 30 s between tries; the sink then starts and joins its group.
     await eventually(async () => (await readyz(port)).status === 200, 'the consumer to turn ready', 90_000);
