@@ -1,7 +1,8 @@
 // Adds up the results every test runner left in a folder and prints the one
 // line CI reads: "N passed, N failed" (", N skipped" when any were skipped).
 // jest: --json output files; pytest: --junitxml files; check-*.json: one check.
-// The failures are named just above that line: CI keeps only the end of the log.
+// The failures are named just above that line, with what a jest assertion found:
+// CI keeps only the end of the log.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -10,12 +11,29 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const failures = [];
+const details = new Map(); // index in failures → its detail lines
 
-const firstLine = (text) =>
+// jest colours its messages when it writes to a terminal; the log wants the text.
+// eslint-disable-next-line no-control-regex
+const lines = (text) =>
   String(text ?? '')
-    .split('\n')
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n');
+const firstLine = (text) =>
+  lines(text)
     .find((line) => line.trim())
     ?.trim() ?? '';
+
+// What an assertion found (a diff, the values), under its name: the lines after
+// the first, up to the stack, at most DETAIL_LINES of them.
+const DETAIL_LINES = 20;
+const detail = (text) => {
+  const rest = lines(text).filter((line) => line.trim());
+  const stack = rest.findIndex((line, index) => index > 0 && /^\s*at /.test(line));
+  const found = rest.slice(1, stack < 0 ? undefined : stack).map((line) => `    ${line.slice(0, 200)}`);
+  if (found.length <= DETAIL_LINES) return found;
+  return [...found.slice(0, DETAIL_LINES), `    … ${found.length - DETAIL_LINES} more lines`];
+};
 
 for (const file of readdirSync(folder).sort()) {
   const text = readFileSync(join(folder, file), 'utf8');
@@ -30,6 +48,7 @@ for (const file of readdirSync(folder).sort()) {
       const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === 'failed');
       for (const test of failedTests) {
         failures.push(`${path} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+        details.set(failures.length - 1, detail(test.failureMessages?.[0]));
       }
       // A suite that failed to run at all (a syntax error, a hook that threw) has no failed test.
       if (suite.status === 'failed' && failedTests.length === 0) failures.push(`${path}: ${firstLine(suite.message)}`);
@@ -52,5 +71,8 @@ for (const file of readdirSync(folder).sort()) {
     }
   }
 }
-for (const failure of failures) console.log(`FAILED ${failure.slice(0, 400)}`);
+failures.forEach((failure, index) => {
+  console.log(`FAILED ${failure.slice(0, 400)}`);
+  for (const line of details.get(index) ?? []) console.log(line);
+});
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

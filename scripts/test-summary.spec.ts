@@ -65,6 +65,48 @@ describe('test-summary', () => {
     ]);
   });
 
+  it("adds what a jest assertion found (its diff, not its stack), a few lines of it, under the test's name", () => {
+    const diff = [
+      '\u001b[2mexpect(\u001b[22mreceived\u001b[2m).toEqual(\u001b[22mexpected\u001b[2m) // deep equality\u001b[22m',
+      '',
+      '- Expected  - 1',
+      '+ Received  + 3',
+      '',
+      '- Array []',
+      '+ Array [',
+      '+   "footdata/depth-10000-arrays: nowhere (expected either, at footdata 2/7)",',
+      '+ ]',
+      ...Array.from({ length: 30 }, (_, index) => `+   "line ${index}",`),
+      '    at Object.<anonymous> (test/faults/hostile-input.test.ts:454:22)',
+    ].join('\n');
+    const run = {
+      numFailedTests: 1,
+      testResults: [
+        {
+          name: join(process.cwd(), 'test/faults/hostile-input.test.ts'),
+          status: 'failed',
+          assertionResults: [{ status: 'failed', fullName: 'the worst records', failureMessages: [`Error: ${diff}`] }],
+        },
+      ],
+    };
+    const lines = summarise({ 'jest-faults.json': JSON.stringify(run) });
+    expect(lines[0]).toBe(
+      'FAILED test/faults/hostile-input.test.ts › the worst records: Error: expect(received).toEqual(expected) // deep equality',
+    );
+    expect(lines.slice(1, 7)).toEqual([
+      '    - Expected  - 1',
+      '    + Received  + 3',
+      '    - Array []',
+      '    + Array [',
+      '    +   "footdata/depth-10000-arrays: nowhere (expected either, at footdata 2/7)",',
+      '    + ]',
+    ]);
+    expect(lines).toHaveLength(1 + 20 + 1 + 1); // the name, 20 lines of detail, how many more, the total
+    expect(lines.at(-2)).toBe('    … 16 more lines');
+    expect(lines.join('\n')).not.toContain('at Object.<anonymous>');
+    expect(lines.at(-1)).toBe('0 passed, 1 failed');
+  });
+
   it('prints only the total when all passed', () => {
     expect(summarise({ 'check-lint.json': '{"numPassedTests":1,"numFailedTests":0}' })).toEqual(['1 passed, 0 failed']);
   });
