@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import urllib.request
 
 import pytest
 
@@ -104,3 +105,12 @@ def test_kafka_pipeline_runs_end_to_end_and_mongodb_holds_the_runs_events(cli_ho
     assert "footdata: " in output
     # The offsets came through the connection the stack builds (scripts/airflow-connections.ts), not a fallback.
     assert "from Kafka (Airflow connection 'kafka_default')" in output
+    # The run is the private home's: the stack's Airflow never saw it (its environment names the stack's
+    # database; a run written there would also bring the DAG's default schedule into the stack).
+    stacks = stack.AirflowApi()
+    try:
+        stacks.get(f"/api/v2/dags/kafka_pipeline/dagRuns/{urllib.request.quote(run_id, safe='')}")
+    except AssertionError as answer:
+        assert "HTTP 404" in str(answer), answer
+    else:
+        pytest.fail(f"{run_id} of `airflow dags test` is in the stack's metadata database")

@@ -152,10 +152,9 @@ def dags_test(
     """`airflow dags test` in a private AIRFLOW_HOME; (exit code, output, run id)."""
     run_env = {
         **env,
-        "AIRFLOW_HOME": str(home),
+        **private_home(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_DIR / "airflow" / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     }
     for key in ("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "AIRFLOW__API_AUTH__JWT_SECRET"):
         run_env.pop(key, None)  # dags test runs in-process; nothing of the stack's API server
@@ -168,6 +167,16 @@ def dags_test(
     return done.returncode, output, found.group(1) if found else None
 
 
+def private_home(home: Path) -> dict[str, str]:
+    """The variables that make an airflow command use `home` and its own database, whatever the environment names."""
+    return {
+        "AIRFLOW_HOME": str(home),
+        # The stack's environment (stack_airflow_env) names the stack's database.
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
+
+
 def migrate(home: Path) -> None:
-    env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    env = {**os.environ, **private_home(home)}
     subprocess.run([str(VENV_BIN / "airflow"), "db", "migrate"], capture_output=True, check=True, env=env, timeout=300)
