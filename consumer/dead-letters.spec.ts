@@ -82,6 +82,24 @@ describe('the dead-letter publisher', () => {
     expect(sent[0]?.messages[0]?.headers).toMatchObject({ 'dlq-reason': 'decode', 'dlq-value-omitted-bytes': '8' });
   });
 
+  it('sends each letter once when a later send failed and the batch tries the same letters again', async () => {
+    // Three letters of 300 KiB: one send each (512 KiB a send). The second send fails once.
+    const big = (offset: string): DeadLetter => ({
+      ...letter,
+      message: { ...message, offset, value: Buffer.alloc(300 * 1024, 'x') },
+    });
+    const letters = [big('1'), big('2'), big('3')];
+    let sends = 0;
+    const { producer, sent } = fakeProducer(() => {
+      if (++sends === 2) throw Object.assign(new Error('request timed out'), { retriable: true });
+    });
+    const publisher = new DeadLetterPublisher(producer, 'pipeline.dlq', 'g');
+    await expect(publisher.publish(letters)).rejects.toBeInstanceOf(DeadLetterUnavailableError);
+    await publisher.publish(letters); // consumer/runner.ts retries the stage with the same letters
+    const offsets = sent.flatMap((record) => record.messages.map((m) => m.headers?.[DLQ_HEADERS.offset]));
+    expect(offsets).toEqual(['1', '2', '3']);
+  });
+
   it('reports a DLQ that cannot be written as retriable, so the batch is not committed', async () => {
     const { producer } = fakeProducer(() => {
       throw new Error('broker down');

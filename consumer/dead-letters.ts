@@ -68,15 +68,29 @@ export class DeadLetterPublisher {
       throw new PipelineError(`maxSendBytes must be a positive whole number (got ${this.maxSendBytes})`);
   }
 
+  /**
+   * The letters the DLQ acknowledged. When a later send fails, the batch tries the same
+   * letters again (consumer/runner.ts): only those not acknowledged yet are sent, so an
+   * earlier send's letters are not written twice.
+   */
+  private readonly acknowledged = new WeakSet<DeadLetter>();
+
   /** Resolves once every letter is acknowledged; throws DeadLetterUnavailableError otherwise. */
   async publish(letters: DeadLetter[]): Promise<void> {
     const now = new Date();
-    const messages = letters.map((letter) => toDeadLetterMessage(letter, this.groupId, now));
-    for (const chunk of chunkBySize(messages, this.maxSendBytes)) {
+    const letterOf = new Map<Message, DeadLetter>();
+    for (const letter of letters) {
+      if (!this.acknowledged.has(letter)) letterOf.set(toDeadLetterMessage(letter, this.groupId, now), letter);
+    }
+    for (const chunk of chunkBySize([...letterOf.keys()], this.maxSendBytes)) {
       try {
         await this.send(chunk);
       } catch (error) {
         throw new DeadLetterUnavailableError(error, { topic: this.topic, records: chunk.length });
+      }
+      for (const message of chunk) {
+        const letter = letterOf.get(message);
+        if (letter) this.acknowledged.add(letter);
       }
     }
   }
