@@ -57,7 +57,12 @@ async def run_trigger_with_worker(trigger: BullMQJobTrigger, redis_url: str, que
     try:
         return await asyncio.wait_for(collect(trigger), timeout=30)
     finally:
-        await worker.close()
+        # The job has ended by now. bullmq's graceful close() waits for the worker's own tasks,
+        # and once (a CI run) waited for ever after an UnrecoverableError: force it, and bound it
+        # (close() swallows a cancellation, so wait on it rather than wait_for it).
+        closing = asyncio.ensure_future(worker.close(force=True))
+        done, _ = await asyncio.wait({closing}, timeout=15)
+        assert done, "bullmq's Worker.close(force=True) did not return within 15 s"
 
 
 async def job_ids(redis_url: str, queue_name: str) -> list[str]:
