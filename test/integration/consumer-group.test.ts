@@ -48,8 +48,13 @@ describe('two consumer instances in one group', () => {
     expect(await sut.db.collection(COLLECTIONS.somedata).countDocuments()).toBe(events.length);
     expect(await sut.db.collection(COLLECTIONS.footdata).countDocuments()).toBe(matches.length);
 
+    const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0);
     const perInstance = await Promise.all(sinks.map((sink) => counter(sink, 'consumer_records_written_total')));
+    const duplicates = await Promise.all(sinks.map((sink) => counter(sink, 'consumer_records_duplicate_total')));
     expect(perInstance.every((count) => count > 0)).toBe(true);
-    expect(perInstance.reduce((sum, count) => sum + count, 0)).toBe(events.length + matches.length);
+    // Each record written once, or found already stored: a batch an instance wrote but had not committed
+    // when its partition moved (a rebalance under load) is read again by the other, which writes nothing.
+    expect(sum(perInstance)).toBeLessThanOrEqual(events.length + matches.length);
+    expect(sum(perInstance) + sum(duplicates)).toBeGreaterThanOrEqual(events.length + matches.length);
   });
 });
