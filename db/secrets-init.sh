@@ -14,10 +14,12 @@
 #   airflow/password     Airflow's user admin: AIRFLOW_ADMIN_PASSWORD of .env
 #                        when set, else generated once                         -> airflow
 #   airflow/passwords.json  the same as Airflow's auth manager writes it        -> admin (the live page's DAG runs)
+#   airflow-db/password  Airflow's metadata database, user airflow: generated
+#                        on the first start                                     -> airflow-db, airflow
 #
 # Generated passwords are kept across restarts (they live in the volumes until
 # `docker compose down -v`). Files are mode 0444: the services run as
-# different users (mongodb, redis, node, airflow), and the volume, not the
+# different users (mongodb, redis, node, airflow, postgres), and the volume, not the
 # mode, is what keeps a secret from the other services. This runs as root, so
 # db/password.txt itself can stay mode 600 on the host.
 #
@@ -66,6 +68,7 @@ if [ -n "${AIRFLOW_ADMIN_PASSWORD:-}" ]; then
 else
   keep_or_generate airflow "Airflow, user admin: docker compose exec airflow cat /run/secrets/airflow/password"
 fi
+keep_or_generate airflow-db "Airflow's metadata database, user airflow: docker compose exec airflow-db cat /run/secrets/airflow-db/password"
 # As JSON: backslashes and double quotes escaped (a password from .env may hold them).
 escaped="$(sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' "$out/airflow/password")"
 write airflow "{\"admin\": \"$escaped\"}" passwords.json

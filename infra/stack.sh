@@ -44,8 +44,8 @@
 # for a "ready" line. While a service's functions run: SVC_NAME, SVC_LOG, SVC_PIDFILE, SVC_DATA
 # (created for it), STACK_DIR, REPO_DIR, INFRA_DIR, STORE_BACKEND, POSTGRES_PORT,
 # and the stack_* helpers (stack_spawn, stack_port_open, stack_log_has,
-# stack_need_cmd, stack_die, stack_redis_env, stack_postgres_socket_dir,
-# stack_once, stack_path).
+# stack_need_cmd, stack_die, stack_redis_env, stack_once, stack_path; and
+# stack_postgres_socket_dir, stack_postgres_bindir of infra/postgres/postgres.sh).
 set -euo pipefail
 
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,7 +63,8 @@ STOP_TIMEOUT="${STACK_STOP_TIMEOUT:-20}"
 # sqlite (default; files under data/ferretdb) or postgresql (the postgres
 # service, infra/services/25-postgres.sh, on 127.0.0.1:POSTGRES_PORT).
 STORE_BACKEND="${STORE_BACKEND:-sqlite}"
-POSTGRES_PORT="${POSTGRES_PORT:-5433}"
+# shellcheck source=infra/postgres/postgres.sh
+source "$INFRA_DIR/postgres/postgres.sh"
 case "$STORE_BACKEND" in
   sqlite | postgresql) ;;
   *) echo "stack: STORE_BACKEND must be sqlite or postgresql, not '$STORE_BACKEND'" >&2; exit 1 ;;
@@ -117,10 +118,6 @@ stack_redis_env() {
   [[ "${REDIS_URL:-}" == *@* ]] && return 0
   export REDIS_PASSWORD_FILE="${REDIS_PASSWORD_FILE:-$STACK_DIR/redis-password}"
 }
-
-# stack_postgres_socket_dir: where the postgres service puts its unix socket
-# (and where FerretDB connects to it).
-stack_postgres_socket_dir() { echo "$STACK_DIR/data/postgres/socket"; }
 
 # stack_port_open HOST PORT: something accepts TCP connections there.
 stack_port_open() {

@@ -330,16 +330,7 @@ def test_a_backfill_of_three_hours_through_the_rest_api_succeeds_with_the_same_d
         "reprocess_behavior": "completed",
         "max_active_runs": 3,
     }
-    # On SQLite (`make up`'s Airflow) the API answers 503 "Database is locked" while the
-    # scheduler holds the database: a client is meant to try again, as a user would.
-    for attempt in range(30):
-        try:
-            backfill = api.post("/api/v2/backfills", request)
-            break
-        except AssertionError as refused:
-            if "HTTP 503" not in str(refused) or attempt == 29:
-                raise
-            time.sleep(1)
+    backfill = api.post("/api/v2/backfills", request)
     deadline = time.monotonic() + float(os.environ.get("AIRFLOW_TEST_RUN_TIMEOUT", "600"))
     while True:
         runs = api.get(f"/api/v2/dags/insights/dagRuns?run_type=backfill&limit=100&order_by=-logical_date")["dag_runs"]

@@ -1,16 +1,17 @@
 # shellcheck shell=bash disable=SC2034 # svc_* are read by infra/stack.sh
-# PostgreSQL 15 (Debian's postgresql-15) as FerretDB's store when
-# STORE_BACKEND=postgresql (infra/stack.sh reads it); off under sqlite. Our own
+# PostgreSQL 15 (Debian's postgresql-15): the store of Airflow's metadata
+# (database airflow, owned by the role airflow), and FerretDB's store when
+# STORE_BACKEND=postgresql (database ferretdb; infra/stack.sh reads it). Our own
 # cluster in $SVC_DATA/cluster, not Debian's system one: initdb on the first
 # start, then `postgres` itself in the foreground (no pg_ctl), so `down`
 # SIGTERMs its process group like any other service.
 #
 # Access: the unix socket in $SVC_DATA/socket (directory and socket mode 0700)
 # trusts its callers: only the server's OS user and root can reach it, and it
-# is what FerretDB uses, so FerretDB needs no secret. TCP on 127.0.0.1 only,
-# with scram-sha-256: the password is generated on the first start into
-# $STACK_DIR/postgres-password (mode 600; user ferretdb, database ferretdb),
-# so another local user cannot read or change the store through the port.
+# is what Airflow and FerretDB use, so neither needs a secret. TCP on
+# 127.0.0.1 only, with scram-sha-256: the password of the superuser ferretdb
+# is generated on the first start into $STACK_DIR/postgres-password (mode
+# 600), so another local user cannot read or change the store through the port.
 #
 # PostgreSQL refuses to run as root: under root the cluster is owned by and
 # runs as Debian's `postgres` user (setpriv execs in place, so the pid stays
@@ -24,15 +25,6 @@
 svc_address="127.0.0.1:$POSTGRES_PORT"
 svc_needs=""
 svc_timeout=60
-[[ "$STORE_BACKEND" == postgresql ]] || svc_off="STORE_BACKEND=$STORE_BACKEND"
-
-postgres_bindir() {
-  local dir
-  for dir in "${POSTGRES_BINDIR:-}" /usr/lib/postgresql/15/bin; do
-    [[ -n "$dir" && -x "$dir/postgres" ]] && { echo "$dir"; return 0; }
-  done
-  return 1
-}
 
 # postgres_as CMD ARGS...: run as the server's OS user (the current one, or
 # `postgres` under root: setpriv execs in place, so a pid stays the same).
@@ -47,7 +39,7 @@ postgres_as() {
 }
 
 svc_prepare() {
-  postgres_bindir >/dev/null && return 0
+  stack_postgres_bindir >/dev/null && return 0
   local cmd="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15"
   [[ "$(id -u)" == 0 ]] || stack_die "PostgreSQL 15 is missing; run as root: $cmd"
   echo "  postgres: installing Debian's postgresql-15"
@@ -97,7 +89,7 @@ postgres_fix_owner() {
 
 svc_start() {
   local bindir socket cluster="$SVC_DATA/cluster"
-  bindir="$(postgres_bindir)" || stack_die "postgres: PostgreSQL 15 not found (infra/stack.sh prepare postgres installs it)"
+  bindir="$(stack_postgres_bindir)" || stack_die "postgres: PostgreSQL 15 not found (infra/stack.sh prepare postgres installs it)"
   socket="$(stack_postgres_socket_dir)"
   mkdir -p "$socket"
   chmod 700 "$SVC_DATA" "$socket"

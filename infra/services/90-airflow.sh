@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034 # svc_* are read by infra/stack.sh
 # Airflow 3 (`airflow standalone`: api-server with the UI on :8080, scheduler,
-# dag-processor, triggerer; LocalExecutor, SQLite) from a venv under
+# dag-processor, triggerer; LocalExecutor) from a venv under
 # $STACK_DIR/airflow/venv, built from PyPI with the pinned lists in airflow/:
 #   requirements-airflow.txt  Airflow and its whole dependency tree (a lock)
 #   requirements.txt          bullmq, pymongo, pytest (the DAG, plugins, tests)
@@ -11,6 +11,13 @@
 #
 # AIRFLOW_HOME is $STACK_DIR/airflow; the DAGs and plugins are read from the
 # repository (airflow/dags, airflow/plugins). The DAG is unpaused at creation.
+# The metadata is in the stack's PostgreSQL (infra/services/25-postgres.sh),
+# database airflow of the role airflow, reached through its unix socket. Not
+# SQLite: its API server commits the audit log of every REST write on its event
+# loop, so a write that found the lock held by a request whose own commit needs
+# that loop waited out the busy timeout; concurrent triggers froze it for
+# minutes, and the scheduler, locked out of its heartbeat, exited
+# (airflow/tests/test_metadata_db.py).
 # Connections come from the environment: AIRFLOW_CONN_REDIS_DEFAULT,
 # AIRFLOW_CONN_MONGO_DEFAULT and AIRFLOW_CONN_KAFKA_DEFAULT when set, else built
 # by scripts/airflow-connections.ts from REDIS_URL (with the password of
@@ -19,9 +26,12 @@
 # auth manager into $STACK_DIR/airflow/simple_auth_manager_passwords.json.generated.
 # shellcheck source=SCRIPTDIR/../node/node.sh
 source "$INFRA_DIR/node/node.sh"
+# shellcheck source=SCRIPTDIR/../postgres/postgres.sh
+source "$INFRA_DIR/postgres/postgres.sh"
 svc_address="127.0.0.1:8080"
-# Its Redis connection carries the password the redis service generates on its first start.
-svc_needs="redis"
+# Its Redis connection carries the password the redis service generates on its
+# first start; its metadata is in PostgreSQL.
+svc_needs="redis postgres"
 svc_timeout=300
 
 AIRFLOW_STACK_HOME="$STACK_DIR/airflow"
@@ -98,11 +108,7 @@ airflow_env() {
   export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-60}"
   export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="${AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL:-30}"
   export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK=True
-  # SQLite takes one writer at a time (scheduler, DAG processor, API server):
-  # a request that finds the database locked waits up to 20 s for its turn
-  # (sqlite3's own default is 5 s, after which the API answers 500), below the
-  # 30 s our clients give a request (harness/airflow.ts).
-  export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_STACK_HOME/airflow.db?timeout=20}"
+  export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-postgresql+psycopg2://airflow@/airflow?host=$(stack_postgres_socket_dir)&port=$POSTGRES_PORT}"
   # The season backfill (airflow/dags/football_season.py) runs once on a fresh stack, as on
   # docker compose; FOOTBALL_SEASON_SCHEDULE=none keeps it to manual runs.
   export FOOTBALL_SEASON_SCHEDULE="${FOOTBALL_SEASON_SCHEDULE:-@once}"
@@ -146,7 +152,20 @@ print(json.dumps({user: secrets.token_urlsafe(16) for user in users}))' \
   export PATH="$AIRFLOW_VENV/bin:$PATH"
 }
 
+# The role airflow and its database, on the first start (the socket trusts
+# its callers: psql connects as the cluster's superuser, ferretdb).
+airflow_metadata_database() {
+  local bindir
+  bindir="$(stack_postgres_bindir)" || stack_die "airflow: PostgreSQL 15 not found (infra/stack.sh prepare postgres installs it)"
+  "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$(stack_postgres_socket_dir)" -p "$POSTGRES_PORT" -U ferretdb -d postgres \
+    >>"$SVC_LOG" 2>&1 <<'SQL' || stack_die "airflow: could not create its PostgreSQL database (see $SVC_LOG)"
+SELECT 'CREATE ROLE airflow LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'airflow')\gexec
+SELECT 'CREATE DATABASE airflow OWNER airflow' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'airflow')\gexec
+SQL
+}
+
 svc_start() {
+  airflow_metadata_database
   airflow_env
   # airflow/run_standalone.py: `airflow standalone`, made to stop cleanly on SIGTERM.
   stack_spawn "$AIRFLOW_VENV/bin/python" "$REPO_DIR/airflow/run_standalone.py"

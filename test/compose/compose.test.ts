@@ -171,6 +171,19 @@ function standIns(serviceEnv: Record<string, string>): Record<string, string> {
 /** A service's environment with its password files replaced by stand-ins, as lib/config.ts would read it. */
 const withStandIns = (serviceEnv: Record<string, string>) => ({ ...serviceEnv, ...standIns(serviceEnv) });
 
+/**
+ * The driver of the metadata database a compose Airflow uses: the scheme of its
+ * SQL_ALCHEMY_CONN, whether named in its environment or put together by its
+ * start script (from the airflow-db password), else Airflow's own default.
+ */
+function airflowMetadataDriver(service: Service): string {
+  const named = env(service).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN;
+  if (named) return named.split(':')[0]!;
+  const script = (service.command ?? []).join(' ');
+  const built = /"([a-z0-9+]+):\/\/airflow:" \+ db_password \+ "@airflow-db:5432\/airflow"/.exec(script);
+  const exported = script.includes('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$(cat /opt/airflow/state/db-conn)"');
+  return built && exported ? built[1]! : "sqlite (Airflow's default)";
+}
 const hostPorts = (service: Service) => (service.ports ?? []).filter((port) => port.published !== undefined);
 
 /** Keys and values of a Kafka .properties template; placeholders (@NAME@) left out. */
@@ -195,6 +208,7 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
       [
         'admin',
         'airflow',
+        'airflow-db',
         'api',
         'consumer',
         'kafka-broker-1',
@@ -257,7 +271,9 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
         // Built here from the repository; named for this project, never "latest".
         expect({ name, image }).toEqual({ name, image: expect.stringMatching(/^kafka-pipeline-[a-z]+:local$/) });
       } else {
-        expect({ name, tag }).toEqual({ name, tag: expect.stringMatching(/^v?\d+\.\d+\.\d+/) });
+        // PostgreSQL numbers a release major.minor (16.10); everything else major.minor.patch.
+        const version = image.startsWith('postgres:') ? /^\d+\.\d+-/ : /^v?\d+\.\d+\.\d+/;
+        expect({ name, tag }).toEqual({ name, tag: expect.stringMatching(version) });
       }
     }
     for (const path of ['Dockerfile', 'airflow/Dockerfile']) {
@@ -396,6 +412,7 @@ describe('secrets', () => {
       'admin-secret': ['admin', 'kafka-ui', 'mongo-express', 'secrets-init'],
       // Airflow's user admin: Airflow's auth manager, and the live page's DAG runs (the admin server).
       'airflow-secret': ['admin', 'airflow', 'secrets-init'],
+      'airflow-db-secret': ['airflow', 'airflow-db', 'secrets-init'],
     });
     // db/password.txt (the Docker secret) is read by secrets-init alone, as root: mode 600 on the host works.
     const services = project().services;
@@ -442,13 +459,25 @@ describe('secrets', () => {
     expect(script).toContain('AIRFLOW_CONN_REDIS_DEFAULT="$(cat /opt/airflow/state/redis-conn)"');
   });
 
-  it("waits as long for Airflow's SQLite lock as the stack does (infra/services/90-airflow.sh)", () => {
-    const timeout = (url: string) => new URL(url.replace(/^sqlite:/, 'file:')).searchParams.get('timeout');
+  it("keeps Airflow's metadata in PostgreSQL (airflow-db), as the stack does, never in SQLite", () => {
+    const { services } = project();
+    const airflow = services.airflow!;
+    // infra/services/90-airflow.sh says why: Airflow's API server deadlocks on SQLite's lock.
     const stack = readFileSync(join(REPO, 'infra/services/90-airflow.sh'), 'utf8');
-    const stackUrl = /SQL_ALCHEMY_CONN:-(sqlite:[^}]+)\}/.exec(stack)?.[1];
-    expect(stackUrl).toBeDefined();
-    expect(timeout(env(project().services.airflow!).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN!)).toBe(timeout(stackUrl!));
-    expect(Number(timeout(stackUrl!))).toBeGreaterThan(5); // sqlite3's default, after which the API answers 500
+    expect(/SQL_ALCHEMY_CONN:-([a-z0-9+]+):/.exec(stack)?.[1]).toBe('postgresql+psycopg2');
+    expect(airflowMetadataDriver(airflow)).toBe('postgresql+psycopg2');
+    expect(airflow.depends_on?.['airflow-db']?.condition).toBe('service_healthy');
+    expect(env(airflow).AIRFLOW_DB_PASSWORD_FILE).toBe(env(services['airflow-db']!).POSTGRES_PASSWORD_FILE);
+    expect(hostPorts(services['airflow-db']!)).toEqual([]);
+    // Biting: an Airflow told to use SQLite again is caught.
+    const onSqlite = {
+      ...airflow,
+      environment: { ...env(airflow), AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: 'sqlite:////opt/airflow/state/airflow.db' },
+    };
+    expect(airflowMetadataDriver(onSqlite)).toBe('sqlite');
+    expect(airflowMetadataDriver({ ...airflow, command: ['airflow', 'standalone'] })).toBe(
+      "sqlite (Airflow's default)",
+    );
   });
 
   it('gives Airflow the kafka_default connection to the brokers the services use, put together at start', () => {
@@ -521,22 +550,28 @@ describe('db/secrets-init.sh (the passwords, before anything starts)', () => {
     const first = secretsInit();
     expect(first.status).toBe(0);
     expect(secret('mongo-app/password')).toBe('my app password');
-    for (const name of ['mongo-root', 'redis', 'admin', 'airflow'])
-      expect(secret(`${name}/password`)).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(new Set(['mongo-root', 'redis', 'admin', 'airflow'].map((name) => secret(`${name}/password`))).size).toBe(4);
+    const generated = ['mongo-root', 'redis', 'admin', 'airflow', 'airflow-db'];
+    for (const name of generated) expect(secret(`${name}/password`)).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(new Set(generated.map((name) => secret(`${name}/password`))).size).toBe(generated.length);
     expect(secret('redis/redis.conf')).toBe(`requirepass "${secret('redis/password')}"\n`);
     expect(JSON.parse(secret('airflow/passwords.json'))).toEqual({ admin: secret('airflow/password') });
-    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['admin', 'airflow', 'mongo-app', 'mongo-root', 'redis']);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual([
+      'admin',
+      'airflow',
+      'airflow-db',
+      'mongo-app',
+      'mongo-root',
+      'redis',
+    ]);
     expect(statSync(join(dir, 'out', 'redis', 'password')).mode & 0o777).toBe(0o444);
     // Where to read the generated ones is printed; the passwords themselves never are.
     expect(first.stdout).toContain('docker compose exec admin cat /run/secrets/admin/password');
-    for (const name of ['mongo-root', 'redis', 'admin', 'airflow'])
-      expect(first.stdout + first.stderr).not.toContain(secret(`${name}/password`));
+    for (const name of generated) expect(first.stdout + first.stderr).not.toContain(secret(`${name}/password`));
   });
 
   it('keeps generated passwords across starts, and takes ADMIN_PASSWORD and AIRFLOW_ADMIN_PASSWORD from .env', () => {
     secretsInit();
-    const names = ['mongo-root', 'redis', 'admin', 'airflow'];
+    const names = ['mongo-root', 'redis', 'admin', 'airflow', 'airflow-db'];
     const before = names.map((name) => secret(`${name}/password`));
     expect(secretsInit().status).toBe(0);
     expect(names.map((name) => secret(`${name}/password`))).toEqual(before);

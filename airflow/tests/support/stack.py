@@ -50,12 +50,17 @@ def skip_reason_for_pipeline() -> str | None:
     return None
 
 
-def airflow_healthy() -> bool:
+def airflow_health() -> dict:
+    """Airflow's /monitor/health answer, or {"error": why} when there is none."""
     try:
         with urllib.request.urlopen(f"{AIRFLOW_BASE}/api/v2/monitor/health", timeout=3) as response:
-            health = json.load(response)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
+            return json.load(response)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        return {"error": str(error)}
+
+
+def airflow_healthy() -> bool:
+    health = airflow_health()
     return all((health.get(p) or {}).get("status") == "healthy" for p in ("metadatabase", "scheduler", "triggerer", "dag_processor"))
 
 
@@ -97,7 +102,8 @@ class AirflowApi:
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return json.load(response)
+                answer = response.read()
+                return json.loads(answer) if answer else None  # DELETE answers 204, no body
         except urllib.error.HTTPError as error:
             raise AssertionError(f"{method} {path}: HTTP {error.code} {error.read().decode()[:1000]}") from None
 
@@ -109,6 +115,9 @@ class AirflowApi:
 
     def patch(self, path: str, body: Any) -> Any:
         return self._call("PATCH", path, body, token=self.token)
+
+    def delete(self, path: str) -> None:
+        self._call("DELETE", path, token=self.token)
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float) -> dict:
         deadline = time.monotonic() + timeout
