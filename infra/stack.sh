@@ -44,7 +44,7 @@
 # for a "ready" line. While a service's functions run: SVC_NAME, SVC_LOG, SVC_PIDFILE, SVC_DATA
 # (created for it), STACK_DIR, REPO_DIR, INFRA_DIR, STORE_BACKEND, POSTGRES_PORT,
 # and the stack_* helpers (stack_spawn, stack_port_open, stack_log_has,
-# stack_need_cmd, stack_die, stack_redis_env, stack_once, stack_path; and
+# stack_need_cmd, stack_apt_install, stack_die, stack_redis_env, stack_once, stack_path; and
 # stack_postgres_socket_dir, stack_postgres_bindir of infra/postgres/postgres.sh).
 set -euo pipefail
 
@@ -80,6 +80,16 @@ say() { printf '%s\n' "$*"; }
 
 stack_need_cmd() {
   command -v "$1" >/dev/null 2>&1 || stack_die "$1 not found${2:+: $2}"
+}
+
+# stack_apt_install PACKAGE...: install Debian's packages (root only; else
+# say the command to run). One apt-get at a time: preparations run in
+# parallel, and a second apt-get would fail on dpkg's lock.
+stack_apt_install() {
+  local cmd="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $*"
+  [[ "$(id -u)" == 0 ]] || stack_die "$SVC_NAME: $* missing; run as root: $cmd"
+  echo "  $SVC_NAME: installing Debian's $*"
+  stack_once apt-get bash -c "$cmd" >/dev/null
 }
 
 # Start "$@" in its own session, so its pid is also its process-group id and

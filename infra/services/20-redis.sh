@@ -19,10 +19,7 @@ redis_password_file() { echo "${REDIS_PASSWORD_FILE:-$STACK_DIR/redis-password}"
 
 svc_prepare() {
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null && return 0
-  local cmd="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server"
-  [[ "$(id -u)" == 0 ]] || stack_die "redis-server is missing; run as root: $cmd"
-  echo "  redis: installing Debian's redis-server"
-  bash -c "$cmd"
+  stack_apt_install redis-server
   # Where systemd runs, the package starts the system instance on 6379: stop it.
   if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
     systemctl disable --now redis-server >/dev/null 2>&1 || true

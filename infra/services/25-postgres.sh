@@ -40,10 +40,7 @@ postgres_as() {
 
 svc_prepare() {
   stack_postgres_bindir >/dev/null && return 0
-  local cmd="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15"
-  [[ "$(id -u)" == 0 ]] || stack_die "PostgreSQL 15 is missing; run as root: $cmd"
-  echo "  postgres: installing Debian's postgresql-15"
-  bash -c "$cmd" >/dev/null
+  stack_apt_install postgresql-15
   # Where systemd runs, the package starts the system cluster on 5432: stop it.
   if command -v systemctl >/dev/null && systemctl is-active --quiet postgresql 2>/dev/null; then
     systemctl disable --now postgresql >/dev/null 2>&1 || true
