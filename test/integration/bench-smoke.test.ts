@@ -57,6 +57,21 @@ describe('the benchmarks, tiny', () => {
     expect(isRate(f.twoOverOne)).toBe(true);
   });
 
+  it('scale-out: a backlog drained within one poll still has its time and CPU measured', async () => {
+    // 3 records: an instance mostly consumes them all between two looks at its counts (4 drains).
+    const drains = [];
+    for (let run = 0; run < 2; run++) {
+      const f = await scaleOut.run({ records: 3 });
+      drains.push(f.one, f.two);
+    }
+    for (const drain of drains) {
+      expect(drain.stored).toBe(3);
+      const { machine, sinks, store } = drain.cpu;
+      const measured = [machine, sinks, store].every((cores) => Number.isFinite(cores) && cores >= 0);
+      expect({ cpu: drain.cpu, measured }).toEqual({ cpu: drain.cpu, measured: true });
+    }
+  });
+
   it("kafka: Apache Kafka's ProducerPerformance reports its rate", async () => {
     const f = await kafka.run({ records: 2_000 });
     expect(f.records).toBe(2_000);
