@@ -24,7 +24,8 @@ const done = season.filter((m) => m.status === "FINISHED" && Date.parse(m.utcDat
 console.log(new Set(season.map((m) => m.homeTeam.id)).size, done);')
 
 bash infra/stack.sh down >/dev/null
-rm -rf .stack/data .stack/airflow/*.db .stack/airflow/dags .stack/airflow/logs .stack/logs
+# .stack/data holds the stores and PostgreSQL's cluster, Airflow's database with it.
+rm -rf .stack/data .stack/airflow/dags .stack/airflow/logs .stack/logs
 started=$SECONDS
 FOOTBALL_SEASON_SCHEDULE="${FOOTBALL_SEASON_SCHEDULE:-@once}" make up >/tmp/first-standings-up.log 2>&1 || { tail -30 /tmp/first-standings-up.log; exit 1; }
 up_sec=$((SECONDS - started))
