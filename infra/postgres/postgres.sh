@@ -7,6 +7,11 @@
 # POSTGRES_PORT: its TCP port on 127.0.0.1, which also names its socket file.
 POSTGRES_PORT="${POSTGRES_PORT:-5433}"
 
+# STACK_POSTGRES_SUPERUSER: the role initdb makes (over TCP, its password is
+# $STACK_DIR/postgres-password); historically FerretDB's, whose database it owns.
+# shellcheck disable=SC2034 # read by the files that source this one
+STACK_POSTGRES_SUPERUSER=ferretdb
+
 # stack_postgres_socket_dir: the directory of its unix socket.
 stack_postgres_socket_dir() { echo "$STACK_DIR/data/postgres/socket"; }
 

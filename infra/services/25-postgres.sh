@@ -65,7 +65,7 @@ postgres_init() {
   # (the original may be root's alone, and a command line is public).
   (umask 077 && cp "$file" "$SVC_DATA/initdb-password")
   postgres_fix_owner "$SVC_DATA/initdb-password"
-  postgres_as "$bindir/initdb" -D "$cluster" -U ferretdb --pwfile="$SVC_DATA/initdb-password" -E UTF8 \
+  postgres_as "$bindir/initdb" -D "$cluster" -U "$STACK_POSTGRES_SUPERUSER" --pwfile="$SVC_DATA/initdb-password" -E UTF8 \
     --locale=C --auth-local=trust --auth-host=scram-sha-256 >>"$SVC_LOG" 2>&1
   rm -f "$SVC_DATA/initdb-password"
   # Only 127.0.0.1 over TCP (initdb also lets ::1 and replication in).

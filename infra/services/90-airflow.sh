@@ -12,12 +12,9 @@
 # AIRFLOW_HOME is $STACK_DIR/airflow; the DAGs and plugins are read from the
 # repository (airflow/dags, airflow/plugins). The DAG is unpaused at creation.
 # The metadata is in the stack's PostgreSQL (infra/services/25-postgres.sh),
-# database airflow of the role airflow, reached through its unix socket. Not
-# SQLite: its API server commits the audit log of every REST write on its event
-# loop, so a write that found the lock held by a request whose own commit needs
-# that loop waited out the busy timeout; concurrent triggers froze it for
-# minutes, and the scheduler, locked out of its heartbeat, exited
-# (airflow/tests/test_metadata_db.py).
+# database airflow of the role airflow, reached through its unix socket; not
+# SQLite, whose lock Airflow's API server deadlocks on under concurrent writes
+# (docs/ARCHITECTURE.md §7 says how; airflow/tests/test_metadata_db.py).
 # Connections come from the environment: AIRFLOW_CONN_REDIS_DEFAULT,
 # AIRFLOW_CONN_MONGO_DEFAULT and AIRFLOW_CONN_KAFKA_DEFAULT when set, else built
 # by scripts/airflow-connections.ts from REDIS_URL (with the password of
@@ -153,11 +150,11 @@ print(json.dumps({user: secrets.token_urlsafe(16) for user in users}))' \
 }
 
 # The role airflow and its database, on the first start (the socket trusts
-# its callers: psql connects as the cluster's superuser, ferretdb).
+# its callers: psql connects as the cluster's superuser).
 airflow_metadata_database() {
   local bindir
   bindir="$(stack_postgres_bindir)" || stack_die "airflow: PostgreSQL 15 not found (infra/stack.sh prepare postgres installs it)"
-  "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$(stack_postgres_socket_dir)" -p "$POSTGRES_PORT" -U ferretdb -d postgres \
+  "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$(stack_postgres_socket_dir)" -p "$POSTGRES_PORT" -U "$STACK_POSTGRES_SUPERUSER" -d postgres \
     >>"$SVC_LOG" 2>&1 <<'SQL' || stack_die "airflow: could not create its PostgreSQL database (see $SVC_LOG)"
 SELECT 'CREATE ROLE airflow LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'airflow')\gexec
 SELECT 'CREATE DATABASE airflow OWNER airflow' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'airflow')\gexec
