@@ -184,6 +184,12 @@ function airflowMetadataDriver(service: Service): string {
   const exported = script.includes('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$(cat /opt/airflow/state/db-conn)"');
   return built && exported ? built[1]! : "sqlite (Airflow's default)";
 }
+/** An image tagged with its release: major.minor.patch, or major.minor for PostgreSQL (which numbers its releases so). */
+function pinnedVersion(image: string): boolean {
+  const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
+  const version = image.startsWith('postgres:') ? /^\d+\.\d+(-|$)/ : /^v?\d+\.\d+\.\d+/;
+  return version.test(tag);
+}
 const hostPorts = (service: Service) => (service.ports ?? []).filter((port) => port.published !== undefined);
 
 /** Keys and values of a Kafka .properties template; placeholders (@NAME@) left out. */
@@ -266,16 +272,24 @@ describe('docker-compose.yaml, as Docker Compose loads it', () => {
   it('pins every image to a version (a tag with a version number, never latest)', () => {
     for (const [name, service] of Object.entries(project().services)) {
       const image = service.image ?? '';
-      const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
       if (service.build) {
         // Built here from the repository; named for this project, never "latest".
         expect({ name, image }).toEqual({ name, image: expect.stringMatching(/^kafka-pipeline-[a-z]+:local$/) });
       } else {
-        // PostgreSQL numbers a release major.minor (16.10); everything else major.minor.patch.
-        const version = image.startsWith('postgres:') ? /^\d+\.\d+-/ : /^v?\d+\.\d+\.\d+/;
-        expect({ name, tag }).toEqual({ name, tag: expect.stringMatching(version) });
+        expect({ name, image, pinned: pinnedVersion(image) }).toEqual({ name, image, pinned: true });
       }
     }
+    // Biting: no tag, latest, a major alone, and a PostgreSQL major with a suffix are refused.
+    for (const image of [
+      'redis',
+      'redis:latest',
+      'mongo:8',
+      'redis:7.4-alpine',
+      'postgres:16-alpine',
+      'postgres:latest',
+    ])
+      expect({ image, pinned: pinnedVersion(image) }).toEqual({ image, pinned: false });
+    expect(['postgres:16.10', 'postgres:16.10-alpine', 'redis:7.4.11-alpine'].every(pinnedVersion)).toBe(true);
     for (const path of ['Dockerfile', 'airflow/Dockerfile']) {
       const { stages } = dockerfile(path);
       const names = stages.map((stage) => stage.name);
